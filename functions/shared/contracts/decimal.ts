@@ -1,0 +1,49 @@
+// Exact decimal money. Amounts travel as strings and are summed as scaled bigints, never floats.
+
+/** Fraction digits kept everywhere (the contract allows up to 4). */
+export const SCALE = 4;
+const FACTOR = 10n ** BigInt(SCALE);
+
+/** Up to 14 integer digits fit ClickHouse Decimal(18,4); no sign, no exponent, no stray dot. */
+export const DECIMAL_PATTERN = /^(0|[1-9][0-9]{0,13})(\.[0-9]{1,4})?$/;
+
+export function isDecimalString(value: string): boolean {
+  return DECIMAL_PATTERN.test(value);
+}
+
+/** Parses a contract decimal string into units of 10^-4. Throws on anything else. */
+export function toUnits(value: string): bigint {
+  const match = /^(-?)([0-9]+)(?:\.([0-9]{1,4}))?$/.exec(value);
+  if (!match) throw new RangeError(`not a decimal: ${JSON.stringify(value)}`);
+  const [, sign, whole, frac = ''] = match;
+  const units = BigInt(whole!) * FACTOR + BigInt(frac.padEnd(SCALE, '0'));
+  return sign === '-' ? -units : units;
+}
+
+/** Formats units of 10^-4 as a decimal string with exactly `digits` fraction digits (default 4). */
+export function fromUnits(units: bigint, digits = SCALE): string {
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  const whole = abs / FACTOR;
+  const frac = (abs % FACTOR).toString().padStart(SCALE, '0').slice(0, digits);
+  return `${negative ? '-' : ''}${whole}${digits > 0 ? `.${frac}` : ''}`;
+}
+
+/** Normalises any decimal string (e.g. ClickHouse output "12.5") to the canonical 4-digit form. */
+export function normalizeDecimal(value: string): string {
+  return fromUnits(toUnits(value));
+}
+
+export function addDecimals(a: string, b: string): string {
+  return fromUnits(toUnits(a) + toUnits(b));
+}
+
+/** Exact division rounded half-up to 4 digits (used for average ticket). */
+export function divideDecimal(total: string, count: number | bigint): string {
+  const n = BigInt(count);
+  if (n === 0n) return fromUnits(0n);
+  const units = toUnits(total);
+  const q = units / n;
+  const r = units % n;
+  return fromUnits(2n * (r < 0n ? -r : r) >= n ? q + (units < 0n ? -1n : 1n) : q);
+}
