@@ -1,0 +1,25 @@
+// One place for the CloudWatch namespace and metric names: the handlers emit them (EMF) and the
+// CDK alarms read them. Names follow the predecessor's Prometheus metrics so dashboards carry over.
+export const METRICS_NAMESPACE = 'MolamAnalytics';
+
+export const METRIC = {
+  eventsProcessed: 'analytics_events_processed_total',
+  kafkaMessagesReceived: 'analytics_kafka_messages_received_total',
+  clickhouseInsertDuration: 'analytics_clickhouse_insert_duration_seconds',
+  eventsRejected: 'analytics_events_rejected_total',
+  errors: 'analytics_errors_total',
+  wsMessages: 'analytics_ws_messages_total',
+  wsConnections: 'analytics_ws_connections_total',
+  streamingLatency: 'analytics_streaming_latency_seconds',
+  httpRequestDuration: 'http_request_duration_seconds',
+  httpRequests: 'http_requests_total',
+  consumerLag: 'kafka_consumergroup_lag',
+} as const;
+
+/** Service names (the `service` dimension Powertools adds) per function family. */
+export const SERVICE = {
+  ingest: 'ingest',
+  fanout: 'fanout',
+  websocket: 'websocket',
+  api: 'api',
+} as const;
