@@ -1,0 +1,260 @@
+// Local ClickHouse endpoint: enough of the ClickHouse HTTP interface over the in-process chdb
+// engine for the real @clickhouse/client (and curl) to work unchanged.
+//
+// Per request: `USE <database>; SET <url settings>; <statement>` runs as one engine call, then
+// the request's settings are reset with `SET x = DEFAULT` so nothing leaks into the next request
+// (the chdb connection is session-like: a SET would otherwise persist). Everything goes through
+// one serialized queue; the engine is called only through its async entry points.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Writable, type Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { ChdbEngine, type EngineResult } from './engine.js';
+import {
+  classifyParams,
+  contentTypeFor,
+  httpStatusFor,
+  isInsertStatement,
+  parseMultipart,
+  resetStatement,
+  setStatement,
+  sqlIdentifier,
+  toClickHouseError,
+  trailingFormat,
+} from './protocol.js';
+
+export interface ClickHouseServerOptions {
+  host?: string;
+  /** 0 = ephemeral. */
+  port?: number;
+  /** chdb data directory, owned by this process while the server runs. */
+  dataDir: string;
+  /** Created at start if missing; the database of requests that name none. Default 'default'. */
+  database?: string;
+}
+
+export interface ClickHouseServer {
+  url: string;
+  port: number;
+  /** Live counters; `queries` = engine calls made for HTTP requests (ping and internal resets excluded). */
+  stats: { readonly queries: number };
+  close(): Promise<void>;
+}
+
+const gzip = promisify(zlib.gzip);
+const deflate = promisify(zlib.deflate);
+const brotli = promisify(zlib.brotliCompress);
+
+class HttpError extends Error {
+  constructor(readonly code: number, readonly type: string, message: string) {
+    super(`Code: ${code}. DB::Exception: ${message}. (${type})`);
+  }
+}
+
+function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+  switch ((encoding ?? '').trim().toLowerCase()) {
+    case '':
+    case 'identity':
+      return undefined;
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      throw new HttpError(48, 'NOT_IMPLEMENTED', `Unknown Content-Encoding: ${encoding}`);
+  }
+}
+
+/** Streams the request body (decompressed on the fly) into one Buffer. */
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  const decoder = decoderFor(req.headers['content-encoding']);
+  try {
+    if (decoder) await pipeline(req as Readable, decoder, sink);
+    else await pipeline(req as Readable, sink);
+  } catch (err) {
+    if (decoder) throw new HttpError(354, 'ZLIB_INFLATE_FAILED', `Cannot decompress request body: ${(err as Error).message}`);
+    throw err;
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function wantsCompression(flag: string | null, acceptEncoding: string | undefined): 'gzip' | 'deflate' | 'br' | undefined {
+  if (flag !== '1' && flag !== 'true') return undefined;
+  const accepted = (acceptEncoding ?? '').toLowerCase();
+  if (/\bgzip\b/.test(accepted)) return 'gzip';
+  if (/\bdeflate\b/.test(accepted)) return 'deflate';
+  if (/\bbr\b/.test(accepted)) return 'br';
+  return undefined;
+}
+
+function summaryHeader(r: EngineResult | undefined, resultRows: number): string {
+  const s = (n: number) => String(Math.max(0, Math.trunc(n)));
+  return JSON.stringify({
+    read_rows: s(r?.rowsRead ?? 0),
+    read_bytes: s(r?.bytesRead ?? 0),
+    written_rows: s(r?.rowsWritten ?? 0),
+    written_bytes: s(r?.bytesWritten ?? 0),
+    total_rows_to_read: s(r?.rowsRead ?? 0),
+    result_rows: s(resultRows),
+    result_bytes: s(r?.bytes.length ?? 0),
+    elapsed_ns: s((r?.elapsedSeconds ?? 0) * 1e9),
+  });
+}
+
+export async function startClickHouseServer(opts: ClickHouseServerOptions): Promise<ClickHouseServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const defaultDatabase = opts.database ?? 'default';
+  const engine = new ChdbEngine(opts.dataDir);
+  let version = 'unknown';
+  try {
+    version = await engine.exclusive(async () => {
+      await engine.query(`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(defaultDatabase)}`, 'TabSeparated', undefined, true);
+      return (await engine.query('SELECT version()', 'TabSeparated', undefined, true)).bytes.toString('utf8').trim();
+    });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+
+  async function execute(url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const queryId = url.searchParams.get('query_id') || randomUUID();
+    res.setHeader('X-ClickHouse-Query-Id', queryId);
+    res.setHeader('X-ClickHouse-Server-Display-Name', 'chdb-local');
+
+    let body = await readBody(req);
+    let entries: Array<[string, string]> = [...url.searchParams];
+    const contentType = req.headers['content-type'] ?? '';
+    if (/^multipart\/form-data/i.test(contentType)) {
+      entries = entries.concat(parseMultipart(body, contentType));
+      body = Buffer.alloc(0);
+    }
+    const lookup = new Map(entries);
+    const { settings, params } = classifyParams(entries);
+    const urlQuery = lookup.get('query') ?? '';
+    const database = lookup.get('database') || defaultDatabase;
+    const defaultFormat = lookup.get('default_format') || settings.get('default_format') || 'TabSeparated';
+    settings.delete('default_format');
+
+    const insertWithData = urlQuery.trim() !== '' && body.length > 0 && isInsertStatement(urlQuery);
+    const sql = insertWithData ? urlQuery : [urlQuery, body.toString('utf8')].filter((s) => s.trim() !== '').join('\n');
+    if (sql.trim() === '') throw new HttpError(62, 'SYNTAX_ERROR', 'Empty query');
+    const format = trailingFormat(sql) ?? defaultFormat;
+
+    const preamble = `USE ${sqlIdentifier(database)}; ` + (settings.size > 0 ? `${setStatement(settings)}; ` : '');
+    const result = await engine.exclusive(async () => {
+      try {
+        return insertWithData ? await engine.insertRaw(preamble + sql, body) : await engine.query(preamble + sql, format, params);
+      } finally {
+        if (settings.size > 0) await resetSettings([...settings.keys()]);
+      }
+    });
+
+    const resultRows = insertWithData ? 0 : result.rowsRead;
+    res.setHeader('X-ClickHouse-Format', format);
+    res.setHeader('X-ClickHouse-Summary', summaryHeader(result, resultRows));
+    res.setHeader('Content-Type', contentTypeFor(format));
+    let out = result.bytes;
+    const encoding = wantsCompression(lookup.get('enable_http_compression') ?? null, req.headers['accept-encoding']);
+    if (encoding) {
+      out = encoding === 'gzip' ? await gzip(out) : encoding === 'deflate' ? await deflate(out) : await brotli(out);
+      res.setHeader('Content-Encoding', encoding);
+    }
+    res.setHeader('Content-Length', out.length);
+    res.writeHead(200);
+    res.end(out);
+  }
+
+  // Runs inside the engine slot. If the combined reset fails (e.g. one name was an unknown
+  // setting) each name is reset on its own so the valid ones never survive the request.
+  async function resetSettings(names: string[]): Promise<void> {
+    try {
+      await engine.query(resetStatement(names), 'TabSeparated', undefined, true);
+    } catch {
+      for (const name of names) {
+        await engine.query(resetStatement([name]), 'TabSeparated', undefined, true).catch(() => undefined);
+      }
+    }
+  }
+
+  function sendError(res: http.ServerResponse, err: unknown): void {
+    const e = toClickHouseError(err, version);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = httpStatusFor(e.type);
+    res.setHeader('X-ClickHouse-Exception-Code', String(e.code));
+    res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
+    res.removeHeader('Content-Encoding');
+    res.setHeader('Content-Length', Buffer.byteLength(e.text));
+    res.end(e.text);
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Basic auth / X-ClickHouse-User / X-ClickHouse-Key are accepted and ignored: one local user.
+    const isPing = url.pathname === '/ping' || (url.pathname === '/' && req.method === 'GET' && !url.searchParams.has('query'));
+    if (isPing || url.pathname === '/replicas_status') {
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Length': 4 });
+      res.end('Ok.\n');
+      return;
+    }
+    if (url.pathname !== '/' || (req.method !== 'GET' && req.method !== 'POST')) {
+      req.resume();
+      const text = `There is no handle ${url.pathname}\n`;
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    execute(url, req, res).catch((err) => {
+      req.resume();
+      sendError(res, err);
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    stats: {
+      get queries() {
+        return engine.queries;
+      },
+    },
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await engine.close();
+      })();
+      return closing;
+    },
+  };
+}
+
