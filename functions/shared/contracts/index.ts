@@ -5,3 +5,4 @@ export * from './rooms.js';
 export * from './delta.js';
 export * from './ws.js';
 export * from './api.js';
+export * from './web-config.js';

@@ -1,0 +1,113 @@
+// What one dashboard view holds after a REST fetch, and how it is fetched.
+import {
+  type BreakdownResponse,
+  type EventType,
+  type Metric,
+  type OverviewResponse,
+  type QueryFilters,
+  type TimeseriesResponse,
+  roomForFilter,
+  toUnits,
+} from '../../functions/shared/contracts/index.js';
+import type { ApiClient } from './api.js';
+import { type DashboardFilters, type ResolvedRange, queryFilters, resolveRange } from './filters.js';
+
+/** How many recent minutes are fetched per minute as the baseline that live snapshots replace. */
+export const BASELINE_MINUTES = 60;
+
+/** Additive figures of one (type, currency) in one minute; money in units of 10^-4. */
+export interface BucketFigures {
+  count: number;
+  volume: bigint;
+  fees: bigint;
+}
+
+/** Per-minute REST values of the newest minutes of the range: bucket start (ms) → `type|currency` → figures. */
+export interface Baseline {
+  from: number;
+  to: number;
+  buckets: Map<number, Map<string, BucketFigures>>;
+}
+
+export interface DashboardData {
+  fetchedAt: number;
+  range: ResolvedRange;
+  /** The WebSocket room whose snapshots belong to this view. */
+  room: string;
+  overview: OverviewResponse;
+  /** Unique merchants per currency across event types (not additive over types), now and before. */
+  merchants: { current: BreakdownResponse; previous: BreakdownResponse };
+  timeseries: TimeseriesResponse;
+  breakdown: BreakdownResponse;
+  baseline: Baseline;
+}
+
+export const figuresKey = (type: EventType | string, currency: string): string => `${type}|${currency}`;
+
+function pointUnits(value: string | number): bigint {
+  return typeof value === 'number' ? toUnits(value.toFixed(4)) : toUnits(value);
+}
+
+/** Builds the baseline from three minute series (count, volume, fees) over the same window. */
+export function buildBaseline(from: number, to: number, count: TimeseriesResponse, volume: TimeseriesResponse, fees: TimeseriesResponse): Baseline {
+  const buckets = new Map<number, Map<string, BucketFigures>>();
+  const cell = (t: string, type: string, currency: string): BucketFigures => {
+    const ms = Date.parse(t);
+    let bucket = buckets.get(ms);
+    if (!bucket) buckets.set(ms, (bucket = new Map()));
+    const key = figuresKey(type, currency);
+    let figures = bucket.get(key);
+    if (!figures) bucket.set(key, (figures = { count: 0, volume: 0n, fees: 0n }));
+    return figures;
+  };
+  for (const s of count.series) for (const p of s.points) cell(p.t, s.type, s.currency).count = Number(p.value);
+  for (const s of volume.series) for (const p of s.points) cell(p.t, s.type, s.currency).volume = pointUnits(p.value);
+  for (const s of fees.series) for (const p of s.points) cell(p.t, s.type, s.currency).fees = pointUnits(p.value);
+  return { from, to, buckets };
+}
+
+/** The previous period of equal length, as the API computes it for `/overview`. */
+export function previousRange(range: { from: string; to: string }): { from: string; to: string } {
+  const from = Date.parse(range.from);
+  const to = Date.parse(range.to);
+  return { from: new Date(from - (to - from)).toISOString(), to: range.from };
+}
+
+/** Fetches everything one view needs, in parallel. */
+export async function fetchDashboard(api: ApiClient, filters: DashboardFilters, now: number, signal?: AbortSignal): Promise<DashboardData> {
+  const range = resolveRange(filters, now);
+  const q = queryFilters(filters, range);
+  const prev: QueryFilters = { ...q, ...previousRange(range) };
+  const toMs = Date.parse(range.to);
+  const baselineFrom = Math.max(Date.parse(range.from), toMs - BASELINE_MINUTES * 60_000);
+  const baselineQ: QueryFilters = { ...q, from: new Date(baselineFrom).toISOString() };
+  const minute = (metric: Metric) =>
+    api.get<TimeseriesResponse>('/timeseries', { ...baselineQ, metric, granularity: 'minute' }, signal);
+  // Without a currency filter every currency comes back and the view picks one: keep the limit high
+  // enough that the chosen currency's rows are not cut off by other currencies.
+  const limit = filters.currency ? '20' : '100';
+  const [overview, merchantsNow, merchantsBefore, timeseries, breakdown, bCount, bVolume, bFees] = await Promise.all([
+    api.get<OverviewResponse>('/overview', q, signal),
+    api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
+    api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
+    api.get<TimeseriesResponse>(
+      '/timeseries',
+      { ...q, metric: filters.metric, ...(filters.granularity !== 'auto' ? { granularity: filters.granularity } : {}) },
+      signal,
+    ),
+    api.get<BreakdownResponse>('/breakdown', { ...q, by: filters.by, metric: 'volume', limit }, signal),
+    minute('count'),
+    minute('volume'),
+    minute('fees'),
+  ]);
+  return {
+    fetchedAt: now,
+    range,
+    room: roomForFilter(filters),
+    overview,
+    merchants: { current: merchantsNow, previous: merchantsBefore },
+    timeseries,
+    breakdown,
+    baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees),
+  };
+}

@@ -1,0 +1,94 @@
+// Number, money and time formatting with Intl. Money arrives as exact decimal strings and is handed
+// to Intl as a string (Intl.NumberFormat v3), so no float rounding happens before display; Intl knows
+// each currency's minor units (XOF, XAF, GNF: none).
+
+/** Below this magnitude values are shown in full; from it on, compact ("1,2 M F CFA"). */
+export const COMPACT_FROM = 1_000_000;
+
+const cache = new Map<string, Intl.NumberFormat>();
+function nf(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = cache.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, options);
+    cache.set(key, f);
+  }
+  return f;
+}
+
+/** French-speaking by default: the browser's first French locale, else fr-FR. */
+export function defaultLocale(languages: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages ?? []): string {
+  const fr = languages.find((l) => /^fr(-|$)/i.test(l));
+  if (!fr) return 'fr-FR';
+  try {
+    return Intl.NumberFormat.supportedLocalesOf([fr])[0] ?? 'fr-FR';
+  } catch {
+    return 'fr-FR';
+  }
+}
+
+function magnitude(value: string | number): number {
+  return Math.abs(typeof value === 'number' ? value : Number(value));
+}
+
+export interface FormatOptions {
+  /** Compact notation for large values (default true). */
+  compact?: boolean;
+}
+
+/** Money in its currency: `formatMoney("1500.0000", "XOF", "fr-FR")` → "1 500 F CFA". */
+export function formatMoney(value: string | number, currency: string, locale: string, opts: FormatOptions = {}): string {
+  const compact = (opts.compact ?? true) && magnitude(value) >= COMPACT_FROM;
+  const options: Intl.NumberFormatOptions = compact
+    ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }
+    : { style: 'currency', currency };
+  return nf(locale, options).format(value as Intl.StringNumericLiteral);
+}
+
+/** Integer counts: "12 345", compact from a million. */
+export function formatCount(value: number, locale: string, opts: FormatOptions = {}): string {
+  const compact = (opts.compact ?? true) && magnitude(value) >= COMPACT_FROM;
+  return nf(locale, compact ? { notation: 'compact', maximumFractionDigits: 1 } : { maximumFractionDigits: 0 }).format(value);
+}
+
+/** A 0–1 ratio as a percentage: 0.9734 → "97,3 %". */
+export function formatPercent(ratio: number, locale: string): string {
+  return nf(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(ratio);
+}
+
+/** Relative change between two values; undefined when there is no previous value to compare with. */
+export function relativeChange(current: number, previous: number): number | undefined {
+  if (!Number.isFinite(current) || !Number.isFinite(previous) || previous === 0) return undefined;
+  return (current - previous) / Math.abs(previous);
+}
+
+/** "+12,3 %", "−4,0 %", "0,0 %"; "—" when there is nothing to compare with. */
+export function formatChange(change: number | undefined, locale: string): string {
+  if (change === undefined) return '—';
+  return nf(locale, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(change);
+}
+
+/** Change in percentage points between two ratios (success rate): "+1,2 pt". */
+export function formatPointChange(current: number | null, previous: number | null, locale: string): string {
+  if (current === null || previous === null) return '—';
+  const points = (current - previous) * 100;
+  return `${nf(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(points)} pt`;
+}
+
+/** Age of the newest data: "à l'instant", "12 s", "3 min", "2 h". */
+export function formatAge(ms: number, locale: string): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const unit = (value: number, u: 'second' | 'minute' | 'hour') =>
+    nf(locale, { style: 'unit', unit: u, unitDisplay: 'narrow', maximumFractionDigits: 0 }).format(value);
+  if (s < 60) return unit(s, 'second');
+  if (s < 3600) return unit(Math.floor(s / 60), 'minute');
+  return unit(Math.floor(s / 3600), 'hour');
+}
+
+/** Axis/table label of a bucket start for a granularity. */
+export function formatBucket(iso: string, granularity: 'minute' | 'hour' | 'day', locale: string): string {
+  const d = new Date(iso);
+  const options: Intl.DateTimeFormatOptions =
+    granularity === 'day' ? { day: '2-digit', month: 'short' } : granularity === 'hour' ? { day: '2-digit', hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
+  return new Intl.DateTimeFormat(locale, options).format(d);
+}

@@ -1,0 +1,201 @@
+// How live snapshots and REST figures combine. Chosen approach (exact for the additive figures):
+//
+//   KPI = REST total over the range + Σ over live buckets b ( live(b) − restKnown(b) )
+//
+// `restKnown(b)` comes from the per-minute REST series fetched with the view for its newest
+// BASELINE_MINUTES (zero for minutes after the REST `to`, which REST never saw). A bucket only ever
+// gains events (ingest deduplicates), so for one (bucket, type, currency) the figures with the higher
+// count are the newer ones: the live snapshot counts only when it is ahead of the REST baseline.
+// That keeps the sum right whichever arrives first — a delta before a (possibly 10 s cached) REST
+// response or after it — and across refetches, without ever adding a snapshot twice. Snapshots
+// themselves go through `applySnapshot` (highest version wins; replays and older versions change
+// nothing).
+//
+// Not additive, so not updated from snapshots: unique merchants (a merchant may appear in many
+// buckets) and the success rate (REST gives no per-minute success counts). Those, the breakdown, and
+// snapshots of minutes older than the baseline window are reconciled by a throttled REST refetch
+// that the dashboard schedules whenever snapshots arrive.
+import {
+  EVENT_TYPES,
+  divideDecimal,
+  fromUnits,
+  toUnits,
+  type BucketState,
+  type EventType,
+  type Granularity,
+  type TotalsRow,
+} from '../../../functions/shared/contracts/index.js';
+import { type BucketFigures, type DashboardData, figuresKey } from '../data.js';
+
+export interface LiveDiff {
+  /** Minute bucket start (epoch ms). */
+  bucket: number;
+  type: EventType;
+  count: number;
+  volume: bigint;
+  fees: bigint;
+}
+
+export interface Selection {
+  currency: string;
+  type?: EventType;
+}
+
+const ZERO: BucketFigures = { count: 0, volume: 0n, fees: 0n };
+
+/** The per-bucket differences live snapshots add to the REST view; `stale` counts snapshots REST cannot place. */
+export function liveDiffs(data: DashboardData, live: BucketState, sel: Selection): { diffs: LiveDiff[]; stale: number } {
+  const diffs: LiveDiff[] = [];
+  let stale = 0;
+  const from = Date.parse(data.range.from);
+  const to = Date.parse(data.range.to);
+  for (const snapshot of live.values()) {
+    if (snapshot.room !== data.room) continue;
+    const bucket = Date.parse(snapshot.bucket);
+    if (Number.isNaN(bucket) || bucket < from) continue;
+    // A fixed (custom) range ends at `to`; a relative one slides on until the next refetch.
+    if (!data.range.relative && bucket >= to) continue;
+    let known: Map<string, BucketFigures> | undefined;
+    if (bucket < data.baseline.from) {
+      stale += 1;
+      continue;
+    } else if (bucket < data.baseline.to) {
+      known = data.baseline.buckets.get(bucket);
+    }
+    for (const v of snapshot.values) {
+      if (v.currency !== sel.currency || (sel.type && v.type !== sel.type)) continue;
+      const base = known?.get(figuresKey(v.type, v.currency)) ?? ZERO;
+      if (v.count <= base.count) continue;
+      diffs.push({
+        bucket,
+        type: v.type,
+        count: v.count - base.count,
+        volume: toUnits(v.volume) - base.volume,
+        fees: toUnits(v.fees) - base.fees,
+      });
+    }
+  }
+  return { diffs, stale };
+}
+
+export interface KpiFigures {
+  count: number;
+  /** Decimal strings, 4 fraction digits. */
+  volume: string;
+  fees: string;
+  avgTicket: string;
+  /** Unique merchants; null when the API gave no figure for this currency. */
+  merchants: number | null;
+  /** Wallet transactions' success rate 0–1; null without wallet transactions. */
+  successRate: number | null;
+}
+
+export interface Kpis {
+  currency: string;
+  current: KpiFigures;
+  previous: KpiFigures;
+}
+
+function figuresOf(rows: TotalsRow[], currency: string, merchantsRow: { merchants: number } | undefined, diffs: LiveDiff[] = []): KpiFigures {
+  let count = 0;
+  let volume = 0n;
+  let fees = 0n;
+  let successRate: number | null = null;
+  const mine = rows.filter((r) => r.currency === currency);
+  for (const r of mine) {
+    count += r.count;
+    volume += toUnits(r.volume);
+    fees += toUnits(r.fees);
+    if (r.type === 'wallet_txn_created') successRate = r.success_rate;
+  }
+  for (const d of diffs) {
+    count += d.count;
+    volume += d.volume;
+    fees += d.fees;
+  }
+  const merchants = merchantsRow?.merchants ?? (mine.length === 0 ? 0 : mine.length === 1 ? mine[0]!.merchants : null);
+  const volumeStr = fromUnits(volume);
+  return { count, volume: volumeStr, fees: fromUnits(fees), avgTicket: divideDecimal(volumeStr, count), merchants, successRate };
+}
+
+/** KPIs of one currency: REST totals plus the live differences, and the previous period. */
+export function computeKpis(data: DashboardData, currency: string, diffs: LiveDiff[]): Kpis {
+  const row = (rows: { key: string; currency: string; merchants: number }[]) => rows.find((r) => r.currency === currency || r.key === currency);
+  return {
+    currency,
+    current: figuresOf(data.overview.totals, currency, row(data.merchants.current.rows), diffs),
+    previous: figuresOf(data.overview.previous.totals, currency, row(data.merchants.previous.rows)),
+  };
+}
+
+/** Currencies present in the view, most volume first (the default is the first). */
+export function currencyChoices(data: DashboardData | undefined, selected?: string): string[] {
+  const volume = new Map<string, bigint>();
+  for (const r of data?.overview.totals ?? []) volume.set(r.currency, (volume.get(r.currency) ?? 0n) + toUnits(r.volume));
+  const list = [...volume.entries()].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : a[0].localeCompare(b[0]))).map(([c]) => c);
+  if (selected && !list.includes(selected)) list.unshift(selected);
+  return list;
+}
+
+export interface ChartSeries {
+  granularity: Granularity;
+  /** Bucket starts, ISO-8601, ascending. */
+  labels: string[];
+  lines: Array<{ type: EventType; values: number[] }>;
+}
+
+const GRANULARITY_MS: Record<Granularity, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** Start of the bucket (UTC) holding a minute, for a granularity. */
+export function bucketStart(ms: number, granularity: Granularity): number {
+  const size = GRANULARITY_MS[granularity];
+  return Math.floor(ms / size) * size;
+}
+
+/** One line per event type for the selected currency, with live differences folded into their buckets. */
+export function chartSeries(data: DashboardData, sel: Selection, metric: 'count' | 'volume' | 'fees', diffs: LiveDiff[]): ChartSeries {
+  const g = data.timeseries.granularity;
+  const byType = new Map<EventType, Map<number, number>>();
+  const times = new Set<number>();
+  const line = (type: EventType) => {
+    let m = byType.get(type);
+    if (!m) byType.set(type, (m = new Map()));
+    return m;
+  };
+  for (const s of data.timeseries.series) {
+    if (s.currency !== sel.currency || (sel.type && s.type !== sel.type)) continue;
+    const m = line(s.type);
+    for (const p of s.points) {
+      const t = Date.parse(p.t);
+      times.add(t);
+      m.set(t, (m.get(t) ?? 0) + Number(p.value));
+    }
+  }
+  const lastKnown = times.size ? Math.max(...times) : -Infinity;
+  for (const d of diffs) {
+    const t = bucketStart(d.bucket, g);
+    // Buckets inside the series must exist there (zero-filled); new ones appear only past its end.
+    if (!times.has(t) && t < lastKnown) continue;
+    times.add(t);
+    const add = metric === 'count' ? d.count : Number(fromUnits(metric === 'volume' ? d.volume : d.fees));
+    const m = line(d.type);
+    m.set(t, (m.get(t) ?? 0) + add);
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const lines = EVENT_TYPES.filter((t) => byType.has(t)).map((type) => ({
+    type,
+    values: sorted.map((t) => byType.get(type)!.get(t) ?? 0),
+  }));
+  return { granularity: g, labels: sorted.map((t) => new Date(t).toISOString()), lines };
+}
+
+/** Newest `recorded_at` among the view's snapshots (epoch ms), or undefined. */
+export function newestRecordedAt(live: BucketState, room: string): number | undefined {
+  let newest: number | undefined;
+  for (const s of live.values()) {
+    if (s.room !== room) continue;
+    const t = Date.parse(s.recorded_at);
+    if (!Number.isNaN(t) && (newest === undefined || t > newest)) newest = t;
+  }
+  return newest;
+}

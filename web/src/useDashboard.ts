@@ -1,0 +1,127 @@
+// The view's lifecycle: REST fetch per filter change, live snapshots on top, and the refetches that
+// keep both consistent (after a reconnect, every minute for sliding ranges, and throttled after
+// snapshots so merchants, success rate and breakdown catch up).
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { applySnapshot, roomForFilter, type BucketState, type DeltaMessage, type WebConfig } from '../../functions/shared/contracts/index.js';
+import type { ApiClient } from './api.js';
+import type { Auth } from './auth.js';
+import { type DashboardData, fetchDashboard } from './data.js';
+import type { DashboardFilters } from './filters.js';
+import { LiveConnection } from './live/connection.js';
+import type { LiveStatus } from './live/reconnect.js';
+
+/** A sliding range moves on by itself; refetch it this often. */
+export const SLIDE_REFRESH_MS = 60_000;
+/** After snapshots arrive, refetch once this long after the first (past the 10 s CDN cache). */
+export const RECONCILE_AFTER_MS = 12_000;
+
+export interface DashboardState {
+  data: DashboardData | undefined;
+  loading: boolean;
+  refreshing: boolean;
+  error: unknown;
+  live: BucketState;
+  /** Increments whenever `live` changes, for memoisation. */
+  liveVersion: number;
+  status: LiveStatus | 'connecting';
+  liveError: string | undefined;
+  refetch(): void;
+}
+
+export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filters: DashboardFilters): DashboardState {
+  const [data, setData] = useState<DashboardData>();
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(true);
+  const [refreshing, setRefreshing] = useState(false);
+  const [fetchTick, refetch] = useReducer((n: number) => n + 1, 0);
+  const [liveVersion, bumpLive] = useReducer((n: number) => n + 1, 0);
+  const [status, setStatus] = useState<LiveStatus | 'connecting'>('connecting');
+  const [liveError, setLiveError] = useState<string>();
+  const live = useRef<BucketState>(new Map()).current;
+  const filterKey = JSON.stringify(filters);
+  const room = roomForFilter(filters);
+  const lastFilterKey = useRef<string>('');
+  const reconcileTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+
+  // REST fetch: skeleton on a filter change, quiet refresh otherwise.
+  useEffect(() => {
+    const controller = new AbortController();
+    const filterChanged = lastFilterKey.current !== filterKey;
+    lastFilterKey.current = filterKey;
+    if (filterChanged) setLoading(true);
+    else setRefreshing(true);
+    fetchDashboard(api, filters, Date.now(), controller.signal).then(
+      (d) => {
+        if (controller.signal.aborted) return;
+        // Snapshots of minutes that left the range are of no use any more.
+        const from = Date.parse(d.range.from);
+        for (const [k, s] of live) if (s.room !== d.room || Date.parse(s.bucket) < from) live.delete(k);
+        setData(d);
+        setError(undefined);
+        setLoading(false);
+        setRefreshing(false);
+      },
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        setError(err);
+        setLoading(false);
+        setRefreshing(false);
+      },
+    );
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, filterKey, fetchTick]);
+
+  // Sliding ranges refetch every minute.
+  useEffect(() => {
+    if (filters.range === 'custom') return;
+    const t = setInterval(refetch, SLIDE_REFRESH_MS);
+    return () => clearInterval(t);
+  }, [filters.range]);
+
+  const scheduleReconcile = useCallback(() => {
+    if (reconcileTimer.current !== undefined) return;
+    reconcileTimer.current = setTimeout(() => {
+      reconcileTimer.current = undefined;
+      refetch();
+    }, RECONCILE_AFTER_MS);
+  }, []);
+  useEffect(() => () => clearTimeout(reconcileTimer.current), []);
+
+  // Live connection: one per page, moved between rooms as the filters change.
+  const connection = useRef<LiveConnection>(undefined);
+  const roomRef = useRef(room);
+  roomRef.current = room;
+  useEffect(() => {
+    const c = new LiveConnection(config.wsUrl, () => auth.token(), roomRef.current, {
+      delta: (msg: DeltaMessage) => {
+        if (msg.room !== roomRef.current) return;
+        const { type: _type, ...snapshot } = msg;
+        if (applySnapshot(live, snapshot)) {
+          bumpLive();
+          scheduleReconcile();
+        }
+      },
+      status: (s) => {
+        setStatus(s);
+        if (s === 'live') setLiveError(undefined);
+      },
+      refetch,
+      serverError: (m) => setLiveError(m),
+    });
+    connection.current = c;
+    c.start();
+    return () => c.stop();
+  }, [config.wsUrl, auth, live, scheduleReconcile]);
+
+  useEffect(() => {
+    connection.current?.setRoom(room);
+    for (const [k, s] of live) if (s.room !== room) live.delete(k);
+    bumpLive();
+  }, [room, live]);
+
+  return useMemo(
+    () => ({ data, loading, refreshing, error, live, liveVersion, status, liveError, refetch }),
+    [data, loading, refreshing, error, live, liveVersion, status, liveError],
+  );
+}
