@@ -121,9 +121,10 @@ export interface EnsuredTable {
 }
 
 /**
- * Creates the tables that do not exist yet (pay-per-request; the stream specification is recorded
- * even though dynalite serves no Streams API) and waits until each is ACTIVE. Idempotent; an
- * existing table with another key schema is an error, not silently reused.
+ * Creates the tables that do not exist yet (pay-per-request) and waits until each is ACTIVE.
+ * Idempotent; an existing table with another key schema is an error, not silently reused.
+ * The StreamSpecification is sent as AWS would get it, but dynalite drops it (no Streams API):
+ * the stream emulation must read `def.stream` from tables.ts, not DescribeTable.
  * dynalite has no UpdateTimeToLive either: TTL expiry is emulated (startTtlSweeper / local cloud).
  */
 export async function ensureTables(
