@@ -21,7 +21,12 @@
 //   date_time_output_format = 'iso'      DateTime/DateTime64 come back as ISO-8601 UTC
 //                                        ('2026-11-27T10:15:00Z'), the API's timestamp format,
 //                                        never a zone-less string that JS would read as local time.
-//   64-bit integers stay quoted in JSON (the server default): callers parse strings.
+//   output_format_json_quote_64bit_integers = 1  (U)Int64 and count()/uniq() results are JSON
+//                                        strings, exact beyond 2^53; callers parse strings. Pinned
+//                                        because the default differs by version (0 in 26.x, 1 before).
+//   async_insert = 0                     an insert is a part when the call returns (read-back right
+//                                        after, insert_deduplication_token on the block); 26.x engines
+//                                        default to 1. A caller may still opt in per request.
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
@@ -45,6 +50,8 @@ export const DEFAULT_CLICKHOUSE_SETTINGS: Readonly<ClickHouseSettings> = Object.
   session_timezone: 'UTC',
   date_time_input_format: 'best_effort',
   date_time_output_format: 'iso',
+  output_format_json_quote_64bit_integers: 1,
+  async_insert: 0,
 });
 
 type Env = Record<string, string | undefined>;
