@@ -1,0 +1,95 @@
+// The ingest pipeline, free of Lambda plumbing: decode + validate -> store exactly once ->
+// read back snapshots -> record them in the deltas table. Each step throws on failure so the
+// event source redelivers the whole batch; every step is idempotent, so redelivery is safe.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { MSKEvent } from 'aws-lambda';
+import { decodeMskRecords } from '../shared/msk.js';
+import { writeSnapshots } from '../shared/dynamo/deltas-store.js';
+import { METRIC } from '../shared/observability-names.js';
+import { sortRecords } from './records.js';
+import { storeBatch } from './store.js';
+import { readSnapshots } from './snapshots.js';
+
+export interface IngestDeps {
+  clickhouse: () => Promise<ClickHouseClient>;
+  dynamo: () => DynamoDBDocumentClient;
+  deltasTable: string;
+  now?: () => number;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+export interface IngestResult {
+  received: number;
+  inserted: number;
+  rejected: number;
+  duplicates: number;
+  /** Already stored by an earlier delivery of the same records. */
+  skipped: number;
+  snapshots: number;
+}
+
+type ErrorKind = 'clickhouse_insert' | 'clickhouse_read' | 'deltas_write';
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const item of items) out.set(key(item), (out.get(key(item)) ?? 0) + 1);
+  return out;
+}
+
+export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<IngestResult> {
+  const now = deps.now ?? Date.now;
+  const { logger, metrics } = deps;
+
+  function count(name: string, dimension: string, values: Map<string, number>): void {
+    if (!metrics) return;
+    for (const [value, n] of values) {
+      const single = metrics.singleMetric();
+      single.addDimension(dimension, value);
+      single.addMetric(name, MetricUnit.Count, n);
+    }
+  }
+
+  async function step<T>(kind: ErrorKind, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      count(METRIC.errors, 'kind', new Map([[kind, 1]]));
+      logger?.error(`ingest step ${kind} failed; the batch will be redelivered`, err as Error);
+      throw err;
+    }
+  }
+
+  return async (event) => {
+    const records = decodeMskRecords(event);
+    const started = now();
+    const sorted = sortRecords(records, started);
+    count(METRIC.kafkaMessagesReceived, 'topic', countBy(records, (r) => r.topic));
+
+    const client = await deps.clickhouse();
+    const insertStart = performance.now();
+    const stored = await step('clickhouse_insert', () => storeBatch(client, { records, ...sorted }, started));
+    metrics?.addMetric(METRIC.clickhouseInsertDuration, MetricUnit.Seconds, (performance.now() - insertStart) / 1000);
+
+    // Snapshots cover every valid record of the batch, also those an earlier delivery stored:
+    // that delivery may have failed before its snapshots were recorded.
+    const snapshots = await step('clickhouse_read', () => readSnapshots(client, sorted.valid, now));
+    await step('deltas_write', () => writeSnapshots(deps.dynamo(), deps.deltasTable, snapshots));
+
+    count(METRIC.eventsProcessed, 'type', countBy(stored.inserted, (v) => v.event.type));
+    count(METRIC.eventsRejected, 'reason', countBy(sorted.rejected, (r) => r.reject.code));
+    const result: IngestResult = {
+      received: records.length,
+      inserted: stored.inserted.length,
+      rejected: sorted.rejected.length,
+      duplicates: sorted.duplicates,
+      skipped: stored.skipped,
+      snapshots: snapshots.length,
+    };
+    logger?.info('batch ingested', { ...result, durationMs: Math.round(now() - started) });
+    return result;
+  };
+}

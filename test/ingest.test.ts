@@ -1,0 +1,254 @@
+// The ingest handler against real engines: chdb behind the ClickHouse HTTP protocol, dynalite.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { MSKEvent } from 'aws-lambda';
+import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo } from './support/engines.js';
+import { createIngest } from '../functions/ingest/ingest.js';
+import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
+import { buildMskEvent } from '../functions/shared/msk.js';
+import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
+import { itemToSnapshot } from '../functions/shared/dynamo/deltas-store.js';
+import { roomsOf } from '../functions/shared/contracts/rooms.js';
+import { toUnits, fromUnits } from '../functions/shared/contracts/decimal.js';
+import type { PaymentEventInput } from '../functions/shared/contracts/event.js';
+
+let ch: TestClickHouse;
+let ddb: TestDynamo;
+
+beforeAll(async () => {
+  [ch, ddb] = await Promise.all([startTestClickHouse(), startTestDynamo()]);
+});
+afterAll(async () => {
+  await Promise.all([ch?.close(), ddb?.close()]);
+});
+
+function ingest() {
+  return createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id });
+}
+
+async function truncateAll(): Promise<void> {
+  for (const t of ['analytics_events_raw', 'analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day', 'analytics_events_rejected', 'analytics_ingest_offsets']) {
+    await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
+  }
+  const items = await ddb.clients.doc.send(new ScanCommand({ TableName: DELTAS_TABLE.id }));
+  for (const item of items.Items ?? []) {
+    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    await ddb.clients.doc.send(new DeleteCommand({ TableName: DELTAS_TABLE.id, Key: { room: item.room, sk: item.sk } }));
+  }
+}
+
+interface Totals {
+  count: number;
+  amount: string;
+  fee: string;
+}
+
+/** Independent expectation: totals per "type|currency" computed from the produced JSON. */
+function expectedTotals(records: GeneratedRecord[]): Record<string, Totals> {
+  const acc = new Map<string, { count: number; amount: bigint; fee: bigint }>();
+  for (const r of records) {
+    if (!r.event) continue;
+    const key = `${r.topic}|${r.event.currency}`;
+    const t = acc.get(key) ?? { count: 0, amount: 0n, fee: 0n };
+    t.count++;
+    t.amount += toUnits(r.event.amount);
+    t.fee += toUnits(r.event.fee ?? '0');
+    acc.set(key, t);
+  }
+  return Object.fromEntries([...acc].map(([k, t]) => [k, { count: t.count, amount: fromUnits(t.amount), fee: fromUnits(t.fee) }]));
+}
+
+async function totalsFrom(table: string): Promise<Record<string, Totals>> {
+  const raw = table === 'analytics_events_raw';
+  const rs = await ch.client.query({
+    query: raw
+      ? `SELECT type, currency, toString(count()) AS count, toString(sum(amount)) AS amount, toString(sum(fee)) AS fee FROM ${table} GROUP BY type, currency`
+      : `SELECT type, currency, toString(countMerge(events)) AS count, toString(sumMerge(volume)) AS amount, toString(sumMerge(fees)) AS fee FROM ${table} GROUP BY type, currency`,
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<{ type: string; currency: string; count: string; amount: string; fee: string }>();
+  return Object.fromEntries(rows.map((r) => [`${r.type}|${r.currency}`, { count: Number(r.count), amount: fromUnits(toUnits(r.amount)), fee: fromUnits(toUnits(r.fee)) }]));
+}
+
+const TABLES = ['analytics_events_raw', 'analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day'];
+
+async function deltaSnapshots() {
+  const out = await ddb.clients.doc.send(new ScanCommand({ TableName: DELTAS_TABLE.id }));
+  return (out.Items ?? []).map(itemToSnapshot);
+}
+
+describe('ingest handler', () => {
+  it('stores exact totals in raw and in every rollup, to the last digit', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 42, spreadMs: 3 * 3600_000 }).records(3000);
+    const result = await ingest()(toMskEvent(records));
+    expect(result).toMatchObject({ received: 3000, inserted: 3000, rejected: 0 });
+    const expected = expectedTotals(records);
+    expect(Object.keys(expected).length).toBeGreaterThan(5);
+    for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expected);
+  });
+
+  it('counts an MSK event delivered three times once, everywhere', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 7 }).records(500);
+    const event = toMskEvent(records);
+    const run = ingest();
+    const first = await run(event);
+    const second = await run(event);
+    await run(event);
+    expect(first.inserted).toBe(500);
+    expect(second).toMatchObject({ inserted: 0, skipped: 500 });
+    const expected = expectedTotals(records);
+    for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expected);
+  });
+
+  it('stores a redelivery with different batch boundaries once (offset high-water marks)', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 8 }).records(300);
+    const all = toMskEvent(records);
+    // Split every partition's records: first delivery has the first 60%, the redelivery overlaps it.
+    const flat = Object.values(all.records).flat();
+    const firstPart = buildMskEvent(
+      flat.filter((r) => r.offset < 60).map((r) => ({ ...r, key: Buffer.from(r.key, 'base64'), value: Buffer.from(r.value, 'base64') })),
+    );
+    const overlap = buildMskEvent(
+      flat.filter((r) => r.offset >= 30).map((r) => ({ ...r, key: Buffer.from(r.key, 'base64'), value: Buffer.from(r.value, 'base64') })),
+    );
+    await ingest()(firstPart);
+    await ingest()(overlap);
+    for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));
+  });
+
+  it('counts an event_id repeated inside a batch once', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 9 }).records(10);
+    const withRepeat = [...records, { ...records[3]! }];
+    const result = await ingest()(toMskEvent(withRepeat));
+    expect(result).toMatchObject({ received: 11, inserted: 10, duplicates: 1 });
+    expect(await totalsFrom('analytics_events_raw')).toEqual(expectedTotals(records));
+  });
+
+  it('quarantines poison records with their reason and stores the valid ones of the same batch', async () => {
+    await truncateAll();
+    const gen = new EventGenerator({ seed: 11 });
+    const good = gen.records(20);
+    const base = gen.event('wallet_txn_created').event;
+    const now = Date.now();
+    const poison: Array<[string, string | null]> = [
+      ['invalid_json', '{"event_id": "x", '],
+      ['empty_value', ''],
+      ['missing_field', JSON.stringify({ ...base, merchant_id: undefined })],
+      ['invalid_type', JSON.stringify({ ...base, amount: 1500 })],
+      ['invalid_amount', JSON.stringify({ ...base, amount: '-5.00' })],
+      ['invalid_amount', JSON.stringify({ ...base, amount: '1e3' })],
+      ['invalid_amount', JSON.stringify({ ...base, amount: '0.1+0.2' })],
+      ['too_many_decimals', JSON.stringify({ ...base, amount: '10.12345' })],
+      ['invalid_currency', JSON.stringify({ ...base, currency: 'xof' })],
+      ['invalid_country', JSON.stringify({ ...base, country: 'SEN' })],
+      ['invalid_length', JSON.stringify({ ...base, city: 'C'.repeat(65) })],
+      ['invalid_length', JSON.stringify({ ...base, event_id: 'e'.repeat(65) })],
+      ['clock_skew', JSON.stringify({ ...base, occurred_at: new Date(now + 10 * 60_000).toISOString() })],
+      ['invalid_timestamp', JSON.stringify({ ...base, occurred_at: '27/11/2026 10:00' })],
+      ['not_an_object', '[1,2,3]'],
+    ];
+    const bad: GeneratedRecord[] = poison.map(([, value], i) => ({ topic: 'wallet_txn_created', key: `bad-${i}`, value: value ?? '' }));
+    const mixed = [...good.slice(0, 10), ...bad, ...good.slice(10)];
+    const result = await ingest()(toMskEvent(mixed));
+    expect(result).toMatchObject({ received: 35, inserted: 20, rejected: 15 });
+    expect(await totalsFrom('analytics_events_raw')).toEqual(expectedTotals(good));
+    const rs = await ch.client.query({
+      query: 'SELECT reason, detail, payload, payload_base64, topic, partition, offset FROM analytics_events_rejected ORDER BY key',
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{ reason: string; detail: string; payload: string; payload_base64: string }>();
+    expect(rows.map((r) => r.reason).sort()).toEqual(poison.map(([code]) => code).sort());
+    for (const row of rows) {
+      expect(row.detail.length).toBeGreaterThan(3);
+      expect(Buffer.from(row.payload_base64, 'base64').toString('utf8')).toBe(row.payload);
+    }
+    const missing = rows.find((r) => r.reason === 'missing_field');
+    expect(missing?.detail).toContain('merchant_id');
+  });
+
+  it('throws and records no delta when ClickHouse is unreachable; the retry stores everything once', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 13 }).records(200);
+    const event = toMskEvent(records);
+    await ch.stop();
+    try {
+      await expect(ingest()(event)).rejects.toThrow();
+    } finally {
+      await ch.restart();
+    }
+    expect(await deltaSnapshots()).toEqual([]);
+    const client = ch.newClient();
+    try {
+      const retry = createIngest({ clickhouse: async () => client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id });
+      await retry(event);
+      await retry(event);
+      expect(await totalsFrom('analytics_events_raw')).toEqual(expectedTotals(records));
+      expect((await deltaSnapshots()).length).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('records absolute snapshots for every affected room; a later batch in the same minute gets new totals and a higher version', async () => {
+    await truncateAll();
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const gen = new EventGenerator({ seed: 21, now: () => minute + 1_000, lateShare: 0 });
+    const first = gen.records(100);
+    const second = gen.records(60);
+    await ingest()(toMskEvent(first));
+    const afterFirst = await deltaSnapshots();
+    await ingest()(toMskEvent(second, { startOffset: 1000 }));
+    const afterSecond = await deltaSnapshots();
+
+    const expectRoomValues = (records: GeneratedRecord[], snapshots: ReturnType<typeof itemToSnapshot>[]) => {
+      const rooms = new Map<string, Map<string, { count: number; volume: bigint; fees: bigint; merchants: Set<string> }>>();
+      for (const r of records) {
+        const e = r.event as PaymentEventInput;
+        for (const room of roomsOf(e)) {
+          const byKey = rooms.get(room) ?? new Map();
+          const key = `${r.topic}|${e.currency}`;
+          const v = byKey.get(key) ?? { count: 0, volume: 0n, fees: 0n, merchants: new Set<string>() };
+          v.count++;
+          v.volume += toUnits(e.amount);
+          v.fees += toUnits(e.fee ?? '0');
+          v.merchants.add(e.merchant_id);
+          byKey.set(key, v);
+          rooms.set(room, byKey);
+        }
+      }
+      // The newest snapshot of each room for this minute.
+      const latest = new Map<string, ReturnType<typeof itemToSnapshot>>();
+      for (const s of snapshots) {
+        if (s.bucket !== new Date(minute).toISOString()) continue;
+        if ((latest.get(s.room)?.version ?? -1) < s.version) latest.set(s.room, s);
+      }
+      expect([...latest.keys()].sort()).toEqual([...rooms.keys()].sort());
+      for (const [room, byKey] of rooms) {
+        const snap = latest.get(room)!;
+        const got = Object.fromEntries(snap.values.map((v) => [`${v.type}|${v.currency}`, { count: v.count, volume: v.volume, fees: v.fees, merchants: v.merchants }]));
+        const want = Object.fromEntries(
+          [...byKey].map(([k, v]) => [k, { count: v.count, volume: fromUnits(v.volume), fees: fromUnits(v.fees), merchants: v.merchants.size }]),
+        );
+        expect(got, room).toEqual(want);
+      }
+      return latest;
+    };
+    const v1 = expectRoomValues(first, afterFirst);
+    const v2 = expectRoomValues([...first, ...second], afterSecond);
+    expect(v1.has('global')).toBe(true);
+    expect(v2.get('global')!.version).toBeGreaterThan(v1.get('global')!.version);
+    for (const s of afterSecond) expect(s.recorded_at).toMatch(/Z$/);
+  });
+
+  it('processes a 10,000-record batch', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 99 }).records(10_000, 25);
+    const result = await ingest()(toMskEvent(records) as MSKEvent);
+    expect(result).toMatchObject({ received: 10_000, inserted: 9_975, rejected: 25 });
+    expect(await totalsFrom('analytics_agg_minute')).toEqual(expectedTotals(records));
+  });
+});
