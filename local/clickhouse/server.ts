@@ -5,6 +5,16 @@
 // the request's settings are reset with `SET x = DEFAULT` so nothing leaks into the next request
 // (the chdb connection is session-like: a SET would otherwise persist). Everything goes through
 // one serialized queue; the engine is called only through its async entry points.
+//
+// Known differences from a real server (none matter to @clickhouse/client):
+// - one data directory per process (chdb's rule); a second server in the same process must use
+//   the same dataDir;
+// - results are produced whole by the engine, then sent (gzip'd when asked); no mid-stream
+//   exceptions, no progress headers;
+// - a `SET` sent as a query persists on the connection (no HTTP sessions here); `readonly` and
+//   the HTTP-only parameters are ignored; credentials are ignored;
+// - X-ClickHouse-Summary: read/written rows and bytes as the engine reports them
+//   (result_rows = rows read).
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
