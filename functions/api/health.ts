@@ -1,0 +1,33 @@
+// GET /api/analytics/health (no auth): 200 when ClickHouse answers SELECT 1, else 503. Never cached.
+import type { HealthResponse } from '../shared/contracts/api.js';
+import { getClickHouse } from '../shared/clickhouse.js';
+import { apiHandler } from './lib/handler.js';
+import { apiLogger } from './lib/middleware.js';
+import { ROUTES } from './lib/params.js';
+import { NO_STORE } from './lib/responses.js';
+import { iso } from './lib/time-range.js';
+
+/** A health check must answer quickly even when ClickHouse hangs. */
+const HEALTH_TIMEOUT_MS = Number(process.env.HEALTH_CLICKHOUSE_TIMEOUT_MS ?? 3000);
+
+async function clickhouseReachable(): Promise<boolean> {
+  try {
+    const client = await getClickHouse();
+    const rs = await client.query({ query: 'SELECT 1 AS ok', format: 'JSONEachRow', abort_signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    const rows = await rs.json<{ ok: number }>();
+    return Number(rows[0]?.ok) === 1;
+  } catch (err) {
+    apiLogger.warn('health: ClickHouse unreachable', { error: err instanceof Error ? err.message : String(err) });
+    return false;
+  }
+}
+
+export const handler = apiHandler({
+  route: ROUTES.health,
+  auth: false,
+  run: async ({ now }) => {
+    const ok = await clickhouseReachable();
+    const body: HealthResponse = { status: ok ? 'ok' : 'degraded', clickhouse: ok ? 'ok' : 'unreachable', time: iso(now) };
+    return { status: ok ? 200 : 503, body, cacheControl: NO_STORE };
+  },
+});

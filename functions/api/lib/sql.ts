@@ -1,0 +1,86 @@
+// Query building. Table and column names come only from the fixed maps below; every value from a
+// request reaches ClickHouse as a bound parameter ({name:Type} + query_params).
+import type { BreakdownDimension, Granularity, Metric } from '../../shared/contracts/api.js';
+import { hasAllZones } from '../../shared/contracts/rooms.js';
+import type { Filters } from './params.js';
+import type { Segment, TimeRange } from './time-range.js';
+
+export const ROLLUP_TABLES: Readonly<Record<Granularity, string>> = {
+  minute: 'analytics_agg_minute',
+  hour: 'analytics_agg_hour',
+  day: 'analytics_agg_day',
+};
+
+export const DIMENSION_COLUMNS: Readonly<Record<BreakdownDimension, string>> = {
+  zone: 'zone',
+  country: 'country',
+  city: 'city',
+  type: 'type',
+  currency: 'currency',
+};
+
+/** Aggregate expressions per metric over the rollup states. */
+export const METRIC_EXPRESSIONS: Readonly<Record<Metric, string>> = {
+  count: 'countMerge(events)',
+  volume: 'sumMerge(volume)',
+  fees: 'sumMerge(fees)',
+  merchants: 'uniqExactMerge(merchants)',
+};
+
+export const SUCCEEDED_STATUS = 'succeeded';
+
+export type Params = Record<string, unknown>;
+
+export interface Where {
+  clauses: string[];
+  params: Params;
+}
+
+/**
+ * Filter clauses for the rollups: the request's filters plus the token's zone scope. Without a
+ * zone filter a scoped holder is limited to their zones; `*` adds no clause.
+ */
+export function filterWhere(filters: Omit<Filters, 'range'>, scopeZones: readonly string[]): Where {
+  const clauses: string[] = [];
+  const params: Params = {};
+  const add = (column: string, name: string, value: string | undefined): void => {
+    if (value === undefined) return;
+    clauses.push(`${column} = {${name}:String}`);
+    params[name] = value;
+  };
+  add('zone', 'f_zone', filters.zone);
+  add('country', 'f_country', filters.country);
+  add('city', 'f_city', filters.city);
+  add('currency', 'f_currency', filters.currency);
+  add('type', 'f_type', filters.type);
+  if (!hasAllZones(scopeZones)) {
+    clauses.push('zone IN {scope_zones:Array(String)}');
+    params.scope_zones = [...scopeZones];
+  }
+  return { clauses, params };
+}
+
+/** `bucket` within [from, to), bounds as bound epoch seconds. */
+export function bucketRange(range: TimeRange, prefix: string, params: Params): string {
+  params[`${prefix}_from`] = range.fromMs / 1000;
+  params[`${prefix}_to`] = range.toMs / 1000;
+  return `(bucket >= toDateTime({${prefix}_from:UInt32}, 'UTC') AND bucket < toDateTime({${prefix}_to:UInt32}, 'UTC'))`;
+}
+
+/**
+ * One SELECT per rollup table over the segments it serves, glued with UNION ALL: the rows of all
+ * three carry the same aggregate states, so the outer query merges them as one.
+ * `columns` is the select list of each branch (fixed text from the callers).
+ */
+export function segmentsUnion(segments: Segment[], columns: string, where: Where, params: Params): string {
+  const byTable = new Map<Granularity, Segment[]>();
+  for (const s of segments) byTable.set(s.granularity, [...(byTable.get(s.granularity) ?? []), s]);
+  const branches: string[] = [];
+  let n = 0;
+  for (const [granularity, list] of byTable) {
+    const ranges = list.map((s) => bucketRange(s, `s${n++}`, params)).join(' OR ');
+    const conditions = [`(${ranges})`, ...where.clauses].join(' AND ');
+    branches.push(`SELECT ${columns} FROM ${ROLLUP_TABLES[granularity]} WHERE ${conditions}`);
+  }
+  return branches.join('\nUNION ALL\n');
+}

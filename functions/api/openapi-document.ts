@@ -1,0 +1,233 @@
+// The OpenAPI 3.1 document of the query API: written out by hand (not generated from the
+// validator) so test/api-openapi.test.ts can hold the two against each other in both directions.
+// Enum values come from the shared contracts so a new metric cannot be documented differently.
+import { API_BASE, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS } from '../shared/contracts/api.js';
+import { EVENT_TYPES } from '../shared/contracts/event.js';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref('Error') } },
+});
+const ok = (schema: string, description: string) => ({
+  description,
+  headers: {
+    'Cache-Control': { description: 'public, max-age=0, s-maxage=10: CloudFront keeps the answer 10 s (Authorization is in its cache key), browsers revalidate.', schema: { type: 'string' } },
+  },
+  content: { 'application/json': { schema: ref(schema) } },
+});
+const queryErrors = {
+  '400': error('A parameter is invalid, unknown, repeated or missing; `error.parameter` names it.'),
+  '401': error('Missing or invalid bearer token; the message gives the reason.'),
+  '403': error('The zone filter is outside the token\'s `zones` scope.'),
+  '500': error('Internal error (details are in the function logs only).'),
+};
+const filters = ['from', 'to', 'zone', 'country', 'city', 'currency', 'type'].map(param);
+
+const decimal = { type: 'string', pattern: '^[0-9]+\\.[0-9]{4}$', description: 'Exact decimal, 4 fraction digits, in the row\'s currency.' };
+const timestamp = { type: 'string', format: 'date-time' };
+const eventType = { type: 'string', enum: [...EVENT_TYPES] };
+
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Molam Analytics query API',
+    version: '1.0.0',
+    description: [
+      'Aggregates of payment events (wallet transactions, settled payouts, paid invoices) from the ClickHouse rollups.',
+      '',
+      'Time ranges: a request covers [from, to). Rollups hold whole buckets, so the range is widened to the buckets it touches:',
+      '`from` is floored and `to` ceiled to the minute (/overview, /breakdown) or to the granularity (/timeseries).',
+      'Responses echo the effective `from` and `to`; every figure is exact over that range. Without `from`/`to` the range is the',
+      'last 24 hours; with only one of them, the other is 24 hours away (or now). Ranges are limited to 400 days.',
+      '',
+      'Scope: the token\'s `zones` claim limits every answer to those zones (`["*"]` = all); a `zone` filter outside it is a 403.',
+      'Money is a decimal string per currency, never summed across currencies.',
+    ].join('\n'),
+  },
+  servers: [{ url: '/' }],
+  security: [{ bearerAuth: [] }],
+  paths: {
+    [`${API_BASE}/overview`]: {
+      get: {
+        operationId: 'getOverview',
+        summary: 'Totals per (type, currency) for the range and the previous period of equal length',
+        parameters: filters,
+        responses: { '200': ok('OverviewResponse', 'Totals'), ...queryErrors },
+      },
+    },
+    [`${API_BASE}/timeseries`]: {
+      get: {
+        operationId: 'getTimeseries',
+        summary: 'Zero-filled series per (type, currency)',
+        parameters: [...filters, param('granularity'), param('metric')],
+        responses: { '200': ok('TimeseriesResponse', 'Series'), ...queryErrors },
+      },
+    },
+    [`${API_BASE}/breakdown`]: {
+      get: {
+        operationId: 'getBreakdown',
+        summary: 'Figures per dimension value and currency, largest first',
+        parameters: [...filters, param('by'), param('metric'), param('limit')],
+        responses: { '200': ok('BreakdownResponse', 'Rows'), ...queryErrors },
+      },
+    },
+    [`${API_BASE}/health`]: {
+      get: {
+        operationId: 'getHealth',
+        summary: 'ClickHouse reachability (no authentication)',
+        security: [],
+        responses: {
+          '200': { description: 'Healthy', content: { 'application/json': { schema: ref('HealthResponse') } } },
+          '400': error('Query parameters are not accepted.'),
+          '503': { description: 'ClickHouse unreachable', content: { 'application/json': { schema: ref('HealthResponse') } } },
+        },
+      },
+    },
+    [`${API_BASE}/openapi.json`]: {
+      get: {
+        operationId: 'getOpenApi',
+        summary: 'This document (no authentication)',
+        security: [],
+        responses: {
+          '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } },
+          '400': error('Query parameters are not accepted.'),
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Molam ID token (RS256/ES256) with a `zones` claim.' },
+    },
+    parameters: {
+      from: { name: 'from', in: 'query', required: false, description: 'Start, inclusive: ISO-8601 date or date-time with offset (floored to the bucket).', schema: { type: 'string', maxLength: 40, examples: ['2026-11-27T00:00:00Z'] } },
+      to: { name: 'to', in: 'query', required: false, description: 'End, exclusive: ISO-8601 date or date-time with offset (ceiled to the bucket). Later than `from`, at most 400 days after it.', schema: { type: 'string', maxLength: 40, examples: ['2026-11-28T00:00:00Z'] } },
+      zone: { name: 'zone', in: 'query', required: false, description: 'Monetary zone, e.g. WAEMU; must be in the token scope.', schema: { type: 'string', minLength: 1, maxLength: 32 } },
+      country: { name: 'country', in: 'query', required: false, description: 'ISO-3166 alpha-2 country.', schema: { type: 'string', pattern: '^[A-Z]{2}$' } },
+      city: { name: 'city', in: 'query', required: false, description: 'City name.', schema: { type: 'string', minLength: 1, maxLength: 64 } },
+      currency: { name: 'currency', in: 'query', required: false, description: 'ISO-4217 currency.', schema: { type: 'string', pattern: '^[A-Z]{3}$' } },
+      type: { name: 'type', in: 'query', required: false, description: 'Event type.', schema: eventType },
+      granularity: {
+        name: 'granularity', in: 'query', required: false,
+        description: 'Bucket size and rollup table. Default: minute up to 24 h, hour up to 60 days, day beyond. At most 1500 points per series (minute: 25 hours, hour: 62.5 days); more is a 400 naming the largest range.',
+        schema: { type: 'string', enum: [...GRANULARITIES] },
+      },
+      metric: { name: 'metric', in: 'query', required: false, description: 'Measure (default count); volume and fees are decimal strings.', schema: { type: 'string', enum: [...METRICS], default: 'count' } },
+      by: { name: 'by', in: 'query', required: true, description: 'Dimension of the breakdown.', schema: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] } },
+      limit: { name: 'limit', in: 'query', required: false, description: 'Rows returned (default 10).', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: {
+              code: { type: 'string', enum: ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'internal'] },
+              message: { type: 'string' },
+              parameter: { type: 'string', description: 'The offending parameter (400 only).' },
+            },
+          },
+        },
+      },
+      TotalsRow: {
+        type: 'object',
+        required: ['type', 'currency', 'count', 'volume', 'fees', 'avg_ticket', 'merchants', 'success_rate'],
+        properties: {
+          type: eventType,
+          currency: { type: 'string' },
+          count: { type: 'integer' },
+          volume: decimal,
+          fees: decimal,
+          avg_ticket: { ...decimal, description: 'volume / count, rounded half-up to 4 digits.' },
+          merchants: { type: 'integer', description: 'Distinct merchants (exact).' },
+          success_rate: { type: ['number', 'null'], description: 'wallet_txn_created: succeeded / all, 0-1; null for other types.' },
+        },
+      },
+      Totals: {
+        type: 'object',
+        required: ['from', 'to', 'totals'],
+        properties: { from: timestamp, to: timestamp, totals: { type: 'array', items: ref('TotalsRow') } },
+      },
+      OverviewResponse: {
+        type: 'object',
+        required: ['from', 'to', 'totals', 'previous'],
+        properties: {
+          from: { ...timestamp, description: 'Effective start (floored to the minute).' },
+          to: { ...timestamp, description: 'Effective end, exclusive (ceiled to the minute).' },
+          totals: { type: 'array', items: ref('TotalsRow') },
+          previous: { ...ref('Totals'), description: 'The period of equal length just before `from`.' },
+        },
+      },
+      TimeseriesResponse: {
+        type: 'object',
+        required: ['from', 'to', 'granularity', 'metric', 'series'],
+        properties: {
+          from: timestamp,
+          to: timestamp,
+          granularity: { type: 'string', enum: [...GRANULARITIES] },
+          metric: { type: 'string', enum: [...METRICS] },
+          series: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['type', 'currency', 'points'],
+              properties: {
+                type: eventType,
+                currency: { type: 'string' },
+                points: {
+                  type: 'array',
+                  description: 'Every bucket from `from` to `to`, empty ones with zero.',
+                  items: {
+                    type: 'object',
+                    required: ['t', 'value'],
+                    properties: {
+                      t: { ...timestamp, description: 'Bucket start, UTC.' },
+                      value: { oneOf: [{ type: 'integer' }, decimal], description: 'Integer for count/merchants, decimal string for volume/fees.' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      BreakdownRow: {
+        type: 'object',
+        required: ['key', 'currency', 'count', 'volume', 'fees', 'merchants'],
+        properties: {
+          key: { type: 'string', description: 'Value of the `by` dimension.' },
+          currency: { type: 'string' },
+          count: { type: 'integer' },
+          volume: decimal,
+          fees: decimal,
+          merchants: { type: 'integer' },
+        },
+      },
+      BreakdownResponse: {
+        type: 'object',
+        required: ['from', 'to', 'by', 'metric', 'rows'],
+        properties: {
+          from: timestamp,
+          to: timestamp,
+          by: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] },
+          metric: { type: 'string', enum: [...METRICS] },
+          rows: { type: 'array', items: ref('BreakdownRow'), description: 'Largest first by `metric`, then key and currency.' },
+        },
+      },
+      HealthResponse: {
+        type: 'object',
+        required: ['status', 'clickhouse', 'time'],
+        properties: {
+          status: { type: 'string', enum: ['ok', 'degraded'] },
+          clickhouse: { type: 'string', enum: ['ok', 'unreachable'] },
+          time: timestamp,
+        },
+      },
+    },
+  },
+} as const;

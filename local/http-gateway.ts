@@ -1,0 +1,357 @@
+// The local stand-in for CloudFront + Lambda function URLs in front of the REST functions:
+// HTTP requests become payload-format-2.0 events, the handler's result becomes the HTTP response,
+// and a shared cache keyed like the CloudFront cache policy (path + full query string +
+// Authorization) keeps GET answers for as long as their Cache-Control allows (s-maxage, else
+// max-age; no-store / no-cache / private are never stored), capped at `cacheTtlSeconds` (the
+// policy's MaxTTL, 10 s). Hits carry `X-Cache: Hit from cloudfront` and `Age`, like CloudFront.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { FUNCTIONS } from '../functions/catalog.js';
+
+export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
+export interface GatewayRoute {
+  path: string;
+  handler: HttpLambda;
+  /** Function name shown in the Lambda context (defaults to the path). */
+  name?: string;
+}
+
+export interface HttpGatewayOptions {
+  host?: string;
+  /** 0 = ephemeral. */
+  port?: number;
+  routes: GatewayRoute[];
+  /** Non-Lambda endpoints of the local cloud (e.g. /local/dev-token), matched on the exact path first. */
+  extraRoutes?: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>>;
+  /** Longest time an answer is kept (CloudFront MaxTTL); default 10. 0 disables the cache. */
+  cacheTtlSeconds?: number;
+  /** Allowed origin for CORS (default env CORS_ALLOW_ORIGIN or `*`). */
+  corsAllowOrigin?: string;
+  /** Clock for cache ages and expiry (tests inject a fake one). */
+  now?: () => number;
+  /** Entries kept at most; expired ones go first, then the oldest. Default 10 000. */
+  maxCacheEntries?: number;
+  /** Per-invocation timeout handed to the handler's context, ms (default 30 000). */
+  invocationTimeoutMs?: number;
+}
+
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly stores: number;
+  readonly entries: number;
+}
+
+export interface HttpGateway {
+  url: string;
+  port: number;
+  cacheStats: CacheStats;
+  clearCache(): void;
+  close(): Promise<void>;
+}
+
+interface StoredResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+interface CacheEntry extends StoredResponse {
+  storedAt: number;
+  expiresAt: number;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The catalog's HTTP functions with their handlers imported (entry files export `handler`). */
+export async function httpRoutesFromCatalog(): Promise<GatewayRoute[]> {
+  const routes: GatewayRoute[] = [];
+  for (const fn of FUNCTIONS) {
+    if (fn.trigger.kind !== 'http') continue;
+    const mod = (await import(pathToFileURL(path.join(ROOT, fn.entry)).href)) as { handler?: HttpLambda };
+    if (typeof mod.handler !== 'function') throw new Error(`${fn.entry} does not export a handler`);
+    routes.push({ path: fn.trigger.path, handler: mod.handler, name: fn.id });
+  }
+  return routes;
+}
+
+export interface HttpEventInput {
+  method: string;
+  path: string;
+  rawQueryString?: string;
+  /** Header names in any case; they are lower-cased as Lambda does. */
+  headers?: Record<string, string | string[] | undefined>;
+  body?: string;
+  sourceIp?: string;
+  timeEpoch?: number;
+  domainName?: string;
+}
+
+/** A Lambda function URL (payload format 2.0) event for one HTTP request. */
+export function buildHttpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.headers ?? {})) {
+    if (value === undefined) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  let cookies: string[] | undefined;
+  if (headers.cookie !== undefined) {
+    cookies = headers.cookie.split(/;\s*/).filter(Boolean);
+    delete headers.cookie;
+  }
+  const rawQueryString = input.rawQueryString ?? '';
+  // Payload 2.0: decoded values, a repeated name joined with commas, absent when there is no query.
+  let queryStringParameters: Record<string, string> | undefined;
+  for (const [k, v] of new URLSearchParams(rawQueryString)) {
+    queryStringParameters ??= {};
+    queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
+  }
+  const timeEpoch = input.timeEpoch ?? Date.now();
+  const domainName = input.domainName ?? headers.host ?? 'localhost';
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: input.path,
+    rawQueryString,
+    headers,
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'local',
+      domainName,
+      domainPrefix: domainName.split('.')[0] ?? domainName,
+      http: {
+        method: input.method.toUpperCase(),
+        path: input.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: input.sourceIp ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date(timeEpoch).toUTCString(),
+      timeEpoch,
+    },
+    isBase64Encoded: false,
+  };
+  if (cookies) event.cookies = cookies;
+  if (queryStringParameters) event.queryStringParameters = queryStringParameters;
+  if (input.body !== undefined && input.body !== '') event.body = input.body;
+  return event;
+}
+
+/** A Lambda context for one invocation (enough for middy and Powertools). */
+export function buildLambdaContext(functionName: string, timeoutMs = 30_000): Context {
+  const deadline = Date.now() + timeoutMs;
+  const fail = (): never => {
+    throw new Error('callback-style completion is not supported');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: fail,
+    fail,
+    succeed: fail,
+  };
+}
+
+/** Function URL semantics for a handler's return value (structured result, or any JSON value = 200). */
+export function toHttpResponse(result: unknown): StoredResponse {
+  if (result !== null && typeof result === 'object' && 'statusCode' in result) {
+    const r = result as { statusCode: number; headers?: Record<string, unknown>; body?: string; isBase64Encoded?: boolean; cookies?: string[] };
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    if (r.cookies?.length) headers['set-cookie'] = r.cookies;
+    const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
+    return { status: r.statusCode, headers, body };
+  }
+  const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(body) };
+}
+
+/** Seconds a shared cache may keep a response under its Cache-Control (0 = not at all). */
+export function sharedCacheTtl(cacheControl: string | undefined): number {
+  if (!cacheControl) return 0;
+  const directives = new Map<string, string | undefined>();
+  for (const part of cacheControl.split(',')) {
+    const [name, value] = part.trim().split('=', 2);
+    if (name) directives.set(name.toLowerCase(), value?.replace(/^"|"$/g, ''));
+  }
+  if (directives.has('no-store') || directives.has('no-cache') || directives.has('private')) return 0;
+  const seconds = Number(directives.get('s-maxage') ?? directives.get('max-age') ?? 0);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+}
+
+function jsonError(res: http.ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra });
+  res.end(body);
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
+  const now = options.now ?? Date.now;
+  const maxTtl = options.cacheTtlSeconds ?? 10;
+  const maxEntries = options.maxCacheEntries ?? 10_000;
+  const corsOrigin = options.corsAllowOrigin ?? (process.env.CORS_ALLOW_ORIGIN || '*');
+  const routes = new Map(options.routes.map((r) => [r.path, r]));
+  const cache = new Map<string, CacheEntry>();
+  // Concurrent misses for one key wait for a single invocation, as CloudFront collapses them.
+  const inflight = new Map<string, Promise<StoredResponse>>();
+  const stats = { hits: 0, misses: 0, stores: 0 };
+  const cacheStats: CacheStats = {
+    get hits() {
+      return stats.hits;
+    },
+    get misses() {
+      return stats.misses;
+    },
+    get stores() {
+      return stats.stores;
+    },
+    get entries() {
+      return cache.size;
+    },
+  };
+
+  const corsHeaders = (): Record<string, string> => ({
+    'access-control-allow-origin': corsOrigin,
+    'access-control-expose-headers': 'x-cache, age',
+  });
+
+  const store = (key: string, response: StoredResponse): void => {
+    const ttl = Math.min(maxTtl, sharedCacheTtl(response.headers['cache-control'] as string | undefined));
+    if (ttl <= 0) return;
+    if (cache.size >= maxEntries) {
+      const t = now();
+      for (const [k, e] of cache) if (e.expiresAt <= t) cache.delete(k);
+      while (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+    }
+    const storedAt = now();
+    cache.set(key, { ...response, storedAt, expiresAt: storedAt + ttl * 1000 });
+    stats.stores++;
+  };
+
+  const send = (res: http.ServerResponse, r: StoredResponse, extra: Record<string, string>, head: boolean): void => {
+    const headers: Record<string, string | string[]> = { ...corsHeaders(), ...r.headers, ...extra };
+    headers['content-length'] = String(r.body.length);
+    res.writeHead(r.status, headers);
+    res.end(head ? undefined : r.body);
+  };
+
+  async function invoke(route: GatewayRoute, req: http.IncomingMessage, url: URL, rawQueryString: string): Promise<StoredResponse> {
+    const body = await readBody(req);
+    const event = buildHttpEvent({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      rawQueryString,
+      headers: req.headers,
+      body,
+      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+    });
+    try {
+      return toHttpResponse(await route.handler(event, buildLambdaContext(route.name ?? route.path, options.invocationTimeoutMs)));
+    } catch (err) {
+      // An unhandled function error: a function URL answers 502 and the error stays in the logs.
+      console.error(`[http-gateway] ${route.path} failed:`, err);
+      return { status: 502, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: Buffer.from(JSON.stringify({ error: { code: 'internal', message: 'function error' } })) };
+    }
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway.local');
+    const rawQueryString = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
+    const extra = options.extraRoutes?.[url.pathname];
+    if (extra) return void (await extra(req, res));
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...corsHeaders(),
+        'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'authorization, content-type',
+        'access-control-max-age': '600',
+        vary: 'Origin, Access-Control-Request-Headers',
+      });
+      return void res.end();
+    }
+    const route = routes.get(url.pathname);
+    if (!route) return jsonError(res, 404, 'not_found', `no route for ${url.pathname}`, corsHeaders());
+    if (method !== 'GET' && method !== 'HEAD') {
+      return jsonError(res, 405, 'bad_request', `method ${method} not allowed`, { ...corsHeaders(), allow: 'GET, HEAD, OPTIONS' });
+    }
+    const head = method === 'HEAD';
+    if (maxTtl <= 0) {
+      stats.misses++;
+      return send(res, await invoke(route, req, url, rawQueryString), { 'x-cache': 'Miss from cloudfront' }, head);
+    }
+    // The CloudFront cache policy's key: path, the whole query string as sent, the Authorization header.
+    const key = `${url.pathname}?${rawQueryString}\n${req.headers.authorization ?? ''}`;
+    const hit = cache.get(key);
+    const t = now();
+    if (hit && hit.expiresAt > t) {
+      stats.hits++;
+      return send(res, hit, { 'x-cache': 'Hit from cloudfront', age: String(Math.floor((t - hit.storedAt) / 1000)) }, head);
+    }
+    if (hit) cache.delete(key);
+    stats.misses++;
+    let pending = inflight.get(key);
+    if (!pending) {
+      pending = invoke(route, req, url, rawQueryString).then((r) => {
+        store(key, r);
+        return r;
+      });
+      const p = pending;
+      inflight.set(key, p);
+      void p.finally(() => inflight.delete(key)).catch(() => undefined);
+    } else {
+      req.resume();
+    }
+    send(res, await pending, { 'x-cache': 'Miss from cloudfront' }, head);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      console.error('[http-gateway] request failed:', err);
+      if (!res.headersSent) jsonError(res, 502, 'internal', 'gateway error');
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3002, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    cacheStats,
+    clearCache: () => cache.clear(),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
