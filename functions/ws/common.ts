@@ -1,0 +1,103 @@
+// Shared plumbing of the WebSocket route handlers: middy with Powertools logging and metrics, the
+// body parser, and replies through the management API (the same path on AWS and locally).
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { createLogger, createMetrics } from '../shared/observability.js';
+import { METRIC, SERVICE } from '../shared/observability-names.js';
+import { MAX_ROOMS_PER_MESSAGE, type ErrorMessage, type ServerMessage } from '../shared/contracts/ws.js';
+import {
+  managementClient,
+  managementEndpoint,
+  postData,
+  postMessage,
+  type PostOutcome,
+  type WsEvent,
+  type WsRouteResult,
+} from '../shared/ws-management.js';
+
+export const logger = createLogger(SERVICE.websocket);
+export const metrics = createMetrics(SERVICE.websocket);
+
+export type WsRouteFn = (event: WsEvent, context: Context) => Promise<WsRouteResult>;
+
+/** Wraps a route function: context in the logs, metrics flushed after each invocation. */
+export function wsHandler(fn: WsRouteFn) {
+  return middy<WsEvent, WsRouteResult, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .handler(async (event, context) => {
+      try {
+        return await fn(event, context);
+      } catch (err) {
+        logger.error('route failed', { routeKey: event.requestContext.routeKey, error: err as Error });
+        throw err;
+      }
+    });
+}
+
+export const OK: WsRouteResult = { statusCode: 200 };
+
+export function countConnection(status: 'accepted' | 'rejected' | 'gone', n = 1): void {
+  metrics.singleMetric().addDimension('status', status).addMetric(METRIC.wsConnections, MetricUnit.Count, n);
+}
+
+/** Sends a message to the caller's connection; 'gone' when it left meanwhile. */
+export function reply(event: WsEvent, message: ServerMessage): Promise<PostOutcome> {
+  return postMessage(managementClient(managementEndpoint(event)), event.requestContext.connectionId, message);
+}
+
+/** Sends an already-serialized message (e.g. a pre-chunked resume frame). */
+export function replyData(event: WsEvent, data: string): Promise<PostOutcome> {
+  return postData(managementClient(managementEndpoint(event)), event.requestContext.connectionId, data);
+}
+
+export function errorMessage(code: ErrorMessage['code'], message: string, rooms?: string[]): ErrorMessage {
+  return { type: 'error', code, message, ...(rooms && rooms.length > 0 ? { rooms } : {}) };
+}
+
+/** The JSON object of a message body, or undefined when it is not one. */
+export function parseBody(event: WsEvent): Record<string, unknown> | undefined {
+  if (typeof event.body !== 'string') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `rooms` list of a subscribe/unsubscribe message, or an error explaining what is wrong. */
+export function roomsField(body: Record<string, unknown> | undefined): string[] | ErrorMessage {
+  const rooms = body?.rooms;
+  if (!Array.isArray(rooms) || rooms.length === 0 || !rooms.every((r) => typeof r === 'string')) {
+    return errorMessage('invalid_message', '"rooms" must be a non-empty array of room names');
+  }
+  if (rooms.length > MAX_ROOMS_PER_MESSAGE) {
+    return errorMessage('invalid_message', `at most ${MAX_ROOMS_PER_MESSAGE} rooms per message`);
+  }
+  return [...new Set(rooms as string[])];
+}
+
+/** `{room: version}` with non-negative integer versions, or an error. */
+export function versionsField(value: unknown, field: string): Record<string, number> | ErrorMessage {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return errorMessage('invalid_message', `"${field}" must be an object of room -> last version held`);
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_ROOMS_PER_MESSAGE) return errorMessage('invalid_message', `at most ${MAX_ROOMS_PER_MESSAGE} rooms per message`);
+  for (const [, v] of entries) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+      return errorMessage('invalid_message', `"${field}" versions must be non-negative integers`);
+    }
+  }
+  return value as Record<string, number>;
+}
+
+export function isErrorMessage(value: unknown): value is ErrorMessage {
+  const v = value as Partial<ErrorMessage> | null;
+  return v !== null && typeof v === 'object' && v.type === 'error' && typeof v.code === 'string';
+}

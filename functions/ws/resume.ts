@@ -1,0 +1,13 @@
+// resume: `{"action":"resume","versions":{"zone:WAEMU":41}}` -> the snapshots recorded since.
+import { OK, isErrorMessage, parseBody, reply, versionsField, wsHandler } from './common.js';
+import { sendResume } from './resume-core.js';
+
+export const handler = wsHandler(async (event) => {
+  const versions = versionsField(parseBody(event)?.versions, 'versions');
+  if (isErrorMessage(versions)) {
+    await reply(event, versions);
+    return OK;
+  }
+  await sendResume(event, versions);
+  return OK;
+});
