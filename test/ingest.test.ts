@@ -5,7 +5,6 @@ import type { MSKEvent } from 'aws-lambda';
 import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo } from './support/engines.js';
 import { createIngest } from '../functions/ingest/ingest.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
-import { buildMskEvent } from '../functions/shared/msk.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { itemToSnapshot } from '../functions/shared/dynamo/deltas-store.js';
 import { roomsOf } from '../functions/shared/contracts/rooms.js';
@@ -106,14 +105,14 @@ describe('ingest handler', () => {
     await truncateAll();
     const records = new EventGenerator({ seed: 8 }).records(300);
     const all = toMskEvent(records);
-    // Split every partition's records: first delivery has the first 60%, the redelivery overlaps it.
-    const flat = Object.values(all.records).flat();
-    const firstPart = buildMskEvent(
-      flat.filter((r) => r.offset < 60).map((r) => ({ ...r, key: Buffer.from(r.key, 'base64'), value: Buffer.from(r.value, 'base64') })),
-    );
-    const overlap = buildMskEvent(
-      flat.filter((r) => r.offset >= 30).map((r) => ({ ...r, key: Buffer.from(r.key, 'base64'), value: Buffer.from(r.value, 'base64') })),
-    );
+    // Split every partition's records: the first delivery has offsets < 60, the redelivery starts
+    // at 30 (overlapping) and runs to the end — different boundaries, same records.
+    const subset = (keep: (offset: number) => boolean): MSKEvent => ({
+      ...all,
+      records: Object.fromEntries(Object.entries(all.records).map(([k, list]) => [k, list.filter((r) => keep(r.offset))])),
+    });
+    const firstPart = subset((o) => o < 60);
+    const overlap = subset((o) => o >= 30);
     await ingest()(firstPart);
     await ingest()(overlap);
     for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));

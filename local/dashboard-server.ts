@@ -1,0 +1,71 @@
+// Serves the built dashboard (web/dist) like CloudFront + S3 would: static files with long cache
+// for hashed assets, index.html for client-side routes, and the runtime config.json generated for
+// this environment (the build never contains URLs).
+import http from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { WebConfig } from '../functions/shared/contracts/web-config.js';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+export interface DashboardServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startDashboardServer(opts: { host?: string; port?: number; distDir: string; config: WebConfig }): Promise<DashboardServer> {
+  const root = path.resolve(opts.distDir);
+  const configJson = JSON.stringify(opts.config);
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://local');
+      if (url.pathname === '/config.json') {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
+        res.end(configJson);
+        return;
+      }
+      let file = path.join(root, decodeURIComponent(url.pathname));
+      if (!file.startsWith(root)) {
+        res.writeHead(400).end();
+        return;
+      }
+      const info = await stat(file).catch(() => undefined);
+      if (!info?.isFile()) file = path.join(root, 'index.html');
+      const body = await readFile(file);
+      const hashed = file.includes(`${path.sep}assets${path.sep}`);
+      res.writeHead(200, {
+        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+      });
+      res.end(body);
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`dashboard server error: ${(err as Error).message}`);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
