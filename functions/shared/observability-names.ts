@@ -1,11 +1,7 @@
-// Metric names, namespace and alarm dimensions shared by the handlers (Powertools EMF) and the
-// CDK alarms. CloudWatch identifies a metric by namespace + name + the exact dimension set, so an
-// alarm only sees what a handler emits with exactly these dimensions: keep both sides on this file.
-
-/** CloudWatch namespace of every custom metric (Powertools `namespace` / POWERTOOLS_METRICS_NAMESPACE). */
+// One place for the CloudWatch namespace and metric names: the handlers emit them (EMF) and the
+// CDK alarms read them. Names follow the predecessor's Prometheus metrics so dashboards carry over.
 export const METRICS_NAMESPACE = 'MolamAnalytics';
 
-/** Metric names carried over from the predecessor (Prometheus names, same meaning). */
 export const METRIC = {
   eventsProcessed: 'analytics_events_processed_total',
   kafkaMessagesReceived: 'analytics_kafka_messages_received_total',
@@ -17,33 +13,30 @@ export const METRIC = {
   streamingLatency: 'analytics_streaming_latency_seconds',
   httpRequestDuration: 'http_request_duration_seconds',
   httpRequests: 'http_requests_total',
+  consumerLag: 'kafka_consumergroup_lag',
 } as const;
 
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
-
-/**
- * Value of the `service` dimension (Powertools `serviceName` / POWERTOOLS_SERVICE_NAME), per
- * function family. The stack sets POWERTOOLS_SERVICE_NAME from this, so handlers that build their
- * Metrics from the environment get it for free.
- */
-export const METRIC_SERVICE = {
+/** Service names (the `service` dimension Powertools adds) per function family. */
+export const SERVICE = {
   ingest: 'ingest',
   fanout: 'fanout',
-  ws: 'ws',
+  websocket: 'websocket',
   api: 'api',
 } as const;
 
-export type MetricService = (typeof METRIC_SERVICE)[keyof typeof METRIC_SERVICE];
+/** Alias of SERVICE (some modules import it under this name). */
+export const METRIC_SERVICE = SERVICE;
 
 /**
- * The dimension sets the alarms watch. A handler must emit (at least one copy of) these metrics
- * with exactly these dimensions — extra dimensions create a different metric the alarm ignores:
- * - insert latency: `{ service: 'ingest' }` (seconds)
- * - API latency: `{ service: 'api' }` (seconds; alarm at 0.5)
- * - rejected WebSocket connections: `{ service: 'ws', status: 'rejected' }` (count)
+ * The dimension sets the CDK alarms watch. CloudWatch identifies a metric by namespace, name and
+ * the exact dimension set, so a handler must emit (at least one copy of) these metrics with exactly
+ * these dimensions — a copy with extra dimensions is a different metric the alarm does not see:
+ * - ClickHouse insert latency, seconds: `{ service: 'ingest' }`
+ * - API latency, seconds: `{ service: 'api' }`
+ * - rejected WebSocket connections, count: `{ service: 'websocket', status: 'rejected' }`
  */
 export const ALARM_DIMENSIONS = {
-  clickhouseInsertDuration: { service: METRIC_SERVICE.ingest },
-  httpRequestDuration: { service: METRIC_SERVICE.api },
-  wsConnectionsRejected: { service: METRIC_SERVICE.ws, status: 'rejected' },
+  clickhouseInsertDuration: { service: SERVICE.ingest },
+  httpRequestDuration: { service: SERVICE.api },
+  wsConnectionsRejected: { service: SERVICE.websocket, status: 'rejected' },
 } as const;
