@@ -272,6 +272,7 @@ describe('headers and metrics', () => {
     const { apiMetrics } = await import('../functions/api/lib/middleware.js');
     const dims = vi.spyOn(apiMetrics, 'addDimensions');
     const metric = vi.spyOn(apiMetrics, 'addMetric');
+    const single = vi.spyOn(apiMetrics, 'singleMetric');
     try {
       await call(h.handlers.overview, OVERVIEW, RANGE, all);
       await call(h.handlers.breakdown, BREAKDOWN, RANGE, all);
@@ -285,7 +286,10 @@ describe('headers and metrics', () => {
       expect(names.filter((n) => n === 'http_requests_total')).toHaveLength(3);
       expect(names.filter((n) => n === 'http_request_duration_seconds')).toHaveLength(3);
       for (const c of metric.mock.calls.filter((x) => x[0] === 'http_request_duration_seconds')) expect(c[2]).toBeGreaterThan(0);
+      // Plus one latency copy per request with the service dimension only (the alarm's).
+      expect(single).toHaveBeenCalledTimes(3);
     } finally {
+      single.mockRestore();
       dims.mockRestore();
       metric.mockRestore();
     }

@@ -1,20 +1,21 @@
 // Middy middleware for the HTTP functions: turns errors into the JSON error shape (a 500 never
 // carries internals; it is logged instead) and records the predecessor's two HTTP metrics per
-// route with the status code as a (low-cardinality) dimension.
+// route with the status code as a (low-cardinality) dimension, plus the latency with the service
+// dimension alone for the CDK alarm.
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createLogger, createMetrics } from '../../shared/observability.js';
-import { METRIC, SERVICE } from '../../shared/observability-names.js';
+import { METRIC, METRIC_SERVICE } from '../../shared/observability-names.js';
 import { ApiHttpError } from './errors.js';
 import { errorResponse } from './responses.js';
 
 export type HttpRequest = Request<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
 
 /** One logger and one metrics buffer for every API function in a process. */
-export const apiLogger: Logger = createLogger(SERVICE.api);
-export const apiMetrics: Metrics = createMetrics(SERVICE.api);
+export const apiLogger: Logger = createLogger(METRIC_SERVICE.api);
+export const apiMetrics: Metrics = createMetrics(METRIC_SERVICE.api);
 
 export function httpObservability(route: string): MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context> {
   const started = new WeakMap<object, number>();
@@ -26,8 +27,12 @@ export function httpObservability(route: string): MiddlewareObj<APIGatewayProxyE
     // cloud) cannot interleave their dimensions.
     apiMetrics.addDimensions({ route, status: String(status) });
     apiMetrics.addMetric(METRIC.httpRequests, MetricUnit.Count, 1);
-    apiMetrics.addMetric(METRIC.httpRequestDuration, MetricUnit.Seconds, (performance.now() - t0) / 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    apiMetrics.addMetric(METRIC.httpRequestDuration, MetricUnit.Seconds, seconds);
     apiMetrics.publishStoredMetrics();
+    // The latency alarm watches the metric with exactly ALARM_DIMENSIONS.httpRequestDuration
+    // ({ service }): one more copy with the default dimensions only.
+    apiMetrics.singleMetric().addMetric(METRIC.httpRequestDuration, MetricUnit.Seconds, seconds);
   };
 
   return {
