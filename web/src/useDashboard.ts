@@ -63,6 +63,9 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
       },
       (err: unknown) => {
         if (controller.signal.aborted) return;
+        // Figures of other filters must not stay on screen under the new ones; a failed quiet
+        // refresh keeps the last good view below the error.
+        if (filterChanged) setData(undefined);
         setError(err);
         setLoading(false);
         setRefreshing(false);

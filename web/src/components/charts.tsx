@@ -19,6 +19,11 @@ import { TYPE_COLORS, TYPE_LABELS } from '../labels.js';
 import type { ChartSeries } from '../live/merge.js';
 
 ChartJS.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
+// Chart text follows the page's fluid font size (larger on wall screens).
+if (typeof document !== 'undefined') {
+  const rootPx = parseFloat(getComputedStyle(document.documentElement).fontSize) || 14;
+  ChartJS.defaults.font.size = Math.round(rootPx * 0.8);
+}
 
 function valueFormatter(metric: 'count' | 'volume' | 'fees', currency: string, locale: string) {
   return (v: number) => (metric === 'count' ? formatCount(v, locale) : formatMoney(v, currency, locale));

@@ -135,6 +135,13 @@ describe('live snapshots', () => {
     expect(kpisAfter(fixed, live)).toMatchObject({ count: 12, volume: '120000.0000' });
   });
 
+  it('never subtracts money when a baseline disagrees with a newer snapshot', () => {
+    const data = fixture();
+    const live: BucketState = new Map();
+    applySnapshot(live, snap(M14, 1, 3, '2999.0000', '0.0000'));
+    expect(kpisAfter(data, live)).toMatchObject({ count: 13, volume: '120000.0000', fees: '200.0000' });
+  });
+
   it('ignores other rooms, other currencies and, with a type filter, other types', () => {
     const data = fixture();
     const live: BucketState = new Map();

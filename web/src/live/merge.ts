@@ -66,13 +66,10 @@ export function liveDiffs(data: DashboardData, live: BucketState, sel: Selection
       if (v.currency !== sel.currency || (sel.type && v.type !== sel.type)) continue;
       const base = known?.get(figuresKey(v.type, v.currency)) ?? ZERO;
       if (v.count <= base.count) continue;
-      diffs.push({
-        bucket,
-        type: v.type,
-        count: v.count - base.count,
-        volume: toUnits(v.volume) - base.volume,
-        fees: toUnits(v.fees) - base.fees,
-      });
+      // Money only grows with the count too; never let a mismatched baseline subtract.
+      const volume = toUnits(v.volume) - base.volume;
+      const fees = toUnits(v.fees) - base.fees;
+      diffs.push({ bucket, type: v.type, count: v.count - base.count, volume: volume > 0n ? volume : 0n, fees: fees > 0n ? fees : 0n });
     }
   }
   return { diffs, stale };
