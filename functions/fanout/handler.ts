@@ -5,7 +5,6 @@
 // absolute, so re-pushing to clients that already have one changes nothing).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -19,6 +18,7 @@ import { METRIC, SERVICE } from '../shared/observability-names.js';
 import { byteLength, managementClient, managementEndpoint, postData } from '../shared/ws-management.js';
 import { wsStoreFromEnv, type Membership } from '../shared/ws-store.js';
 import { runPool } from './pool.js';
+import { flushMetrics } from '../shared/ws-metrics.js';
 
 const logger = createLogger(SERVICE.fanout);
 const metrics = createMetrics(SERVICE.fanout);
@@ -151,7 +151,7 @@ export async function fanout(event: DynamoDBStreamEvent, env: NodeJS.ProcessEnv 
 
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
+  .use(flushMetrics(metrics))
   .handler(async (event) => {
     const { batchItemFailures, stats } = await fanout(event);
     logger.debug('fan-out done', { ...stats });

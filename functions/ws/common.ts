@@ -2,8 +2,8 @@
 // body parser, and replies through the management API (the same path on AWS and locally).
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { flushMetrics } from '../shared/ws-metrics.js';
 import type { Context } from 'aws-lambda';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { METRIC, SERVICE } from '../shared/observability-names.js';
@@ -27,7 +27,7 @@ export type WsRouteFn = (event: WsEvent, context: Context) => Promise<WsRouteRes
 export function wsHandler(fn: WsRouteFn) {
   return middy<WsEvent, WsRouteResult, Error, Context>()
     .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
+    .use(flushMetrics(metrics))
     .handler(async (event, context) => {
       try {
         return await fn(event, context);
