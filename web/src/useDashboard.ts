@@ -109,7 +109,12 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
         setStatus(s);
         if (s === 'live') setLiveError(undefined);
       },
-      refetch,
+      // The immediate refetch may be answered from the 10 s CDN cache; the reconcile refetch after
+      // RECONCILE_AFTER_MS is past any entry cached before the reconnect.
+      refetch: () => {
+        refetch();
+        scheduleReconcile();
+      },
       serverError: (m) => setLiveError(m),
     });
     connection.current = c;
