@@ -32,7 +32,7 @@ beforeAll(async () => {
     routes,
     now: () => clock,
     corsAllowOrigin: 'http://localhost:3004',
-    extraRoutes: { '/local/ping': (_req, res) => res.end('pong') },
+    extraRoutes: { '/local/ping': (_req, res) => void res.end('pong') },
   });
 });
 afterAll(async () => {
