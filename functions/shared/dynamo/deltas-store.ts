@@ -50,13 +50,16 @@ export async function writeSnapshots(
   doc: DynamoDBDocumentClient,
   table: string,
   snapshots: DeltaSnapshot[],
-  opts: { maxAttempts?: number; baseDelayMs?: number } = {},
+  opts: { maxAttempts?: number; baseDelayMs?: number; concurrency?: number } = {},
 ): Promise<void> {
   const maxAttempts = opts.maxAttempts ?? 8;
   const baseDelay = opts.baseDelayMs ?? 25;
   const requests = snapshots.map((s) => ({ PutRequest: { Item: snapshotToItem(s) } }));
-  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) {
-    let pending: typeof requests = requests.slice(i, i + BATCH_WRITE_MAX);
+  const chunks: Array<typeof requests> = [];
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) chunks.push(requests.slice(i, i + BATCH_WRITE_MAX));
+
+  const writeChunk = async (chunk: typeof requests) => {
+    let pending = chunk;
     for (let attempt = 1; pending.length > 0; attempt++) {
       const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
       pending = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
@@ -64,7 +67,13 @@ export async function writeSnapshots(
       if (attempt >= maxAttempts) throw new Error(`deltas: ${pending.length} snapshot writes still unprocessed after ${attempt} attempts`);
       await new Promise((r) => setTimeout(r, baseDelay * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
     }
-  }
+  };
+  // A batch with late events touches many (room, minute) buckets: write chunks in parallel, bounded.
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) await writeChunk(chunks[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, chunks.length) }, worker));
 }
 
 /** Snapshots of a room recorded after `sinceVersion`, oldest first (for `resume`). */
