@@ -1,0 +1,154 @@
+// npm run bench:api — latency of the query API over BENCH_API_ROWS raw events (default 10 million)
+// bulk-generated inside ClickHouse (INSERT … SELECT … FROM numbers(), deterministic pseudo-random
+// dimensions and amounts from cityHash64) spread over the last 30 days:
+//   * uncached: the handlers invoked directly (what a CloudFront miss costs), BENCH_API_ITER runs;
+//   * cached: through the local gateway (a CloudFront hit), BENCH_API_CACHED_ITER runs.
+// Prints P50/P95/P99 per scenario; no assertions.
+import os from 'node:os';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { startTestClickHouse } from '../test/support/engines.js';
+import { clickhouseConfigFromEnv, closeClickHouse, createClickHouseClient } from '../functions/shared/clickhouse.js';
+import { COUNTRIES } from '../functions/shared/contracts/geography.js';
+import { devAuthEnv, ensureDevKeys, signDevToken } from '../local/dev-keys.js';
+import { buildHttpEvent, buildLambdaContext, httpRoutesFromCatalog, startHttpGateway } from '../local/http-gateway.js';
+import { machine, percentile, report, type BenchRow } from './lib.js';
+
+const ROWS = Number(process.env.BENCH_API_ROWS ?? 10_000_000);
+const ITER = Number(process.env.BENCH_API_ITER ?? 50);
+const CACHED_ITER = Number(process.env.BENCH_API_CACHED_ITER ?? 500);
+const CHUNK = 1_000_000;
+const MIN = 60_000;
+const DAY = 86_400_000;
+const SPAN = 30 * DAY;
+
+const ch = await startTestClickHouse();
+const keyDir = `${ch.dataDir}-keys`;
+try {
+  const keys = await ensureDevKeys(keyDir);
+  Object.assign(process.env, devAuthEnv(keys), { CLICKHOUSE_URL: ch.server.url, POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'ERROR' });
+  const loader = createClickHouseClient({ ...clickhouseConfigFromEnv({}), url: ch.server.url, compression: false, requestTimeoutMs: 3_600_000 });
+
+  // Geography as parallel arrays (bound parameters), weighted by repeating big countries' cities.
+  const zones: string[] = [], countries: string[] = [], cities: string[] = [], currencies: string[] = [];
+  for (const [cc, info] of Object.entries(COUNTRIES)) {
+    info.cities.forEach((city, i) => {
+      const weight = i === 0 ? 4 : 1;
+      for (let k = 0; k < weight; k++) {
+        zones.push(info.zone);
+        countries.push(cc);
+        cities.push(city);
+        currencies.push(info.currency);
+      }
+    });
+  }
+  const end = Math.floor(Date.now() / MIN) * MIN;
+  const t0 = performance.now();
+  for (let start = 0; start < ROWS; start += CHUNK) {
+    const count = Math.min(CHUNK, ROWS - start);
+    await loader.command({
+      query: `
+        INSERT INTO analytics_events_raw
+          (event_id, type, occurred_at, amount, fee, currency, zone, country, city, merchant_id, status, topic, partition, offset, kafka_timestamp, ingested_at)
+        SELECT
+          concat('bench_', toString(number)) AS event_id,
+          arrayElement(['wallet_txn_created', 'payout.settled', 'invoice.paid'], multiIf(cityHash64(number, 1) % 100 < 70, 1, cityHash64(number, 1) % 100 < 85, 2, 3)) AS type,
+          fromUnixTimestamp64Milli(toInt64({end:UInt64} - cityHash64(number, 2) % {span:UInt64}), 'UTC') AS occurred_at,
+          toDecimal64(cityHash64(number, 3) % 2000000 + 100, 4) / 100 AS amount,
+          toDecimal64(intDiv(cityHash64(number, 3) % 2000000 + 100, 100), 4) / 100 AS fee,
+          arrayElement({currencies:Array(String)}, g) AS currency,
+          arrayElement({zones:Array(String)}, g) AS zone,
+          arrayElement({countries:Array(String)}, g) AS country,
+          arrayElement({cities:Array(String)}, g) AS city,
+          concat('m_', lower(country), '_', toString(cityHash64(number, 4) % 2000)) AS merchant_id,
+          if(type = 'wallet_txn_created', multiIf(cityHash64(number, 5) % 100 < 3, 'failed', cityHash64(number, 5) % 100 < 4, 'pending', 'succeeded'), 'succeeded') AS status,
+          type AS topic, 0 AS partition, number AS offset, occurred_at AS kafka_timestamp, now64(3, 'UTC') AS ingested_at
+        FROM (SELECT number, toUInt32(cityHash64(number, 6) % {n:UInt32}) + 1 AS g FROM numbers({start:UInt64}, {count:UInt64}))`,
+      query_params: { end, span: SPAN, currencies, zones, countries, cities, n: zones.length, start, count },
+    });
+    process.stderr.write(`loaded ${start + count} / ${ROWS} rows (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  }
+  const loadSeconds = (performance.now() - t0) / 1000;
+  // Steady state: background merges would get there over time; do it now so runs are comparable.
+  for (const t of ['analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day']) await loader.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+  const sizes = await (await loader.query({
+    query: `SELECT table, sum(rows) AS rows FROM system.parts WHERE active AND database = currentDatabase() AND table LIKE 'analytics_%' GROUP BY table ORDER BY table`,
+    format: 'JSONEachRow',
+  })).json<{ table: string; rows: string }>();
+  console.error(`load: ${ROWS} rows in ${loadSeconds.toFixed(1)} s; ${sizes.map((s) => `${s.table} ${Number(s.rows).toLocaleString('en-US')}`).join(', ')}`);
+  await loader.close();
+
+  const token = await signDevToken({ zones: ['*'], ttlSeconds: 3600 }, keys);
+  const scoped = await signDevToken({ zones: ['WAEMU'], ttlSeconds: 3600 }, keys);
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const last24 = { from: iso(now - DAY), to: iso(now) };
+  const scenarios: Array<{ name: string; path: string; query: Record<string, string>; token: string }> = [
+    { name: 'overview 24h', path: '/api/analytics/overview', query: last24, token },
+    { name: 'overview 30d', path: '/api/analytics/overview', query: { from: iso(now - 30 * DAY), to: iso(now) }, token },
+    { name: 'overview 24h, WAEMU scope', path: '/api/analytics/overview', query: last24, token: scoped },
+    { name: 'timeseries minute 24h (volume)', path: '/api/analytics/timeseries', query: { ...last24, granularity: 'minute', metric: 'volume' }, token },
+    { name: 'timeseries hour 30d (volume)', path: '/api/analytics/timeseries', query: { from: iso(now - 30 * DAY), to: iso(now), granularity: 'hour', metric: 'volume' }, token },
+    { name: 'breakdown city 24h (volume)', path: '/api/analytics/breakdown', query: { ...last24, by: 'city', metric: 'volume' }, token },
+    { name: 'breakdown country 30d (merchants)', path: '/api/analytics/breakdown', query: { from: iso(now - 30 * DAY), to: iso(now), by: 'country', metric: 'merchants' }, token },
+  ];
+
+  const routes = new Map((await httpRoutesFromCatalog()).map((r) => [r.path, r.handler]));
+  const rows: BenchRow[] = [];
+  const table: string[][] = [];
+  const gw = await startHttpGateway({ port: 0, routes: [...routes].map(([path, handler]) => ({ path, handler })) });
+  try {
+    for (const s of scenarios) {
+      const handler = routes.get(s.path)!;
+      const rawQueryString = new URLSearchParams(s.query).toString();
+      const invoke = async () => {
+        const event = buildHttpEvent({ method: 'GET', path: s.path, rawQueryString, headers: { authorization: `Bearer ${s.token}` } });
+        const res = (await handler(event, buildLambdaContext('bench'))) as APIGatewayProxyStructuredResultV2;
+        if (res.statusCode !== 200) throw new Error(`${s.name}: ${res.statusCode} ${res.body}`);
+        return res.body!.length;
+      };
+      let bytes = 0;
+      for (let i = 0; i < 3; i++) bytes = await invoke(); // warm-up: connections, JIT
+      const uncached: number[] = [];
+      for (let i = 0; i < ITER; i++) {
+        const t = performance.now();
+        await invoke();
+        uncached.push(performance.now() - t);
+      }
+      const url = `${gw.url}${s.path}?${rawQueryString}`;
+      const headers = { authorization: `Bearer ${s.token}` };
+      const first = await fetch(url, { headers });
+      await first.arrayBuffer();
+      const cached: number[] = [];
+      for (let i = 0; i < CACHED_ITER; i++) {
+        const t = performance.now();
+        const res = await fetch(url, { headers });
+        await res.arrayBuffer();
+        cached.push(performance.now() - t);
+        if (res.headers.get('x-cache') !== 'Hit from cloudfront') throw new Error(`${s.name}: expected a cache hit`);
+      }
+      const p = (xs: number[], q: number) => percentile(xs, q);
+      table.push([s.name, ...[50, 95, 99].map((q) => p(uncached, q).toFixed(1)), ...[50, 95, 99].map((q) => p(cached, q).toFixed(2)), `${(bytes / 1024).toFixed(0)} KiB`]);
+      const uncachedTarget = s.name.startsWith('overview 24h') || s.name.startsWith('timeseries') ? '< 100' : undefined;
+      for (const q of [50, 95, 99]) {
+        rows.push({ part: 'api', metric: `${s.name} uncached P${q}`, value: p(uncached, q), unit: 'ms', ...(q === 95 && uncachedTarget ? { target: uncachedTarget } : {}) });
+      }
+      for (const q of [50, 95, 99]) rows.push({ part: 'api', metric: `${s.name} cached P${q}`, value: p(cached, q), unit: 'ms', ...(q === 95 ? { target: '< 5' } : {}) });
+    }
+  } finally {
+    await gw.close();
+  }
+
+  const header = ['scenario', 'uncached P50', 'P95', 'P99 ms', 'cached P50', 'P95', 'P99 ms', 'body'];
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\nquery API, ${ROWS.toLocaleString('en-US')} raw events over 30 days (loaded in ${loadSeconds.toFixed(0)} s); ${ITER} uncached / ${CACHED_ITER} cached runs per scenario`);
+  console.log(`machine: ${machine()}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB\n`);
+  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)].join('\n'));
+  console.log('');
+  report(rows);
+} finally {
+  await closeClickHouse();
+  await ch.close();
+  const { rm } = await import('node:fs/promises');
+  await rm(keyDir, { recursive: true, force: true });
+}
