@@ -9,7 +9,8 @@ import type { MSKEvent, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-l
 import { startClickHouseServer, type ClickHouseServer } from './clickhouse/server.js';
 import { startDynamo, ensureTables, startTtlSweeper, type LocalDynamo, type TtlSweeper } from './dynamo.js';
 import { startStreamProxy, type StreamProxy } from './streams.js';
-import { startWsGateway, wsHandlersFromCatalog, type WsGateway } from './ws-gateway.js';
+import { lambdaContext, startWsGateway, wsHandlersFromCatalog, type WsGateway } from './ws-gateway.js';
+import { fanoutFromCatalog } from './realtime.js';
 import { startHttpGateway, httpRoutesFromCatalog, type HttpGateway } from './http-gateway.js';
 import { startDashboardServer, type DashboardServer } from './dashboard-server.js';
 import { startGeneratorSource, type GeneratorSource } from './generator-source.js';
@@ -64,10 +65,6 @@ function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
 async function importHandler<T>(entry: string): Promise<T> {
   const mod = (await import(pathToFileURL(path.join(ROOT, entry)).href)) as { handler: T };
   return mod.handler;
-}
-
-function lambdaContext(name: string) {
-  return { functionName: name, awsRequestId: `local-${Date.now()}`, getRemainingTimeInMillis: () => 900_000 } as never;
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -139,8 +136,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       if (wsRunning) await ws.close();
     });
 
-    const fanoutHandler = await importHandler<(e: DynamoDBStreamEvent, c: unknown) => Promise<DynamoDBBatchResponse | void>>('functions/fanout/handler.ts');
-    fanout = (event) => fanoutHandler(event, lambdaContext('Fanout'));
+    fanout = await fanoutFromCatalog(ROOT);
     const ingestHandler = await importHandler<(e: MSKEvent, c: unknown) => Promise<unknown>>('functions/ingest/handler.ts');
     const ingest = (event: MSKEvent) => ingestHandler(event, lambdaContext('Ingest'));
 

@@ -6,7 +6,9 @@
 //   Dashboard (CloudFront + S3)       :3004   <- web/dist + generated config.json
 // Events come from Kafka (KAFKA_BROKERS set: MSK event-source emulation) or from the built-in
 // generator (GENERATOR_RATE events/s, default 200; 0 disables it).
-import { startLocalCloud } from './cloud.js';
+// The AWS SDK warns on every start that future versions need Node 22 (Lambda runs 22; local is 20).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { startLocalCloud } = await import('./cloud.js');
 
 const cloud = await startLocalCloud({ env: process.env, log: (line) => console.log(line) });
 
