@@ -9,5 +9,11 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    env: {
+      // Lambda runs Node 22; the SDK's "Node 20 support ends" notice would repeat in every file.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      LOG_LEVEL: 'WARN',
+    },
   },
 });
