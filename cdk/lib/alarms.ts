@@ -1,0 +1,112 @@
+// The predecessor's alerts as CloudWatch alarms on one SNS topic: consumer lag, ClickHouse insert
+// latency, API latency, rejected WebSocket connections, dead letters, Lambda errors and throttles.
+// Custom metrics are read with the namespace, names and dimensions the handlers emit with.
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ALARM_DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../../functions/shared/observability-names.js';
+import type { EnvConfig } from './config.js';
+
+export interface AlarmProps {
+  config: EnvConfig;
+  removalPolicy: RemovalPolicy;
+  functions: Record<string, lambda.Function>;
+  ingestFunction: lambda.Function;
+  deadLetterQueues: sqs.Queue[];
+}
+
+export function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
+  const { config } = props;
+  // SNS encryption with a customer key: CloudWatch cannot publish to a topic under the AWS-managed key.
+  const key = new kms.Key(scope, 'AlarmTopicKey', {
+    description: 'Encrypts the Molam Analytics alarm topic',
+    enableKeyRotation: true,
+    removalPolicy: props.removalPolicy,
+  });
+  key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+  const topic = new sns.Topic(scope, 'AlarmTopic', {
+    displayName: `Molam Analytics ${config.envName} alarms`,
+    masterKey: key,
+    enforceSSL: true,
+  });
+  if (config.alarmEmail) topic.addSubscription(new EmailSubscription(config.alarmEmail));
+  const action = new SnsAction(topic);
+
+  const alarm = (id: string, p: cloudwatch.AlarmProps) => {
+    const a = new cloudwatch.Alarm(scope, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...p });
+    a.addAlarmAction(action);
+    a.addOkAction(action);
+    return a;
+  };
+  const custom = (metricName: string, dimensionsMap: Record<string, string>, statistic: string, period = Duration.minutes(5)) =>
+    new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, statistic, period });
+
+  alarm('KafkaOffsetLagAlarm', {
+    alarmDescription: `MSK consumer lag of the ingest function above ${config.alarms.offsetLag} records for 5 minutes`,
+    metric: new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'OffsetLag',
+      dimensionsMap: { FunctionName: props.ingestFunction.functionName },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
+    }),
+    threshold: config.alarms.offsetLag,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 5,
+  });
+  alarm('ClickHouseInsertLatencyAlarm', {
+    alarmDescription: `ClickHouse insert latency P95 above ${config.alarms.clickhouseInsertP95Seconds} s`,
+    metric: custom(METRIC.clickhouseInsertDuration, { ...ALARM_DIMENSIONS.clickhouseInsertDuration }, 'p95'),
+    threshold: config.alarms.clickhouseInsertP95Seconds,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 2,
+  });
+  alarm('ApiLatencyAlarm', {
+    alarmDescription: `REST API P95 above ${config.alarms.apiP95Seconds * 1000} ms`,
+    metric: custom(METRIC.httpRequestDuration, { ...ALARM_DIMENSIONS.httpRequestDuration }, 'p95'),
+    threshold: config.alarms.apiP95Seconds,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 2,
+  });
+  alarm('WebSocketRejectedConnectionsAlarm', {
+    alarmDescription: `More than ${config.alarms.rejectedWsConnectionsPer5Min} rejected WebSocket connections in 5 minutes`,
+    metric: custom(METRIC.wsConnections, { ...ALARM_DIMENSIONS.wsConnectionsRejected }, cloudwatch.Stats.SUM),
+    threshold: config.alarms.rejectedWsConnectionsPer5Min,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+  });
+  for (const q of props.deadLetterQueues) {
+    alarm(`${q.node.id}MessagesAlarm`, {
+      alarmDescription: `A message is waiting in ${q.node.id}`,
+      metric: q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+  }
+  for (const [id, fn] of Object.entries(props.functions)) {
+    alarm(`${id}ErrorsAlarm`, {
+      alarmDescription: `${id}: invocation errors`,
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    alarm(`${id}ThrottlesAlarm`, {
+      alarmDescription: `${id}: throttled invocations`,
+      metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+  }
+  return topic;
+}
