@@ -1,0 +1,191 @@
+// The event contract, exact decimals and rooms: each rule accepts what it should and rejects what
+// it should, with its reason.
+import { describe, expect, it } from 'vitest';
+import { decodeEvent, validateEvent, MAX_CLOCK_SKEW_MS, type RejectCode } from '../functions/shared/contracts/event.js';
+import { addDecimals, divideDecimal, fromUnits, isDecimalString, normalizeDecimal, toUnits } from '../functions/shared/contracts/decimal.js';
+import { parseRoom, roomForFilter, roomInScope, roomsOf } from '../functions/shared/contracts/rooms.js';
+import { applySnapshot, type BucketState, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+
+const NOW = Date.parse('2026-11-27T10:15:30.000Z');
+const valid = {
+  event_id: 'evt_1',
+  occurred_at: '2026-11-27T10:15:30.123Z',
+  amount: '1500.00',
+  fee: '15.5',
+  currency: 'XOF',
+  zone: 'WAEMU',
+  country: 'SN',
+  city: 'Dakar',
+  merchant_id: 'm_sn_0001',
+  status: 'succeeded',
+};
+
+function rejectOf(patch: Record<string, unknown>, topic = 'wallet_txn_created'): { code: RejectCode; field?: string; reason: string } {
+  const result = validateEvent(topic, { ...valid, ...patch }, NOW);
+  if (result.ok) throw new Error(`accepted ${JSON.stringify(patch)}`);
+  return result.reject;
+}
+
+describe('event contract', () => {
+  it('accepts a valid event and normalises it', () => {
+    const result = validateEvent('wallet_txn_created', { ...valid, extra_field: { nested: true } }, NOW);
+    expect(result).toEqual({
+      ok: true,
+      event: { ...valid, type: 'wallet_txn_created', amount: '1500.0000', fee: '15.5000', occurred_at: '2026-11-27T10:15:30.123Z', status: 'succeeded' },
+    });
+  });
+
+  it('applies defaults: fee 0, status succeeded, timestamps without milliseconds', () => {
+    const { fee: _fee, status: _status, ...rest } = valid;
+    const result = validateEvent('payout.settled', { ...rest, occurred_at: '2026-11-27T10:00:00Z' }, NOW);
+    expect(result.ok && result.event).toMatchObject({ fee: '0.0000', status: 'succeeded', occurred_at: '2026-11-27T10:00:00.000Z', type: 'payout.settled' });
+  });
+
+  it.each([
+    ['event_id', 'missing_field'],
+    ['occurred_at', 'missing_field'],
+    ['amount', 'missing_field'],
+    ['currency', 'missing_field'],
+    ['zone', 'missing_field'],
+    ['country', 'missing_field'],
+    ['city', 'missing_field'],
+    ['merchant_id', 'missing_field'],
+  ] as const)('rejects a missing %s', (field, code) => {
+    expect(rejectOf({ [field]: undefined })).toMatchObject({ code, field });
+    expect(rejectOf({ [field]: null })).toMatchObject({ code, field });
+  });
+
+  it.each([
+    [{ amount: 1500 }, 'invalid_type', 'amount'],
+    [{ amount: 15.5 }, 'invalid_type', 'amount'],
+    [{ fee: 1 }, 'invalid_type', 'fee'],
+    [{ event_id: 42 }, 'invalid_type', 'event_id'],
+    [{ city: ['Dakar'] }, 'invalid_type', 'city'],
+    [{ amount: '-5.00' }, 'invalid_amount', 'amount'],
+    [{ amount: '1e3' }, 'invalid_amount', 'amount'],
+    [{ amount: '0.1+0.2' }, 'invalid_amount', 'amount'],
+    [{ amount: '.5' }, 'invalid_amount', 'amount'],
+    [{ amount: '5.' }, 'invalid_amount', 'amount'],
+    [{ amount: '007' }, 'invalid_amount', 'amount'],
+    [{ amount: ' 5' }, 'invalid_amount', 'amount'],
+    [{ amount: 'NaN' }, 'invalid_amount', 'amount'],
+    [{ amount: '123456789012345' }, 'invalid_amount', 'amount'],
+    [{ amount: '10.12345' }, 'too_many_decimals', 'amount'],
+    [{ fee: '0.00001' }, 'too_many_decimals', 'fee'],
+    [{ currency: 'xof' }, 'invalid_currency', 'currency'],
+    [{ currency: 'XO' }, 'invalid_currency', 'currency'],
+    [{ country: 'SEN' }, 'invalid_country', 'country'],
+    [{ country: 'sn' }, 'invalid_country', 'country'],
+    [{ status: 'done' }, 'invalid_status', 'status'],
+    [{ event_id: '' }, 'invalid_length', 'event_id'],
+    [{ event_id: 'e'.repeat(65) }, 'invalid_length', 'event_id'],
+    [{ zone: 'Z'.repeat(33) }, 'invalid_length', 'zone'],
+    [{ city: 'C'.repeat(65) }, 'invalid_length', 'city'],
+    [{ merchant_id: 'm'.repeat(65) }, 'invalid_length', 'merchant_id'],
+    [{ city: 'Dakar\n' }, 'invalid_format', 'city'],
+    [{ zone: ' WAEMU' }, 'invalid_format', 'zone'],
+    [{ occurred_at: '2026-11-27 10:15:30' }, 'invalid_timestamp', 'occurred_at'],
+    [{ occurred_at: '2026-11-27T10:15:30+01:00' }, 'invalid_timestamp', 'occurred_at'],
+    [{ occurred_at: '2026-02-30T10:15:30Z' }, 'invalid_timestamp', 'occurred_at'],
+    [{ occurred_at: '2026-11-27T24:00:00Z' }, 'invalid_timestamp', 'occurred_at'],
+    [{ occurred_at: '2026-11-27T10:15:30.1234Z' }, 'invalid_timestamp', 'occurred_at'],
+  ])('rejects %j as %s', (patch, code, field) => {
+    const reject = rejectOf(patch);
+    expect(reject).toMatchObject({ code, field });
+    expect(reject.reason.startsWith(`${field}: `)).toBe(true);
+  });
+
+  it('accepts the largest amounts and 4 fraction digits', () => {
+    expect(validateEvent('invoice.paid', { ...valid, amount: '99999999999999.9999', fee: '0.0001' }, NOW).ok).toBe(true);
+    expect(validateEvent('invoice.paid', { ...valid, amount: '0' }, NOW).ok).toBe(true);
+  });
+
+  it('rejects events more than 5 minutes in the future (clock_skew), accepts late ones', () => {
+    const at = (ms: number) => new Date(ms).toISOString();
+    expect(rejectOf({ occurred_at: at(NOW + MAX_CLOCK_SKEW_MS + 1000) }).code).toBe('clock_skew');
+    expect(validateEvent('wallet_txn_created', { ...valid, occurred_at: at(NOW + MAX_CLOCK_SKEW_MS - 1000) }, NOW).ok).toBe(true);
+    expect(validateEvent('wallet_txn_created', { ...valid, occurred_at: at(NOW - 40 * 86_400_000) }, NOW).ok).toBe(true);
+  });
+
+  it('decodes raw values: empty, not JSON, not an object, unknown topic', () => {
+    const code = (topic: string, raw: string | null) => {
+      const r = decodeEvent(topic, raw, NOW);
+      return r.ok ? 'ok' : r.reject.code;
+    };
+    expect(code('wallet_txn_created', '')).toBe('empty_value');
+    expect(code('wallet_txn_created', null)).toBe('empty_value');
+    expect(code('wallet_txn_created', '{"a":')).toBe('invalid_json');
+    expect(code('wallet_txn_created', '[1]')).toBe('not_an_object');
+    expect(code('wallet_txn_created', '"x"')).toBe('not_an_object');
+    expect(code('refund.created', JSON.stringify(valid))).toBe('unknown_topic');
+    expect(code('invoice.paid', Buffer.from(JSON.stringify(valid)).toString())).toBe('ok');
+  });
+});
+
+describe('exact decimals', () => {
+  it('sums and divides without floating point', () => {
+    expect(isDecimalString('0.1')).toBe(true);
+    expect(addDecimals('0.1', '0.2')).toBe('0.3000');
+    expect(fromUnits(toUnits('99999999999999.9999') * 1000n)).toBe('99999999999999999.9000');
+    expect(normalizeDecimal('12.5')).toBe('12.5000');
+    expect(divideDecimal('10', 3)).toBe('3.3333');
+    expect(divideDecimal('20', 3)).toBe('6.6667');
+    expect(divideDecimal('5', 0)).toBe('0.0000');
+    expect(fromUnits(toUnits('1500.5'), 0)).toBe('1500');
+  });
+});
+
+describe('rooms', () => {
+  it('lists the rooms an event belongs to and parses them back', () => {
+    const rooms = roomsOf({ zone: 'WAEMU', country: 'CI', city: 'Bouaké' });
+    expect(rooms).toEqual(['global', 'zone:WAEMU', 'country:CI', 'city:CI:Bouaké']);
+    expect(rooms.map(parseRoom)).toEqual([
+      { kind: 'global' },
+      { kind: 'zone', zone: 'WAEMU' },
+      { kind: 'country', country: 'CI' },
+      { kind: 'city', country: 'CI', city: 'Bouaké' },
+    ]);
+    expect(parseRoom('city:TD:N\'Djamena')).toEqual({ kind: 'city', country: 'TD', city: "N'Djamena" });
+    for (const bad of ['', 'zone:', 'country:sn', 'country:SEN', 'city:SN', 'planet:earth', 'x'.repeat(200)]) expect(parseRoom(bad), bad).toBeUndefined();
+  });
+
+  it('scopes rooms by zone', () => {
+    const waemu = ['WAEMU'];
+    expect(roomInScope(parseRoom('zone:WAEMU')!, waemu)).toBe(true);
+    expect(roomInScope(parseRoom('country:SN')!, waemu)).toBe(true);
+    expect(roomInScope(parseRoom('city:SN:Dakar')!, waemu)).toBe(true);
+    expect(roomInScope(parseRoom('zone:CEMAC')!, waemu)).toBe(false);
+    expect(roomInScope(parseRoom('country:CM')!, waemu)).toBe(false);
+    expect(roomInScope(parseRoom('global')!, waemu)).toBe(false);
+    expect(roomInScope(parseRoom('country:ZZ')!, waemu)).toBe(false);
+    expect(roomInScope(parseRoom('global')!, ['*'])).toBe(true);
+    expect(roomInScope(parseRoom('country:CM')!, ['WAEMU', 'CEMAC'])).toBe(true);
+  });
+
+  it('picks the most specific room for a dashboard filter', () => {
+    expect(roomForFilter({})).toBe('global');
+    expect(roomForFilter({ zone: 'CEMAC' })).toBe('zone:CEMAC');
+    expect(roomForFilter({ zone: 'WAEMU', country: 'SN' })).toBe('country:SN');
+    expect(roomForFilter({ zone: 'WAEMU', country: 'SN', city: 'Dakar' })).toBe('city:SN:Dakar');
+  });
+});
+
+describe('snapshots', () => {
+  const snap = (version: number, count: number): DeltaSnapshot => ({
+    room: 'global',
+    bucket: '2026-11-27T10:15:00.000Z',
+    version,
+    recorded_at: '2026-11-27T10:15:31.000Z',
+    values: [{ type: 'wallet_txn_created', currency: 'XOF', count, volume: '10.0000', fees: '0.1000', merchants: 1, succeeded: count }],
+  });
+  it('replace a bucket; a replay or an older version changes nothing', () => {
+    const state: BucketState = new Map();
+    expect(applySnapshot(state, snap(2, 5))).toBe(true);
+    expect(applySnapshot(state, snap(2, 5))).toBe(false);
+    expect(applySnapshot(state, snap(1, 3))).toBe(false);
+    expect([...state.values()][0]!.values[0]!.count).toBe(5);
+    expect(applySnapshot(state, snap(3, 9))).toBe(true);
+    expect([...state.values()][0]!.values[0]!.count).toBe(9);
+    expect(state.size).toBe(1);
+  });
+});
