@@ -1,0 +1,260 @@
+// The backfill itself: PostgreSQL source rows -> contract events -> the live path's validation
+// (sortRecords) and insert (storeBatch), one chunk of `batchSize` rows per source at a time.
+//
+// Why a re-run never double-counts:
+//  1. the checkpoint: a completed chunk is never read again by the same command;
+//  2. before each insert, the chunk's event_ids already in raw are dropped (covers a crash between
+//     an insert and the checkpoint write, a deleted checkpoint, a different batch size);
+//  3. each insert carries an insert_deduplication_token derived from exactly the rows it holds, so
+//     ClickHouse drops a repeated block in raw and in every rollup view — within the table's
+//     deduplication window (non_replicated_deduplication_window = 10000 blocks, shared with the
+//     live path's inserts).
+// Limit: raw keeps 90 days. For history older than that, (2) cannot see the rows (TTL removed
+// them, while the rollups keep their states), so only (1) and (3) protect a re-run: keep the
+// checkpoint until the backfill is verified.
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { sortRecords, type RejectedRecord, type ValidRecord } from '../../functions/ingest/records.js';
+import { storeBatch } from '../../functions/ingest/store.js';
+import { chDateTime64 } from '../../functions/shared/time.js';
+import { checkpointPath, emptyProgress, loadCheckpoint, saveCheckpoint, type Checkpoint, type SourceProgress } from './checkpoint.js';
+import { ProgressBar, type ProgressSink } from './progress.js';
+import { SOURCES, countQuery, pageQuery, toKafkaRecord, type SourceKey, type SourceRow, type SourceTable } from './sources.js';
+
+export interface BackfillOptions {
+  /** Range [from, to) as ISO-8601 UTC timestamps. */
+  from: string;
+  to: string;
+  batchSize: number;
+  dryRun?: boolean;
+  /** false: ignore an existing checkpoint and start over (safe: see the header). */
+  resume?: boolean;
+  pg: Pick<pg.Client, 'query'>;
+  /** Not needed for a dry run. */
+  clickhouse?: ClickHouseClient;
+  checkpointDir: string;
+  /** Redacted source and target URLs: part of the checkpoint's identity. */
+  identity: { source: string; target: string };
+  progress?: ProgressSink | null;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface DayCount {
+  day: string;
+  type: string;
+  valid: number;
+  rejected: number;
+}
+
+export interface BackfillSummary {
+  dryRun: boolean;
+  checkpointFile?: string;
+  resumed: boolean;
+  totalRows: number;
+  /** Rows read by this run (a resumed run does not re-read completed chunks). */
+  rowsReadThisRun: number;
+  sources: Record<string, SourceProgress>;
+  rejectReasons: Record<string, number>;
+  /** Dry run only: counts per event type and UTC day. */
+  days: DayCount[];
+  elapsedMs: number;
+  rowsPerSecond: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** `<from> <to>` as the CLI takes them: UTC dates (a bare `to` date includes that day) or ISO timestamps. */
+export function parseRange(fromArg: string, toArg: string): { from: string; to: string } {
+  const parse = (value: string, isTo: boolean): number => {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      const ms = Date.parse(`${value}T00:00:00.000Z`);
+      if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) throw new RangeError(`not a date: ${value}`);
+      return isTo ? ms + DAY_MS : ms;
+    }
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+      throw new RangeError(`not a UTC date or ISO-8601 timestamp with zone: ${value}`);
+    }
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) throw new RangeError(`not a timestamp: ${value}`);
+    return ms;
+  };
+  const from = parse(fromArg, false);
+  const to = parse(toArg, true);
+  if (!(from < to)) throw new RangeError(`<from> must be before <to> (${new Date(from).toISOString()} .. ${new Date(to).toISOString()})`);
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+}
+
+/** Deterministic token naming exactly the rows of one insert. */
+export function chunkToken(source: string, kind: 'raw' | 'rejected', eventIds: readonly string[]): string {
+  return createHash('sha256').update(['backfill', source, kind, ...[...eventIds].sort()].join('\n')).digest('hex');
+}
+
+/** event_ids of this chunk already in raw. A range scan, not an IN list: URLs stay short. */
+async function presentIds(ch: ClickHouseClient, s: SourceTable, valid: ValidRecord[]): Promise<Set<string>> {
+  if (valid.length === 0) return new Set();
+  let lo = valid[0]!.event.occurred_at;
+  let hi = lo;
+  for (const v of valid) {
+    if (v.event.occurred_at < lo) lo = v.event.occurred_at;
+    if (v.event.occurred_at > hi) hi = v.event.occurred_at;
+  }
+  const rs = await ch.query({
+    query: `SELECT event_id FROM analytics_events_raw
+            WHERE type = {type:String} AND occurred_at >= {lo:DateTime64(3)} AND occurred_at <= {hi:DateTime64(3)}
+              AND startsWith(event_id, {prefix:String})`,
+    query_params: { type: s.type, lo: chDateTime64(lo), hi: chDateTime64(hi), prefix: `${s.name}:` },
+    format: 'JSONEachRow',
+  });
+  const wanted = new Set(valid.map((v) => v.event.event_id));
+  const present = new Set<string>();
+  for (const row of await rs.json<{ event_id: string }>()) if (wanted.has(row.event_id)) present.add(row.event_id);
+  return present;
+}
+
+export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummary> {
+  const started = Date.now();
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? (() => {});
+  const dryRun = opts.dryRun === true;
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1 || opts.batchSize > 100_000) {
+    throw new RangeError('batchSize must be an integer between 1 and 100000');
+  }
+  if (!dryRun && !opts.clickhouse) throw new Error('a ClickHouse client is required unless dryRun');
+
+  const args: Checkpoint['args'] = { from: opts.from, to: opts.to, batchSize: opts.batchSize, ...opts.identity };
+  const file = checkpointPath(opts.checkpointDir, args);
+  // The dry run neither reads nor writes the checkpoint: it describes the whole range.
+  const previous = !dryRun && opts.resume !== false ? await loadCheckpoint(file) : undefined;
+  const checkpoint: Checkpoint = previous ?? {
+    version: 1,
+    args,
+    sources: {},
+    rejectReasons: {},
+    startedAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+  };
+  for (const s of SOURCES) checkpoint.sources[s.name] ??= emptyProgress();
+  if (previous) {
+    const done = Object.values(previous.sources).reduce((n, p) => n + p.rowsRead, 0);
+    log(`resuming from ${file} (${done} rows already done)`);
+  }
+
+  let totalRows = 0;
+  for (const s of SOURCES) {
+    const r = await opts.pg.query<{ n: string }>(countQuery(s), [opts.from, opts.to]);
+    totalRows += Number(r.rows[0]!.n);
+  }
+  const initial = Object.values(checkpoint.sources).reduce((n, p) => n + p.rowsRead, 0);
+  const bar = new ProgressBar(opts.progress === undefined ? process.stderr : opts.progress, totalRows, initial, dryRun ? 'dry run' : 'backfill');
+  const days = new Map<string, DayCount>();
+  let readThisRun = 0;
+
+  for (const s of SOURCES) {
+    const state = checkpoint.sources[s.name]!;
+    const fetchPage = (after: SourceKey | null): Promise<SourceRow[]> => {
+      const params: unknown[] = [opts.from, opts.to, opts.batchSize];
+      if (after) params.push(after.time, after.id);
+      return opts.pg.query<SourceRow>(pageQuery(s, after), params).then((r) => r.rows);
+    };
+    let next: Promise<SourceRow[]> | undefined = state.done ? undefined : fetchPage(state.after);
+    while (!state.done && next) {
+      const rows = await next;
+      next = undefined;
+      // Read the next page from PostgreSQL while this one is validated and inserted.
+      if (rows.length === opts.batchSize) {
+        const last = rows[rows.length - 1]!;
+        next = fetchPage({ time: last.key_time, id: last.id });
+        next.catch(() => {}); // awaited in the next turn; a failure there surfaces then
+      }
+      if (rows.length === 0) {
+        state.done = true;
+        break;
+      }
+      const records = rows.map((row) => toKafkaRecord(s, row));
+      const sorted = sortRecords(records, now());
+      // Quarantine rows under the source table's name, so a reject leads back to its row (offset = id).
+      const rejected: RejectedRecord[] = sorted.rejected.map((r) => ({ record: { ...r.record, topic: s.name }, reject: r.reject }));
+      for (const r of rejected) checkpoint.rejectReasons[r.reject.code] = (checkpoint.rejectReasons[r.reject.code] ?? 0) + 1;
+
+      if (dryRun) {
+        const tally = (day: string, field: 'valid' | 'rejected') => {
+          const key = `${day}|${s.type}`;
+          const d = days.get(key) ?? { day, type: s.type, valid: 0, rejected: 0 };
+          d[field]++;
+          days.set(key, d);
+        };
+        for (const v of sorted.valid) tally(v.event.occurred_at.slice(0, 10), 'valid');
+        for (const r of sorted.rejected) tally(new Date(r.record.timestamp).toISOString().slice(0, 10), 'rejected');
+        state.inserted += sorted.valid.length;
+      } else {
+        const ch = opts.clickhouse!;
+        const present = await presentIds(ch, s, sorted.valid);
+        const fresh = sorted.valid.filter((v) => !present.has(v.event.event_id));
+        const stamp = now();
+        if (fresh.length > 0) {
+          const token = chunkToken(s.name, 'raw', fresh.map((v) => v.event.event_id));
+          await storeBatch(ch, { records: fresh.map((v) => v.record), valid: fresh, rejected: [] }, stamp, { useHighWaterMarks: false, token });
+        }
+        if (rejected.length > 0) {
+          const token = chunkToken(s.name, 'rejected', rejected.map((r) => r.record.key));
+          await storeBatch(ch, { records: rejected.map((r) => r.record), valid: [], rejected }, stamp, { useHighWaterMarks: false, token });
+        }
+        state.inserted += fresh.length;
+        state.alreadyPresent += present.size;
+      }
+      state.rejected += rejected.length;
+      state.rowsRead += rows.length;
+      state.chunks++;
+      const last = rows[rows.length - 1]!;
+      state.after = { time: last.key_time, id: last.id };
+      if (rows.length < opts.batchSize) state.done = true;
+      readThisRun += rows.length;
+      if (!dryRun) await saveCheckpoint(file, checkpoint);
+      bar.update(initial + readThisRun);
+    }
+  }
+  if (!dryRun) await saveCheckpoint(file, checkpoint);
+  bar.finish();
+  const elapsedMs = Date.now() - started;
+  return {
+    dryRun,
+    checkpointFile: dryRun ? undefined : file,
+    resumed: previous !== undefined,
+    totalRows,
+    rowsReadThisRun: readThisRun,
+    sources: checkpoint.sources,
+    rejectReasons: checkpoint.rejectReasons,
+    days: [...days.values()].sort((a, b) => (a.day === b.day ? a.type.localeCompare(b.type) : a.day.localeCompare(b.day))),
+    elapsedMs,
+    rowsPerSecond: elapsedMs > 0 ? (readThisRun * 1000) / elapsedMs : 0,
+  };
+}
+
+/** Human-readable summary (stdout). */
+export function formatSummary(summary: BackfillSummary, range: { from: string; to: string }): string {
+  const lines: string[] = [];
+  lines.push(`${summary.dryRun ? 'DRY RUN (nothing written)' : 'backfill'} ${range.from} .. ${range.to}  (${summary.totalRows} source rows in range)`);
+  if (summary.dryRun) {
+    lines.push('day         type                  valid  rejected');
+    for (const d of summary.days) lines.push(`${d.day}  ${d.type.padEnd(20)} ${String(d.valid).padStart(6)}  ${String(d.rejected).padStart(8)}`);
+    const valid = summary.days.reduce((n, d) => n + d.valid, 0);
+    const rejected = summary.days.reduce((n, d) => n + d.rejected, 0);
+    lines.push(`total                             ${String(valid).padStart(6)}  ${String(rejected).padStart(8)}`);
+  } else {
+    lines.push('source               rows read  inserted  already present  rejected  chunks');
+    for (const s of SOURCES) {
+      const p = summary.sources[s.name]!;
+      lines.push(`${s.name.padEnd(20)} ${String(p.rowsRead).padStart(9)}  ${String(p.inserted).padStart(8)}  ${String(p.alreadyPresent).padStart(15)}  ${String(p.rejected).padStart(8)}  ${String(p.chunks).padStart(6)}`);
+    }
+  }
+  const reasons = Object.entries(summary.rejectReasons).sort((a, b) => b[1] - a[1]);
+  if (reasons.length > 0) {
+    lines.push(`rejected rows by reason${summary.dryRun ? '' : ' (stored in analytics_events_rejected, topic = source table, partition = 4294967295, offset = row id)'}:`);
+    for (const [code, n] of reasons) lines.push(`  ${code.padEnd(20)} ${n}`);
+  }
+  lines.push(`${summary.rowsReadThisRun} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.rowsPerSecond)} rows/s)${summary.resumed ? ', resumed from checkpoint' : ''}`);
+  if (summary.checkpointFile) lines.push(`checkpoint: ${summary.checkpointFile} (a re-run of the same command resumes from it; --no-resume starts over)`);
+  return lines.join('\n');
+}
