@@ -375,7 +375,8 @@ export class AnalyticsStack extends Stack {
     }
     const deployment = new s3deploy.BucketDeployment(this, 'DashboardDeployment', {
       sources: [
-        ...(hasWebBuild ? [s3deploy.Source.asset(webDist)] : []),
+        // The build's own config.json (local URLs) is replaced by the generated one.
+        ...(hasWebBuild ? [s3deploy.Source.asset(webDist, { exclude: ['config.json'] })] : []),
         s3deploy.Source.jsonData('config.json', runtimeConfig),
       ],
       destinationBucket: siteBucket,
