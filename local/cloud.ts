@@ -14,6 +14,7 @@ import { fanoutFromCatalog } from './realtime.js';
 import { startHttpGateway, httpRoutesFromCatalog, type HttpGateway } from './http-gateway.js';
 import { startDashboardServer, type DashboardServer } from './dashboard-server.js';
 import { startGeneratorSource, type GeneratorSource } from './generator-source.js';
+import type { MskEmulation, MskEmulationOptions } from './msk-emulation.js';
 import { ensureDevKeys, devAuthEnv, signDevToken } from './dev-keys.js';
 import { LOCAL_HOST, localDir, localFunctionEnv, localPorts, type LocalPorts } from './config.js';
 import { TABLES } from '../functions/shared/dynamo/tables.js';
@@ -34,10 +35,14 @@ export interface LocalCloudOptions {
   generatorRate?: number;
   /** Serve the dashboard (builds web/dist first if it is missing). Default true. */
   dashboard?: boolean;
+  /** Directory of the built dashboard (default web/dist). */
+  dashboardDist?: string;
   /** WebSocket idle timeout and maximum connection age (API Gateway: 10 min and 2 h). */
   wsIdleTimeoutMs?: number;
   wsMaxAgeMs?: number;
   log?: (line: string) => void;
+  /** Extra MSK event-source emulation settings (tests, benchmarks); used when KAFKA_BROKERS is set. */
+  msk?: Partial<Omit<MskEmulationOptions, 'brokers' | 'invoke'>>;
 }
 
 export interface LocalCloud {
@@ -48,6 +53,8 @@ export interface LocalCloud {
   ingest: (event: MSKEvent) => Promise<unknown>;
   /** A token signed with the dev key. */
   devToken(zones?: string[], ttlSeconds?: number): Promise<string>;
+  /** The MSK event-source emulation, when KAFKA_BROKERS is set. */
+  msk?: MskEmulation;
   /** Delivers pending stream records to the fan-out now (tests). */
   flushStreams(): Promise<void>;
   /** The WebSocket gateway (tests stop and restart it). */
@@ -158,7 +165,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     let dashboard: DashboardServer | undefined;
     if (options.dashboard !== false) {
-      const dist = path.join(ROOT, 'web/dist');
+      const dist = options.dashboardDist ?? path.join(ROOT, 'web/dist');
       if (!existsSync(path.join(dist, 'index.html'))) {
         log('building the dashboard (web/dist is missing)…');
         const { build } = await import('vite');
@@ -176,10 +183,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     // Event source: Kafka when configured, else the generator.
     let source: GeneratorSource | { stop(): Promise<void> } | undefined;
+    let msk: MskEmulation | undefined;
     const brokers = env.KAFKA_BROKERS?.trim();
     if (brokers) {
       const { startMskEmulation } = await import('./msk-emulation.js');
-      source = await startMskEmulation({ brokers: brokers.split(','), invoke: ingest, env, log, dir });
+      source = msk = await startMskEmulation({ brokers: brokers.split(','), invoke: ingest, env, log, dir, ...options.msk });
       log(`event source: Kafka ${brokers} (MSK event-source emulation)`);
     } else {
       const rate = options.generatorRate ?? envNumber(env, 'GENERATOR_RATE', 200);
@@ -222,6 +230,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       urls,
       clickhouse,
       ingest,
+      msk,
       devToken,
       flushStreams: () => streams.flush(),
       get ws() {
