@@ -9,6 +9,7 @@
 // The AWS SDK warns on every start that future versions need Node 22 (Lambda runs 22; local is 20).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { startLocalCloud } = await import('./cloud.js');
+export {};
 
 const cloud = await startLocalCloud({ env: process.env, log: (line) => console.log(line) });
 
