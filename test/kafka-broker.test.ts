@@ -21,7 +21,7 @@ let kafka: Kafka;
 /** Wall-clock time just before the second round was produced (for offsets by timestamp). */
 let secondRoundAt = 0;
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

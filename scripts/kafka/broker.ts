@@ -42,7 +42,7 @@ export interface StartKafkaOptions {
   logFile?: string;
   /** JVM max heap (default 512m). */
   heap?: string;
-  /** Milliseconds to wait for the broker to answer (default 120 s). */
+  /** Milliseconds to wait for the broker to answer (default 180 s: a JVM start on a busy 2-core machine is slow). */
   readyTimeoutMs?: number;
   /**
    * Run the JVM in its own process group and outlive this process (the `kafka:up` CLI).
@@ -381,7 +381,7 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
       dog = spawnWatchdog(c.pid!);
     }
     try {
-      await waitForKafka(brokers, opts.readyTimeoutMs ?? 120_000, c, logFile);
+      await waitForKafka(brokers, opts.readyTimeoutMs ?? 180_000, c, logFile);
       await waitForGroupCoordinator(brokers);
     } catch (e) {
       await stop(5000);
