@@ -34,7 +34,7 @@ export function synthUnit(env: EnvName, context: Record<string, unknown> = {}): 
 }
 
 /** Strict synth: built-in CloudFormation validation and cdk-nag AwsSolutions; throws on violations. */
-export function synthStrict(env: EnvName, context: Record<string, unknown> = {}) {
+export function synthStrict(env: EnvName, context: Record<string, unknown> = {}, amend?: (stack: AnalyticsStack) => void) {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-strict-'));
   const app = new App({
     outdir,
@@ -42,6 +42,7 @@ export function synthStrict(env: EnvName, context: Record<string, unknown> = {})
     builtinCloudFormationValidation: true,
   });
   const { stack } = buildApp({ app, nag: true });
+  amend?.(stack);
   const assembly = app.synth();
   return { app, stack, assembly, outdir };
 }

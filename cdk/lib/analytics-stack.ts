@@ -12,7 +12,6 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, ManagedKafkaEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -154,7 +153,6 @@ export class AnalyticsStack extends Stack {
       config.msk.auth.kind === 'scram'
         ? secretsmanager.Secret.fromSecretAttributes(this, 'MskScramSecret', {
             secretCompleteArn: config.msk.auth.secretArn,
-            ...(config.msk.auth.kmsKeyArn ? { encryptionKey: kms.Key.fromKeyArn(this, 'MskScramKey', config.msk.auth.kmsKeyArn) } : {}),
           })
         : undefined;
     for (const def of byKind('msk')) {
@@ -172,6 +170,15 @@ export class AnalyticsStack extends Stack {
             ...(scramSecret ? { secret: scramSecret } : {}),
           }),
         );
+      }
+      if (config.msk.auth.kind === 'scram' && config.msk.auth.kmsKeyArn) {
+        // MSK SCRAM secrets are encrypted with a customer key; decrypt only through Secrets Manager.
+        fn.addToRolePolicy(new iam.PolicyStatement({
+          sid: 'DecryptScramSecret',
+          actions: ['kms:Decrypt'],
+          resources: [config.msk.auth.kmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+        }));
       }
       if (config.msk.auth.kind === 'iam') {
         const arn = (type: 'topic' | 'group', name: string) =>
