@@ -24,6 +24,12 @@ async function q<T = Record<string, string>>(query: string, params: Record<strin
   return (await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
 }
 
+async function one<T>(query: string): Promise<T> {
+  const [row] = await q<T>(query);
+  if (!row) throw new Error(`no row: ${query}`);
+  return row;
+}
+
 /** Every rollup row, merged: the state readers see. */
 async function snapshot(table: string): Promise<string[]> {
   const rows = await q(
@@ -68,7 +74,7 @@ describe('rollups:rebuild', () => {
   it('ingested data spans two monthly partitions inside raw retention', async () => {
     const parts = await q<{ p: string }>(`SELECT DISTINCT toString(toYYYYMM(occurred_at)) AS p FROM analytics_events_raw ORDER BY p`);
     expect(parts.length).toBe(2);
-    const [{ n }] = await q<{ n: string }>(`SELECT toString(count()) AS n FROM analytics_events_raw`);
+    const { n } = await one<{ n: string }>(`SELECT toString(count()) AS n FROM analytics_events_raw`);
     expect(Number(n)).toBe(events);
     for (const r of ROLLUPS) expect(before[r.table]!.length).toBeGreaterThan(100);
   });
@@ -85,7 +91,7 @@ describe('rollups:rebuild', () => {
   }, 180_000);
 
   it('repairs a corrupted hour partition and a dropped minute partition', async () => {
-    const [{ p }] = await q<{ p: string }>(`SELECT toString(max(toYYYYMM(bucket))) AS p FROM analytics_agg_hour`);
+    const { p } = await one<{ p: string }>(`SELECT toString(max(toYYYYMM(bucket))) AS p FROM analytics_agg_hour`);
     // Extra states: the partition's hour rows once more (doubles every count and sum).
     await ch.client.command({ query: `INSERT INTO analytics_agg_hour SELECT * FROM analytics_agg_hour WHERE toYYYYMM(bucket) = {p:UInt32}`, query_params: { p: Number(p) } });
     await ch.client.command({ query: `ALTER TABLE analytics_agg_minute DROP PARTITION {p:UInt32}`, query_params: { p: Number(p) } });
@@ -137,7 +143,7 @@ describe('retention:report', () => {
     expect(ttl.analytics_agg_day).toBe('none');
     const rawRows = report.partitions.filter((p) => p.table === 'analytics_events_raw').reduce((n, p) => n + p.rows, 0);
     expect(rawRows).toBe(events);
-    const [{ n }] = await q<{ n: string }>(`SELECT toString(count()) AS n FROM analytics_agg_day`);
+    const { n } = await one<{ n: string }>(`SELECT toString(count()) AS n FROM analytics_agg_day`);
     expect(report.partitions.filter((p) => p.table === 'analytics_agg_day').reduce((s, p) => s + p.rows, 0)).toBe(Number(n));
     expect(report.total.rows).toBe(report.partitions.reduce((s, p) => s + p.rows, 0));
     for (const p of report.partitions) expect(p.parts).toBeGreaterThan(0);
