@@ -149,7 +149,23 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
 
   // ---- forwarding -------------------------------------------------------------------------
 
-  function forward(headers: IncomingHttpHeaders, body: Buffer, method = 'POST', path = '/'): Promise<Forwarded> {
+  /**
+   * Forwards to dynalite. A pooled socket the server closed while idle (its keep-alive timeout)
+   * fails with ECONNRESET before anything was processed; that case is retried on a fresh socket,
+   * as Node's documentation recommends.
+   */
+  async function forward(headers: IncomingHttpHeaders, body: Buffer, method = 'POST', path = '/'): Promise<Forwarded> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await forwardOnce(headers, body, method, path);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
+        if (!(e.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  function forwardOnce(headers: IncomingHttpHeaders, body: Buffer, method: string, path: string): Promise<Forwarded> {
     return new Promise((resolve, reject) => {
       const out = { ...headers, host: target.host, 'content-length': String(body.length) };
       delete out['transfer-encoding'];
@@ -162,7 +178,10 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+        err.reusedSocket = req.reusedSocket;
+        reject(err);
+      });
       req.end(body);
     });
   }

@@ -66,8 +66,12 @@ interface Conn {
 
 const MAX_POST_BYTES = 128 * 1024;
 
-/** A Lambda-like context for local invocations (Powertools and middy read these fields). */
-export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
+/**
+ * A Lambda-like context for local invocations (Powertools and middy read these fields). The default
+ * timeout is Lambda's maximum: locally every invocation shares one process, so a burst queues where
+ * AWS would scale out, and middy's early timeout must not turn that queueing into failures.
+ */
+export function lambdaContext(functionName: string, timeoutMs = 900_000): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,

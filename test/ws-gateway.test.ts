@@ -70,9 +70,11 @@ beforeAll(async () => {
   keys = await ensureDevKeys(join(tmp, 'keys'));
   Object.assign(process.env, devAuthEnv(keys));
   dynamo = await startDynamo({ port: 0 });
-  db = createDynamoClients({ endpoint: dynamo.endpoint });
-  await ensureTables(db.client);
+  const direct = createDynamoClients({ endpoint: dynamo.endpoint });
+  await ensureTables(direct.client);
+  direct.client.destroy();
   rt = await startRealtime({ dynaliteEndpoint: dynamo.endpoint });
+  db = createDynamoClients({ endpoint: rt.dynamoEndpoint });
 });
 
 afterAll(async () => {

@@ -6,8 +6,9 @@ import type { ServerMessage } from '../functions/shared/contracts/ws.js';
 /** Quiet logs and no EMF lines on stdout; must run before the handlers are imported. */
 export function quietPowertools(): void {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  // WS_TEST_LOG_LEVEL=DEBUG shows the handlers' logs when a test needs explaining.
+  process.env.LOG_LEVEL = process.env.WS_TEST_LOG_LEVEL ?? 'SILENT';
+  process.env.POWERTOOLS_LOG_LEVEL = process.env.LOG_LEVEL;
 }
 
 export class UpgradeRefused extends Error {

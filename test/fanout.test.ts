@@ -1,0 +1,307 @@
+// Deltas to browsers on real parts: MSK batch -> the ingest handler (chdb over the ClickHouse HTTP
+// protocol) -> deltas table in dynalite, through the stream proxy -> DynamoDBStreamEvent -> the
+// fan-out handler -> the local gateway's @connections API -> real WebSocket clients.
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, MSKEvent } from 'aws-lambda';
+import { createDynamoClients, resetDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
+import { snapshotToItem, writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
+import { applySnapshot, bucketKey, type BucketState, type DeltaMessage, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+import type { AckMessage } from '../functions/shared/contracts/ws.js';
+import { roomsOf } from '../functions/shared/contracts/rooms.js';
+import { toUnits } from '../functions/shared/contracts/decimal.js';
+import { minuteBucket } from '../functions/shared/time.js';
+import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
+import { resetManagementClients } from '../functions/shared/ws-management.js';
+import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
+import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
+import { lambdaContext } from '../local/ws-gateway.js';
+import { startRealtime, type Realtime } from '../local/realtime.js';
+import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
+import { WsClient, eventually, quietPowertools } from './ws-harness.js';
+
+quietPowertools();
+
+let tmp: string;
+let dynamo: LocalDynamo;
+let ch: TestClickHouse;
+let rt: Realtime;
+let keys: DevKeys;
+let db: DynamoClients;
+let ingest: (event: MSKEvent, context: Context) => Promise<unknown>;
+const clients: WsClient[] = [];
+
+async function join_(zones: string[], rooms: string[]): Promise<WsClient> {
+  const c = await WsClient.connect(rt.gateway.url, await signDevToken({ zones, ttlSeconds: 600 }, keys));
+  clients.push(c);
+  c.send({ action: 'subscribe', rooms });
+  await c.next((m) => (m as AckMessage).type === 'ack');
+  return c;
+}
+
+function deltas(c: WsClient, from = 0): DeltaMessage[] {
+  return c.messages.slice(from).filter((m) => (m as DeltaMessage).type === 'delta') as DeltaMessage[];
+}
+
+/** What a dashboard holds: the latest snapshot of every (room, bucket) it received. */
+function stateOf(c: WsClient): BucketState {
+  const state: BucketState = new Map();
+  for (const d of deltas(c)) applySnapshot(state, d);
+  return state;
+}
+
+interface Expected {
+  count: number;
+  volume: bigint;
+  fees: bigint;
+  merchants: Set<string>;
+}
+
+/** Independent expectation per "room|bucket" -> "type|currency" from the produced events. */
+function expectedByRoom(records: GeneratedRecord[]): Map<string, Map<string, Expected>> {
+  const out = new Map<string, Map<string, Expected>>();
+  for (const r of records) {
+    const e = r.event!;
+    const bucket = minuteBucket(Date.parse(e.occurred_at));
+    for (const room of roomsOf(e)) {
+      const key = bucketKey(room, bucket);
+      const perValue = out.get(key) ?? new Map<string, Expected>();
+      const vk = `${r.topic}|${e.currency}`;
+      const v = perValue.get(vk) ?? { count: 0, volume: 0n, fees: 0n, merchants: new Set<string>() };
+      v.count++;
+      v.volume += toUnits(e.amount);
+      v.fees += toUnits(e.fee ?? '0');
+      v.merchants.add(e.merchant_id);
+      perValue.set(vk, v);
+      out.set(key, perValue);
+    }
+  }
+  return out;
+}
+
+function comparable(s: DeltaSnapshot) {
+  return Object.fromEntries(
+    s.values.map((v) => [`${v.type}|${v.currency}`, { count: v.count, volume: toUnits(v.volume), fees: toUnits(v.fees), merchants: v.merchants }]),
+  );
+}
+
+function comparableExpected(m: Map<string, Expected>) {
+  return Object.fromEntries([...m].map(([k, v]) => [k, { count: v.count, volume: v.volume, fees: v.fees, merchants: v.merchants.size }]));
+}
+
+async function membersOf(room: string): Promise<string[]> {
+  const out = await db.doc.send(new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': room } }));
+  return (out.Items ?? []).map((i) => String(i.connectionId));
+}
+
+function snapshot(room: string, version: number, count: number): DeltaSnapshot {
+  return {
+    room,
+    bucket: '2026-11-27T10:15:00.000Z',
+    version,
+    values: [{ type: 'payout.settled', currency: 'XAF', count, volume: `${count * 250}.0000`, fees: '1.5000', merchants: 1, succeeded: 0 }],
+    recorded_at: new Date().toISOString(),
+    source_ts: Date.now(),
+  };
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'fanout-'));
+  keys = await ensureDevKeys(join(tmp, 'keys'));
+  Object.assign(process.env, devAuthEnv(keys));
+  [dynamo, ch] = await Promise.all([startDynamo({ port: 0 }), startTestClickHouse()]);
+  const direct = createDynamoClients({ endpoint: dynamo.endpoint });
+  await ensureTables(direct.client);
+  direct.client.destroy();
+  rt = await startRealtime({ dynaliteEndpoint: dynamo.endpoint, stream: { windowMs: 5 } });
+  // Writes go where every writer's go: through the stream proxy.
+  db = createDynamoClients({ endpoint: rt.dynamoEndpoint });
+  process.env.CLICKHOUSE_URL = ch.server.url;
+  const mod = (await import('../functions/ingest/handler.js')) as { handler: (e: MSKEvent, c: Context) => Promise<unknown> };
+  ingest = mod.handler;
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await rt?.close();
+  resetManagementClients();
+  db?.client.destroy();
+  resetDynamoClients();
+  await Promise.all([dynamo?.close(), ch?.close()]);
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('MSK batch -> ingest -> stream -> fan-out -> clients', () => {
+  let waemu: WsClient, senegal: WsClient, cityClient: WsClient, world: WsClient, cemac: WsClient;
+  let records: GeneratedRecord[];
+  let city: string;
+
+  it('every client of an affected room holds the snapshot with the right values; other rooms get nothing', async () => {
+    const all = new EventGenerator({ seed: 7, lateShare: 0 }).records(400);
+    records = all.filter((r) => r.event?.zone === 'WAEMU');
+    expect(records.length).toBeGreaterThan(100);
+    const sn = records.find((r) => r.event!.country === 'SN')!.event!;
+    city = `city:SN:${sn.city}`;
+
+    waemu = await join_(['WAEMU'], ['zone:WAEMU']);
+    senegal = await join_(['WAEMU'], ['country:SN']);
+    cityClient = await join_(['WAEMU'], [city]);
+    world = await join_(['*'], ['global']);
+    cemac = await join_(['CEMAC'], ['zone:CEMAC', 'country:CM']);
+
+    await ingest(toMskEvent(records), lambdaContext('Ingest'));
+    await rt.streams.flush();
+    for (const c of [waemu, senegal, cityClient, world, cemac]) await c.roundTrip();
+
+    const expected = expectedByRoom(records);
+    for (const [c, room] of [[waemu, 'zone:WAEMU'], [senegal, 'country:SN'], [cityClient, city], [world, 'global']] as const) {
+      const state = stateOf(c);
+      const keysOfRoom = [...expected.keys()].filter((k) => k.startsWith(`${room}|`)).sort();
+      expect(keysOfRoom.length, room).toBeGreaterThan(0);
+      expect([...state.keys()].sort(), room).toEqual(keysOfRoom);
+      for (const key of keysOfRoom) {
+        const s = state.get(key)!;
+        expect(comparable(s), key).toEqual(comparableExpected(expected.get(key)!));
+        expect(s.source_ts, key).toBeGreaterThan(0);
+        expect(Date.parse(s.recorded_at)).toBeGreaterThan(0);
+        expect(s.version).toBeGreaterThan(0);
+      }
+      // Only snapshots of the subscribed room reach a client.
+      expect(deltas(c).every((d) => d.room === room)).toBe(true);
+    }
+    expect(deltas(cemac)).toEqual([]);
+  });
+
+  it('a replayed snapshot or a retried batch does not change what a client holds', async () => {
+    const before = stateOf(waemu);
+    const pushedBefore = deltas(waemu).length;
+    // The same snapshot item written again: a MODIFY on the stream, pushed again.
+    const held = [...before.values()][0]!;
+    await db.doc.send(new PutCommand({ TableName: 'deltas', Item: snapshotToItem(held) }));
+    // The same MSK batch delivered again (event source retry).
+    await ingest(toMskEvent(records), lambdaContext('Ingest'));
+    await rt.streams.flush();
+    await waemu.roundTrip();
+    expect(deltas(waemu).length).toBeGreaterThan(pushedBefore);
+    const replayed = deltas(waemu).slice(pushedBefore);
+    expect(replayed.some((d) => d.version === held.version && d.bucket === held.bucket)).toBe(true);
+    const after = stateOf(waemu);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [k, s] of after) expect(comparable(s), k).toEqual(comparable(before.get(k)!));
+  });
+
+  it('a connection that vanished (410) is pruned from DynamoDB on the next fan-out; aged-out ones are skipped', async () => {
+    const room = 'zone:WAEMU';
+    const ghost = 'Gh0stConnXyz12=';
+    const old = 'Old0ConnXyz123=';
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    await db.doc.send(new PutCommand({ TableName: 'connections', Item: { connectionId: ghost, sub: 'x', zones: ['WAEMU'], connectedAt: Date.now(), expiresAt: future, rooms: new Set([room, 'country:CI']) } }));
+    await db.doc.send(new PutCommand({ TableName: 'memberships', Item: { room, connectionId: ghost, expiresAt: future } }));
+    await db.doc.send(new PutCommand({ TableName: 'memberships', Item: { room: 'country:CI', connectionId: ghost, expiresAt: future } }));
+    await db.doc.send(new PutCommand({ TableName: 'memberships', Item: { room, connectionId: old, expiresAt: Math.floor(Date.now() / 1000) - 5 } }));
+    expect(await membersOf(room)).toEqual(expect.arrayContaining([ghost, old]));
+
+    const from = waemu.messages.length;
+    await writeSnapshots(db.doc, 'deltas', [snapshot(room, Date.now() * 1000, 3)]);
+    await rt.streams.flush();
+    await eventually(async () => {
+      const members = await membersOf(room);
+      return !members.includes(ghost) && !members.includes(old);
+    });
+    expect(await membersOf('country:CI')).not.toContain(ghost);
+    expect((await db.doc.send(new GetCommand({ TableName: 'connections', Key: { connectionId: ghost } }))).Item).toBeUndefined();
+    // The live subscriber still got it.
+    await waemu.roundTrip();
+    expect(deltas(waemu, from).map((d) => d.values[0]!.count)).toEqual([3]);
+  });
+});
+
+describe('fan-out under faults of the management API', () => {
+  let faults: Server;
+  let seen: Map<string, number[]>;
+
+  afterAll(async () => {
+    process.env.WS_MANAGEMENT_ENDPOINT = rt.gateway.managementEndpoint;
+    await new Promise<void>((r) => faults?.close(() => r()));
+  });
+
+  it('retries throttled pushes, and reports failed records so the stream redelivers them', async () => {
+    const room = 'city:SN:Dakar';
+    const a = await join_(['WAEMU'], [room]);
+    const b = await join_(['WAEMU'], [room]);
+    const [idA, idB] = rt.gateway.connectionIds().slice(-2) as [string, string];
+    seen = new Map();
+    // In front of the gateway: A is throttled twice (429), B fails once (500), then all pass.
+    const target = new URL(rt.gateway.managementEndpoint);
+    faults = createServer((req, res) => {
+      const id = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const n = (seen.get(id) ?? []).length + 1;
+        const fail = req.method === 'POST' && ((id === idA && n <= 2 && 429) || (id === idB && n === 1 && 500));
+        seen.set(id, [...(seen.get(id) ?? []), fail || 200]);
+        if (fail) {
+          const type = fail === 429 ? 'LimitExceededException' : 'InternalServerErrorException';
+          res.writeHead(fail, { 'content-type': 'application/json', 'x-amzn-errortype': type });
+          res.end(JSON.stringify({ message: type }));
+          return;
+        }
+        const up = httpRequest({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+          res.writeHead(r.statusCode ?? 500, r.headers);
+          r.pipe(res);
+        });
+        up.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((r) => faults.listen(0, '127.0.0.1', () => r()));
+    process.env.WS_MANAGEMENT_ENDPOINT = `http://127.0.0.1:${(faults.address() as AddressInfo).port}`;
+
+    const version = Date.now() * 1000 + 1;
+    await writeSnapshots(db.doc, 'deltas', [snapshot(room, version, 11)]);
+    await rt.streams.flush();
+    process.env.WS_MANAGEMENT_ENDPOINT = rt.gateway.managementEndpoint;
+    for (const c of [a, b]) await c.roundTrip();
+
+    expect(seen.get(idA)?.slice(0, 3)).toEqual([429, 429, 200]);
+    // B failed once, the record was reported in batchItemFailures and delivered again.
+    expect(seen.get(idB)?.slice(0, 2)).toEqual([500, 200]);
+    for (const c of [a, b]) expect(deltas(c).filter((d) => d.version === version).length).toBeGreaterThanOrEqual(1);
+    // Both still registered: neither throttling nor a 500 prunes a connection.
+    expect((await membersOf(room)).sort()).toEqual(expect.arrayContaining([idA, idB]));
+  });
+});
+
+describe('scale', () => {
+  it('1,000 concurrent clients in one room all receive the delta', async () => {
+    const room = 'country:GH';
+    const token = await signDevToken({ zones: ['*'], ttlSeconds: 600 }, keys);
+    const many: WsClient[] = [];
+    for (let i = 0; i < 1000; i += 100) {
+      const batch = await Promise.all(Array.from({ length: 100 }, () => WsClient.connect(rt.gateway.url, token)));
+      await Promise.all(
+        batch.map(async (c) => {
+          c.send({ action: 'subscribe', rooms: [room] });
+          // Generous: other suites share this 2-core machine and dynalite serializes writes.
+          await c.next((m) => (m as AckMessage).type === 'ack', 120_000);
+        }),
+      );
+      many.push(...batch);
+    }
+    clients.push(...many);
+    expect((await membersOf(room)).length).toBe(1000);
+    const version = Date.now() * 1000 + 7;
+    await writeSnapshots(db.doc, 'deltas', [snapshot(room, version, 42)]);
+    await rt.streams.flush();
+    await Promise.all(many.map((c) => c.next((m) => (m as DeltaMessage).type === 'delta' && (m as DeltaMessage).version === version, 120_000)));
+    expect(many.every((c) => deltas(c).some((d) => d.room === room && d.values[0]!.count === 42))).toBe(true);
+    for (const c of many) c.close();
+    await eventually(async () => (await membersOf(room)).length === 0, 180_000, 500);
+  }, 600_000);
+});
+
