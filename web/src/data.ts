@@ -37,9 +37,10 @@ export interface DashboardData {
   overview: OverviewResponse;
   /** Unique merchants per currency across event types (not additive over types), now and before. */
   merchants: { current: BreakdownResponse; previous: BreakdownResponse };
-  timeseries: TimeseriesResponse;
-  breakdown: BreakdownResponse;
-  baseline: Baseline;
+  /** Phase 2 (absent while it loads): chart, breakdown and the per-minute baseline. */
+  timeseries?: TimeseriesResponse;
+  breakdown?: BreakdownResponse;
+  baseline?: Baseline;
 }
 
 export const figuresKey = (type: EventType | string, currency: string): string => `${type}|${currency}`;
@@ -73,23 +74,44 @@ export function previousRange(range: { from: string; to: string }): { from: stri
   return { from: new Date(from - (to - from)).toISOString(), to: range.from };
 }
 
-/** Fetches everything one view needs, in parallel. */
-export async function fetchDashboard(api: ApiClient, filters: DashboardFilters, now: number, signal?: AbortSignal): Promise<DashboardData> {
+/**
+ * Fetches one view in two phases: the KPI figures first (overview and unique merchants), then the
+ * chart, the breakdown and the per-minute baseline. `onSummary` renders the KPIs as soon as phase 1
+ * is in. Phase 2 starts after phase 1 on purpose: a query engine that runs requests one at a time
+ * (the local chdb server) then answers the KPIs first, and on AWS it costs the charts one round trip.
+ */
+export async function fetchDashboard(
+  api: ApiClient,
+  filters: DashboardFilters,
+  now: number,
+  signal?: AbortSignal,
+  onSummary?: (summary: DashboardData) => void,
+): Promise<DashboardData> {
   const range = resolveRange(filters, now);
   const q = queryFilters(filters, range);
   const prev: QueryFilters = { ...q, ...previousRange(range) };
-  const toMs = Date.parse(range.to);
-  const baselineFrom = Math.max(Date.parse(range.from), toMs - BASELINE_MINUTES * 60_000);
-  const baselineQ: QueryFilters = { ...q, from: new Date(baselineFrom).toISOString() };
-  const minute = (metric: Metric) =>
-    api.get<TimeseriesResponse>('/timeseries', { ...baselineQ, metric, granularity: 'minute' }, signal);
-  // Without a currency filter every currency comes back and the view picks one: keep the limit high
-  // enough that the chosen currency's rows are not cut off by other currencies.
-  const limit = filters.currency ? '20' : '100';
-  const [overview, merchantsNow, merchantsBefore, timeseries, breakdown, bCount, bVolume, bFees] = await Promise.all([
+  const [overview, merchantsNow, merchantsBefore] = await Promise.all([
     api.get<OverviewResponse>('/overview', q, signal),
     api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
+  ]);
+  const summary: DashboardData = {
+    fetchedAt: now,
+    range,
+    room: roomForFilter(filters),
+    overview,
+    merchants: { current: merchantsNow, previous: merchantsBefore },
+  };
+  onSummary?.(summary);
+
+  const toMs = Date.parse(range.to);
+  const baselineFrom = Math.max(Date.parse(range.from), toMs - BASELINE_MINUTES * 60_000);
+  const baselineQ: QueryFilters = { ...q, from: new Date(baselineFrom).toISOString() };
+  const minute = (metric: Metric) => api.get<TimeseriesResponse>('/timeseries', { ...baselineQ, metric, granularity: 'minute' }, signal);
+  // Without a currency filter every currency comes back and the view picks one: keep the limit high
+  // enough that the chosen currency's rows are not cut off by other currencies.
+  const limit = filters.currency ? '20' : '100';
+  const [timeseries, breakdown, bCount, bVolume, bFees] = await Promise.all([
     api.get<TimeseriesResponse>(
       '/timeseries',
       { ...q, metric: filters.metric, ...(filters.granularity !== 'auto' ? { granularity: filters.granularity } : {}) },
@@ -100,14 +122,5 @@ export async function fetchDashboard(api: ApiClient, filters: DashboardFilters, 
     minute('volume'),
     minute('fees'),
   ]);
-  return {
-    fetchedAt: now,
-    range,
-    room: roomForFilter(filters),
-    overview,
-    merchants: { current: merchantsNow, previous: merchantsBefore },
-    timeseries,
-    breakdown,
-    baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees),
-  };
+  return { ...summary, timeseries, breakdown, baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees) };
 }

@@ -40,22 +40,35 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
   const live = useRef<BucketState>(new Map()).current;
   const filterKey = JSON.stringify(filters);
   const room = roomForFilter(filters);
-  const lastFilterKey = useRef<string>('');
+  const shownKey = useRef<string | undefined>(undefined);
   const reconcileTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
 
   // REST fetch: skeleton on a filter change, quiet refresh otherwise.
   useEffect(() => {
     const controller = new AbortController();
-    const filterChanged = lastFilterKey.current !== filterKey;
-    lastFilterKey.current = filterKey;
+    // Compared with the filters of the figures on screen (robust to aborted runs).
+    const filterChanged = shownKey.current !== filterKey;
     if (filterChanged) setLoading(true);
     else setRefreshing(true);
-    fetchDashboard(api, filters, Date.now(), controller.signal).then(
+    // After a filter change the KPIs show as soon as phase 1 is in. A quiet refresh publishes only
+    // complete views: a new overview next to an old baseline would count some events twice.
+    const onSummary = filterChanged
+      ? (summary: DashboardData) => {
+          if (controller.signal.aborted) return;
+          shownKey.current = filterKey;
+          setData(summary);
+          setError(undefined);
+          setLoading(false);
+          setRefreshing(true);
+        }
+      : undefined;
+    fetchDashboard(api, filters, Date.now(), controller.signal, onSummary).then(
       (d) => {
         if (controller.signal.aborted) return;
         // Snapshots of minutes that left the range are of no use any more.
         const from = Date.parse(d.range.from);
         for (const [k, s] of live) if (s.room !== d.room || Date.parse(s.bucket) < from) live.delete(k);
+        shownKey.current = filterKey;
         setData(d);
         setError(undefined);
         setLoading(false);
@@ -65,7 +78,10 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
         if (controller.signal.aborted) return;
         // Figures of other filters must not stay on screen under the new ones; a failed quiet
         // refresh keeps the last good view below the error.
-        if (filterChanged) setData(undefined);
+        if (filterChanged) {
+          shownKey.current = undefined;
+          setData(undefined);
+        }
         setError(err);
         setLoading(false);
         setRefreshing(false);

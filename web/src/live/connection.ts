@@ -94,7 +94,10 @@ export class LiveConnection {
         if (msg.room === this.room) this.handlers.delta(msg);
       } else if (msg.type === 'resume') {
         for (const s of msg.snapshots) if (s.room === this.room) this.handlers.delta({ ...s, type: 'delta' });
+      } else if (msg.type === 'ack') {
+        if (msg.action === 'subscribe' && msg.rooms.includes(this.room)) this.machine.acked();
       } else if (msg.type === 'error') {
+        if (msg.code === 'forbidden_room' || msg.code === 'invalid_room') this.machine.refused();
         this.handlers.serverError(msg.message);
       }
     };

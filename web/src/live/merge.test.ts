@@ -30,7 +30,7 @@ function series(metric: 'count' | 'volume' | 'fees', values: Record<string, stri
   return { from: FROM, to: TO, granularity: 'minute', metric, series: [{ type: 'wallet_txn_created', currency: 'XOF', points }] };
 }
 
-function fixture(): DashboardData {
+function fixture(): Required<DashboardData> {
   const count = series('count', { [M14]: 2, [M15]: 1 });
   const volume = series('volume', { [M14]: '3000.0000', [M15]: '500.0000' });
   const fees = series('fees', { [M14]: '30.0000', [M15]: '5.0000' });
@@ -135,6 +135,15 @@ describe('live snapshots', () => {
     expect(kpisAfter(fixed, live)).toMatchObject({ count: 12, volume: '120000.0000' });
   });
 
+  it('keeps snapshots waiting until the baseline is in, then applies them', () => {
+    const { timeseries: _t, breakdown: _b, baseline: _base, ...summary } = fixture();
+    const live: BucketState = new Map();
+    applySnapshot(live, snap(M15, 1, 3, '2000.0000'));
+    expect(kpisAfter(summary, live)).toMatchObject({ count: 12, volume: '120000.0000' });
+    expect(chartSeries(summary, xof, 'volume', [])).toBeUndefined();
+    expect(kpisAfter(fixture(), live)).toMatchObject({ count: 14, volume: '121500.0000' });
+  });
+
   it('never subtracts money when a baseline disagrees with a newer snapshot', () => {
     const data = fixture();
     const live: BucketState = new Map();
@@ -173,12 +182,12 @@ describe('live snapshots', () => {
     const live: BucketState = new Map();
     applySnapshot(live, snap(M15, 1, 3, '2000.0000'));
     applySnapshot(live, snap('2026-11-27T10:16:00.000Z', 1, 1, '700.0000'));
-    const s = chartSeries(data, xof, 'volume', liveDiffs(data, live, xof).diffs);
+    const s = chartSeries(data, xof, 'volume', liveDiffs(data, live, xof).diffs)!;
     expect(s.labels.length).toBe(16);
     expect(s.labels.at(-1)).toBe('2026-11-27T10:16:00.000Z');
     const wallet = s.lines.find((l) => l.type === 'wallet_txn_created')!;
     expect(wallet.values.slice(-3)).toEqual([3000, 2000, 700]);
-    const counts = chartSeries({ ...data, timeseries: { ...data.timeseries, metric: 'count' } }, xof, 'count', liveDiffs(data, live, xof).diffs);
+    const counts = chartSeries({ ...data, timeseries: { ...data.timeseries, metric: 'count' } }, xof, 'count', liveDiffs(data, live, xof).diffs)!;
     expect(counts.lines[0]!.values.at(-1)).toBe(1);
     expect(newestRecordedAt(live, ROOM)).toBe(Date.parse('2026-11-27T10:15:40Z'));
   });
@@ -194,7 +203,7 @@ describe('live snapshots', () => {
     };
     const live: BucketState = new Map();
     applySnapshot(live, snap(M15, 1, 3, '2000.0000'));
-    const s = chartSeries({ ...data, timeseries: hourly }, xof, 'count', liveDiffs(data, live, xof).diffs);
+    const s = chartSeries({ ...data, timeseries: hourly }, xof, 'count', liveDiffs(data, live, xof).diffs)!;
     expect(s.labels).toEqual(['2026-11-27T10:00:00.000Z']);
     expect(s.lines[0]!.values).toEqual([12]);
   });

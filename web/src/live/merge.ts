@@ -47,6 +47,9 @@ const ZERO: BucketFigures = { count: 0, volume: 0n, fees: 0n };
 export function liveDiffs(data: DashboardData, live: BucketState, sel: Selection): { diffs: LiveDiff[]; stale: number } {
   const diffs: LiveDiff[] = [];
   let stale = 0;
+  // Until the baseline is in, snapshots wait in the live map (KPIs show the REST figures).
+  const baseline = data.baseline;
+  if (!baseline) return { diffs, stale };
   const from = Date.parse(data.range.from);
   const to = Date.parse(data.range.to);
   for (const snapshot of live.values()) {
@@ -56,11 +59,11 @@ export function liveDiffs(data: DashboardData, live: BucketState, sel: Selection
     // A fixed (custom) range ends at `to`; a relative one slides on until the next refetch.
     if (!data.range.relative && bucket >= to) continue;
     let known: Map<string, BucketFigures> | undefined;
-    if (bucket < data.baseline.from) {
+    if (bucket < baseline.from) {
       stale += 1;
       continue;
-    } else if (bucket < data.baseline.to) {
-      known = data.baseline.buckets.get(bucket);
+    } else if (bucket < baseline.to) {
+      known = baseline.buckets.get(bucket);
     }
     for (const v of snapshot.values) {
       if (v.currency !== sel.currency || (sel.type && v.type !== sel.type)) continue;
@@ -150,7 +153,8 @@ export function bucketStart(ms: number, granularity: Granularity): number {
 }
 
 /** One line per event type for the selected currency, with live differences folded into their buckets. */
-export function chartSeries(data: DashboardData, sel: Selection, metric: 'count' | 'volume' | 'fees', diffs: LiveDiff[]): ChartSeries {
+export function chartSeries(data: DashboardData, sel: Selection, metric: 'count' | 'volume' | 'fees', diffs: LiveDiff[]): ChartSeries | undefined {
+  if (!data.timeseries) return undefined;
   const g = data.timeseries.granularity;
   const byType = new Map<EventType, Map<number, number>>();
   const times = new Set<number>();

@@ -50,13 +50,47 @@ describe('backoffDelay (full jitter)', () => {
 });
 
 describe('ReconnectMachine', () => {
-  it('connects, subscribes on open and reports live without a refetch the first time', () => {
+  it('connects, subscribes on open and reports live on the ack, without a refetch the first time', () => {
     const h = harness();
     h.machine.start();
     expect(h.log).toEqual(['connect']);
     expect(h.statuses).toEqual(['reconnecting']);
     h.machine.opened();
     expect(h.log).toEqual(['connect', 'subscribe']);
+    expect(h.statuses.at(-1)).toBe('reconnecting');
+    h.machine.acked();
+    expect(h.statuses.at(-1)).toBe('live');
+    expect(h.count('refetch')).toBe(0);
+  });
+
+  it('treats an open socket that never acknowledges the subscription as dead', () => {
+    const h = harness({ ackTimeoutMs: 10_000, random: () => 0 });
+    h.machine.start();
+    h.machine.opened();
+    vi.advanceTimersByTime(9_999);
+    expect(h.count('disconnect')).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(h.count('disconnect')).toBe(1);
+    expect(h.statuses.at(-1)).toBe('reconnecting');
+    vi.advanceTimersByTime(1);
+    expect(h.count('connect')).toBe(2);
+    h.machine.opened();
+    h.machine.acked();
+    expect(h.statuses.at(-1)).toBe('live');
+    // The first acknowledged subscription: nothing was missed, no refetch.
+    expect(h.count('refetch')).toBe(0);
+  });
+
+  it('goes offline without retrying when the room is refused, and live once another room is acknowledged', () => {
+    const h = harness({ ackTimeoutMs: 10_000 });
+    h.machine.start();
+    h.machine.opened();
+    h.machine.refused();
+    expect(h.statuses.at(-1)).toBe('offline');
+    vi.advanceTimersByTime(60_000);
+    expect(h.count('disconnect')).toBe(0);
+    expect(h.count('connect')).toBe(1);
+    h.machine.acked();
     expect(h.statuses.at(-1)).toBe('live');
   });
 
@@ -64,6 +98,7 @@ describe('ReconnectMachine', () => {
     const h = harness({ random: () => 0.5, baseDelayMs: 1000, maxDelayMs: 8000, offlineAfterAttempts: 4 });
     h.machine.start();
     h.machine.opened();
+    h.machine.acked();
     h.machine.closed();
     expect(h.machine.state).toBe('waiting');
     expect(h.statuses.at(-1)).toBe('reconnecting');
@@ -82,6 +117,7 @@ describe('ReconnectMachine', () => {
 
     vi.advanceTimersByTime(4000);
     h.machine.opened();
+    h.machine.acked();
     expect(h.statuses.at(-1)).toBe('live');
     expect(h.count('refetch')).toBe(1);
     expect(h.count('subscribe')).toBe(2);
@@ -117,10 +153,12 @@ describe('ReconnectMachine', () => {
     expect(h.machine.attempts).toBe(2);
     // Accepted then dropped at once: still backing off.
     h.machine.opened();
+    h.machine.acked();
     h.machine.closed();
     expect(h.machine.attempts).toBe(3);
     vi.advanceTimersByTime(2000);
     h.machine.opened();
+    h.machine.acked();
     vi.advanceTimersByTime(10_000);
     h.machine.closed();
     expect(h.machine.attempts).toBe(1);
@@ -133,6 +171,7 @@ describe('ReconnectMachine', () => {
     vi.advanceTimersByTime(10 * 60_000);
     expect(h.count('ping')).toBe(0); // never while not open
     h.machine.opened();
+    h.machine.acked();
     for (let i = 1; i <= 5; i++) {
       vi.advanceTimersByTime(4 * 60_000 - 1);
       expect(h.count('ping')).toBe(i - 1);
@@ -150,6 +189,7 @@ describe('ReconnectMachine', () => {
     const h = harness({ pingIntervalMs: 60_000, pongTimeoutMs: 20_000, random: () => 0 });
     h.machine.start();
     h.machine.opened();
+    h.machine.acked();
     vi.advanceTimersByTime(60_000);
     expect(h.count('ping')).toBe(1);
     vi.advanceTimersByTime(20_000);
@@ -158,6 +198,7 @@ describe('ReconnectMachine', () => {
     vi.advanceTimersByTime(1); // a zero backoff still goes through the timer queue
     expect(h.count('connect')).toBe(2);
     h.machine.opened();
+    h.machine.acked();
     expect(h.count('refetch')).toBe(1);
   });
 
@@ -166,6 +207,7 @@ describe('ReconnectMachine', () => {
     expect(DEFAULT_RECONNECT_OPTIONS.maxAgeMs).toBeLessThan(2 * 3_600_000);
     h.machine.start();
     h.machine.opened();
+    h.machine.acked();
     for (let t = 0; t < 109; t++) {
       vi.advanceTimersByTime(60_000);
       h.machine.received();
@@ -175,6 +217,7 @@ describe('ReconnectMachine', () => {
     expect(h.count('disconnect')).toBe(1);
     expect(h.count('connect')).toBe(2);
     h.machine.opened();
+    h.machine.acked();
     expect(h.count('refetch')).toBe(1);
     expect(h.machine.state).toBe('open');
     // The next maximum age counts from the new connection.
@@ -191,6 +234,7 @@ describe('ReconnectMachine', () => {
     const h = harness({ random: () => 0.99, baseDelayMs: 1000, maxDelayMs: 30_000 });
     h.machine.start();
     h.machine.opened();
+    h.machine.acked();
     for (let i = 0; i < 4; i++) {
       h.machine.closed();
       vi.runOnlyPendingTimers();
@@ -203,6 +247,7 @@ describe('ReconnectMachine', () => {
     h.machine.setOnline(true);
     expect(h.count('connect')).toBe(connects + 1);
     h.machine.opened();
+    h.machine.acked();
     expect(h.statuses.at(-1)).toBe('live');
     expect(h.count('refetch')).toBe(1);
   });
@@ -211,6 +256,7 @@ describe('ReconnectMachine', () => {
     const h = harness();
     h.machine.start();
     h.machine.opened();
+    h.machine.acked();
     h.machine.stop();
     expect(h.log.at(-1)).toBe('disconnect');
     const n = h.log.length;

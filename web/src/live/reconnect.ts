@@ -6,8 +6,10 @@
 // - keep-alive `ping` every `pingIntervalMs` while open (API Gateway closes idle sockets after 10 min);
 //   no message within `pongTimeoutMs` after a ping means a dead socket: close and reconnect;
 // - proactive reconnect before the 2-hour maximum connection age (`maxAgeMs`), without backoff;
-// - after every reconnect (any open after the first), ask for a REST refetch: deltas sent while we
-//   were away are lost, and one refetch makes the view consistent again (deltas are snapshots);
+// - "live" means subscribed: the server acknowledged the room. An open socket without an ack within
+//   `ackTimeoutMs` is treated as dead (e.g. accepted by a gateway that was shutting down);
+// - after every reconnect (any acknowledged subscription after the first), ask for a REST refetch:
+//   deltas sent while we were away are lost, and one refetch makes the view consistent again;
 // - the attempt counter resets only once a connection has stayed up `stableAfterMs`, so a server that
 //   accepts and drops at once still gets backoff.
 
@@ -19,6 +21,7 @@ export interface ReconnectOptions {
   maxDelayMs: number;
   pingIntervalMs: number;
   pongTimeoutMs: number;
+  ackTimeoutMs: number;
   maxAgeMs: number;
   stableAfterMs: number;
   /** Consecutive failed attempts after which the status reads offline (retries continue). */
@@ -32,6 +35,7 @@ export const DEFAULT_RECONNECT_OPTIONS: ReconnectOptions = {
   maxDelayMs: 30_000,
   pingIntervalMs: 4 * 60_000,
   pongTimeoutMs: 20_000,
+  ackTimeoutMs: 10_000,
   // 2 h is the API Gateway limit; reconnect 10 min before it.
   maxAgeMs: 110 * 60_000,
   stableAfterMs: 10_000,
@@ -67,13 +71,15 @@ export class ReconnectMachine {
   private _state: MachineState = 'idle';
   private _status: LiveStatus | undefined;
   private attempt = 0;
-  private everOpened = false;
+  private everSubscribed = false;
+  private subscribed = false;
   private openedAt = 0;
   private online = true;
   private retryTimer: Timer | undefined;
   private pingTimer: Timer | undefined;
   private pongTimer: Timer | undefined;
   private maxAgeTimer: Timer | undefined;
+  private ackTimer: Timer | undefined;
 
   constructor(
     private readonly effects: ReconnectEffects,
@@ -105,21 +111,38 @@ export class ReconnectMachine {
     this.setStatus('offline');
   }
 
-  /** The socket opened. */
+  /** The socket opened: subscribe and wait for the acknowledgement. */
   opened(): void {
     if (this._state !== 'connecting') return;
     this._state = 'open';
+    this.subscribed = false;
     this.openedAt = this.options.now();
-    const reconnect = this.everOpened;
-    this.everOpened = true;
-    this.setStatus('live');
     this.effects.subscribe();
-    if (reconnect) this.effects.refetch();
+    this.ackTimer = setTimeout(() => this.deadSocket(), this.options.ackTimeoutMs);
     this.schedulePing();
     this.maxAgeTimer = setTimeout(() => this.recycle(), this.options.maxAgeMs);
   }
 
-  /** Any message from the server proves the socket alive. */
+  /** The server acknowledged a subscription: live (and, after a reconnect, refetch). */
+  acked(): void {
+    if (this._state !== 'open') return;
+    this.clearAckTimer();
+    if (this.subscribed) return this.setStatus('live');
+    this.subscribed = true;
+    const reconnect = this.everSubscribed;
+    this.everSubscribed = true;
+    this.setStatus('live');
+    if (reconnect) this.effects.refetch();
+  }
+
+  /** The server refused the room (outside the token's scope): no live data, but no point retrying. */
+  refused(): void {
+    if (this._state !== 'open') return;
+    this.clearAckTimer();
+    this.setStatus('offline');
+  }
+
+  /** Any message from the server proves the socket alive (acks are reported with acked()). */
   received(): void {
     if (this._state !== 'open') return;
     if (this.pongTimer !== undefined) {
@@ -204,7 +227,12 @@ export class ReconnectMachine {
   }
 
   private clearTimers(): void {
-    for (const t of [this.retryTimer, this.pingTimer, this.pongTimer, this.maxAgeTimer]) if (t !== undefined) clearTimeout(t);
-    this.retryTimer = this.pingTimer = this.pongTimer = this.maxAgeTimer = undefined;
+    for (const t of [this.retryTimer, this.pingTimer, this.pongTimer, this.maxAgeTimer, this.ackTimer]) if (t !== undefined) clearTimeout(t);
+    this.retryTimer = this.pingTimer = this.pongTimer = this.maxAgeTimer = this.ackTimer = undefined;
+  }
+
+  private clearAckTimer(): void {
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
   }
 }
