@@ -27,6 +27,7 @@ import { METRICS_NAMESPACE, SERVICE } from '../../functions/shared/observability
 import { createAlarms } from './alarms.js';
 import { type EnvConfig, parseClusterArn, placeholdersInUse } from './config.js';
 import { createHandlerFunction } from './handler-function.js';
+import { OUTPUT, tableOutputName } from './outputs.js';
 
 export interface AnalyticsStackProps extends StackProps {
   config: EnvConfig;
@@ -405,13 +406,13 @@ export class AnalyticsStack extends Stack {
     });
 
     // ---- Outputs -------------------------------------------------------------------------------
-    new CfnOutput(this, 'DashboardUrl', { value: dashboardUrl, description: 'The dashboard (CloudFront, S3 origin)' });
-    new CfnOutput(this, 'ApiUrl', { value: apiUrl, description: 'REST API base URL (CloudFront, 10 s cache)' });
-    new CfnOutput(this, 'WebSocketUrl', { value: stage.url, description: 'WebSocket URL (wss://…/<stage>?token=<jwt>)' });
-    new CfnOutput(this, 'WebSocketManagementEndpoint', { value: managementEndpoint, description: 'API Gateway @connections endpoint' });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic the alarms publish to' });
+    new CfnOutput(this, OUTPUT.dashboardUrl, { value: dashboardUrl, description: 'The dashboard (CloudFront, S3 origin)' });
+    new CfnOutput(this, OUTPUT.apiUrl, { value: apiUrl, description: 'REST API base URL (CloudFront, 10 s cache)' });
+    new CfnOutput(this, OUTPUT.webSocketUrl, { value: stage.url, description: 'WebSocket URL (wss://…/<stage>?token=<jwt>)' });
+    new CfnOutput(this, OUTPUT.managementEndpoint, { value: managementEndpoint, description: 'API Gateway @connections endpoint' });
+    new CfnOutput(this, OUTPUT.alarmTopicArn, { value: this.alarmTopic.topicArn, description: 'SNS topic the alarms publish to' });
     for (const def of TABLES) {
-      new CfnOutput(this, `${def.envVar}Name`, { value: tables[def.id].tableName, description: `DynamoDB ${def.id} table (${def.envVar})` });
+      new CfnOutput(this, tableOutputName(def.envVar), { value: tables[def.id].tableName, description: `DynamoDB ${def.id} table (${def.envVar})` });
     }
   }
 
