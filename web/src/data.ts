@@ -5,6 +5,7 @@ import {
   type Metric,
   type OverviewResponse,
   type QueryFilters,
+  type TotalsRow,
   type TimeseriesResponse,
   roomForFilter,
   toUnits,
@@ -41,6 +42,11 @@ export interface DashboardData {
   timeseries?: TimeseriesResponse;
   breakdown?: BreakdownResponse;
   baseline?: Baseline;
+  /**
+   * Totals of the range before the baseline window ([from, baseline.from); empty when the window
+   * covers the range). With the baseline they give the additive KPIs from one consistent source.
+   */
+  older?: TotalsRow[];
 }
 
 export const figuresKey = (type: EventType | string, currency: string): string => `${type}|${currency}`;
@@ -111,7 +117,8 @@ export async function fetchDashboard(
   // Without a currency filter every currency comes back and the view picks one: keep the limit high
   // enough that the chosen currency's rows are not cut off by other currencies.
   const limit = filters.currency ? '20' : '100';
-  const [timeseries, breakdown, bCount, bVolume, bFees] = await Promise.all([
+  const olderQ: QueryFilters = { ...q, to: new Date(baselineFrom).toISOString() };
+  const [timeseries, breakdown, bCount, bVolume, bFees, older] = await Promise.all([
     api.get<TimeseriesResponse>(
       '/timeseries',
       { ...q, metric: filters.metric, ...(filters.granularity !== 'auto' ? { granularity: filters.granularity } : {}) },
@@ -121,6 +128,7 @@ export async function fetchDashboard(
     minute('count'),
     minute('volume'),
     minute('fees'),
+    baselineFrom > Date.parse(range.from) ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals) : Promise.resolve([] as TotalsRow[]),
   ]);
-  return { ...summary, timeseries, breakdown, baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees) };
+  return { ...summary, timeseries, breakdown, older, baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees) };
 }

@@ -3,9 +3,10 @@ import { applySnapshot, type BucketState, type DeltaSnapshot, type TimeseriesRes
 import { buildBaseline, type DashboardData } from '../data.js';
 import { chartSeries, computeKpis, currencyChoices, liveDiffs, newestRecordedAt } from './merge.js';
 
-// A 15-minute view of country:SN fetched at 10:15:30: REST knows minute 10:14 (2 wallet txns)
-// and 10:15 (1 wallet txn); XOF plus a little GHS.
+// A 15-minute view of country:SN fetched at 10:15:30, with a 5-minute baseline window from 10:11:
+// REST knows minute 10:14 (2 wallet txns) and 10:15 (1 wallet txn); XOF plus a little GHS.
 const FROM = '2026-11-27T10:01:00.000Z';
+const W = '2026-11-27T10:11:00.000Z';
 const TO = '2026-11-27T10:16:00.000Z';
 const M14 = '2026-11-27T10:14:00.000Z';
 const M15 = '2026-11-27T10:15:00.000Z';
@@ -21,9 +22,9 @@ const row = (r: Partial<TotalsRow> & Pick<TotalsRow, 'type' | 'currency'>): Tota
   ...r,
 });
 
-function series(metric: 'count' | 'volume' | 'fees', values: Record<string, string | number>): TimeseriesResponse {
+function series(metric: 'count' | 'volume' | 'fees', values: Record<string, string | number>, from = FROM): TimeseriesResponse {
   const points = [];
-  for (let t = Date.parse(FROM); t < Date.parse(TO); t += 60_000) {
+  for (let t = Date.parse(from); t < Date.parse(TO); t += 60_000) {
     const iso = new Date(t).toISOString();
     points.push({ t: iso.replace('.000Z', 'Z'), value: values[iso] ?? (metric === 'count' ? 0 : '0.0000') });
   }
@@ -31,9 +32,9 @@ function series(metric: 'count' | 'volume' | 'fees', values: Record<string, stri
 }
 
 function fixture(): Required<DashboardData> {
-  const count = series('count', { [M14]: 2, [M15]: 1 });
-  const volume = series('volume', { [M14]: '3000.0000', [M15]: '500.0000' });
-  const fees = series('fees', { [M14]: '30.0000', [M15]: '5.0000' });
+  const count = series('count', { [M14]: 2, [M15]: 1 }, W);
+  const volume = series('volume', { [M14]: '3000.0000', [M15]: '500.0000' }, W);
+  const fees = series('fees', { [M14]: '30.0000', [M15]: '5.0000' }, W);
   return {
     fetchedAt: Date.parse('2026-11-27T10:15:30Z'),
     range: { from: FROM, to: TO, relative: true },
@@ -56,9 +57,15 @@ function fixture(): Required<DashboardData> {
       current: { from: FROM, to: TO, by: 'currency', metric: 'merchants', rows: [{ key: 'XOF', currency: 'XOF', count: 12, volume: '120000.0000', fees: '200.0000', merchants: 5 }] },
       previous: { from: FROM, to: TO, by: 'currency', metric: 'merchants', rows: [{ key: 'XOF', currency: 'XOF', count: 8, volume: '16000.0000', fees: '160.0000', merchants: 3 }] },
     },
-    timeseries: volume,
+    timeseries: series('volume', { [M14]: '3000.0000', [M15]: '500.0000' }),
     breakdown: { from: FROM, to: TO, by: 'country', metric: 'volume', rows: [] },
-    baseline: buildBaseline(Date.parse(FROM), Date.parse(TO), count, volume, fees),
+    baseline: buildBaseline(Date.parse(W), Date.parse(TO), count, volume, fees),
+    // The overview minus the window: REST totals of [FROM, W).
+    older: [
+      row({ type: 'wallet_txn_created', currency: 'XOF', count: 7, volume: '16500.0000', fees: '165.0000' }),
+      row({ type: 'payout.settled', currency: 'XOF', count: 2, volume: '100000.0000', fees: '0.0000' }),
+      row({ type: 'wallet_txn_created', currency: 'GHS', count: 1, volume: '50.0000', fees: '0.5000' }),
+    ],
   };
 }
 
@@ -85,6 +92,19 @@ describe('REST figures alone', () => {
     expect(k.current).toEqual({ count: 12, volume: '120000.0000', fees: '200.0000', avgTicket: '10000.0000', merchants: 5, successRate: 0.9 });
     expect(k.previous).toEqual({ count: 8, volume: '16000.0000', fees: '160.0000', avgTicket: '2000.0000', merchants: 3, successRate: 0.75 });
     expect(computeKpis(fixture(), 'GHS', []).current.volume).toBe('50.0000');
+  });
+
+  it('equals the overview when nothing happened live, and before phase 2 is the overview', () => {
+    const data = fixture();
+    expect(computeKpis(data, 'XOF', []).current).toEqual(computeKpis({ ...data, baseline: undefined, older: undefined }, 'XOF', []).current);
+    expect(computeKpis(data, 'GHS', []).current).toEqual(computeKpis({ ...data, baseline: undefined, older: undefined }, 'GHS', []).current);
+  });
+
+  it('takes additive figures from settled totals plus the window, not from an overview read at another moment', () => {
+    // The overview was read (or cached) before the window series: it misses one wallet txn.
+    const data = fixture();
+    data.overview = { ...data.overview, totals: data.overview.totals.map((r) => (r.currency === 'XOF' && r.type === 'wallet_txn_created' ? { ...r, count: 9, volume: '19500.0000' } : r)) };
+    expect(computeKpis(data, 'XOF', []).current).toMatchObject({ count: 12, volume: '120000.0000', merchants: 5, successRate: 0.9 });
   });
 
   it('offers the currency with most volume first', () => {
@@ -169,7 +189,7 @@ describe('live snapshots', () => {
 
   it('reports snapshots older than the baseline window as stale instead of guessing', () => {
     const data = fixture();
-    data.baseline = { ...data.baseline, from: Date.parse('2026-11-27T10:10:00Z') };
+    // 10:05 is before the window (W = 10:11).
     const live: BucketState = new Map();
     applySnapshot(live, snap('2026-11-27T10:05:00.000Z', 1, 50, '50000.0000'));
     const { diffs, stale } = liveDiffs(data, live, xof);

@@ -1,20 +1,23 @@
-// How live snapshots and REST figures combine. Chosen approach (exact for the additive figures):
+// How live snapshots and REST figures combine into the additive KPIs (count, volume, fees, and the
+// average ticket derived from them), exactly:
 //
-//   KPI = REST total over the range + Σ over live buckets b ( live(b) − restKnown(b) )
+//   KPI = REST totals of [from, W)  +  Σ over the minutes b of [W, to…) of newest(live(b), rest(b))
 //
-// `restKnown(b)` comes from the per-minute REST series fetched with the view for its newest
-// BASELINE_MINUTES (zero for minutes after the REST `to`, which REST never saw). A bucket only ever
-// gains events (ingest deduplicates), so for one (bucket, type, currency) the figures with the higher
-// count are the newer ones: the live snapshot counts only when it is ahead of the REST baseline.
-// That keeps the sum right whichever arrives first — a delta before a (possibly 10 s cached) REST
-// response or after it — and across refetches, without ever adding a snapshot twice. Snapshots
-// themselves go through `applySnapshot` (highest version wins; replays and older versions change
-// nothing).
+// W is the start of the baseline window (the newest BASELINE_MINUTES of the range), `rest(b)` the
+// per-minute REST series of that window, `live(b)` the minute snapshots received over the WebSocket.
+// Equivalently: REST totals before W + REST window sum + Σ (live(b) − rest(b)) where live is ahead.
+// Both REST parts are settled or per-minute figures, so the KPIs never mix an overview read at one
+// moment with minute values read at another (which would count some events twice or not at all).
+// A bucket only ever gains events (ingest deduplicates), so for one (bucket, type, currency) the
+// figures with the higher count are the newer: whichever arrives first — a snapshot or a (possibly
+// 10 s cached) REST response — the sum stays right, across refetches too, and a snapshot never
+// counts twice. Snapshots go through `applySnapshot` (highest version wins; replays and older
+// versions change nothing). Minutes after the REST `to` (sliding ranges) count in full.
 //
-// Not additive, so not updated from snapshots: unique merchants (a merchant may appear in many
-// buckets) and the success rate (REST gives no per-minute success counts). Those, the breakdown, and
-// snapshots of minutes older than the baseline window are reconciled by a throttled REST refetch
-// that the dashboard schedules whenever snapshots arrive.
+// Before phase 2 (window series) arrives, the KPIs show the overview as is. Not additive, so not
+// updated from snapshots: unique merchants and the success rate (REST gives no per-minute success
+// counts). Those, the breakdown, and snapshots older than W are reconciled by a throttled REST
+// refetch that the dashboard schedules whenever snapshots arrive.
 import {
   EVENT_TYPES,
   divideDecimal,
@@ -118,14 +121,41 @@ function figuresOf(rows: TotalsRow[], currency: string, merchantsRow: { merchant
   return { count, volume: volumeStr, fees: fromUnits(fees), avgTicket: divideDecimal(volumeStr, count), merchants, successRate };
 }
 
-/** KPIs of one currency: REST totals plus the live differences, and the previous period. */
+/** Per-(type, currency) sums of the baseline window, as totals rows (only the additive fields). */
+function windowTotals(data: DashboardData): TotalsRow[] {
+  const sums = new Map<string, { type: EventType; currency: string; count: number; volume: bigint; fees: bigint }>();
+  for (const bucket of data.baseline?.buckets.values() ?? []) {
+    for (const [key, f] of bucket) {
+      const [type, currency] = key.split('|') as [EventType, string];
+      let sum = sums.get(key);
+      if (!sum) sums.set(key, (sum = { type, currency, count: 0, volume: 0n, fees: 0n }));
+      sum.count += f.count;
+      sum.volume += f.volume;
+      sum.fees += f.fees;
+    }
+  }
+  return [...sums.values()].map((x) => ({
+    type: x.type,
+    currency: x.currency,
+    count: x.count,
+    volume: fromUnits(x.volume),
+    fees: fromUnits(x.fees),
+    avg_ticket: '0',
+    merchants: 0,
+    success_rate: null,
+  }));
+}
+
+/** KPIs of one currency (see the header for how REST and live combine), and the previous period. */
 export function computeKpis(data: DashboardData, currency: string, diffs: LiveDiff[]): Kpis {
   const row = (rows: { key: string; currency: string; merchants: number }[]) => rows.find((r) => r.currency === currency || r.key === currency);
-  return {
-    currency,
-    current: figuresOf(data.overview.totals, currency, row(data.merchants.current.rows), diffs),
-    previous: figuresOf(data.overview.previous.totals, currency, row(data.merchants.previous.rows)),
-  };
+  const rest = figuresOf(data.overview.totals, currency, row(data.merchants.current.rows));
+  let current = rest;
+  if (data.baseline && data.older) {
+    const additive = figuresOf([...data.older, ...windowTotals(data)], currency, undefined, diffs);
+    current = { ...additive, merchants: rest.merchants, successRate: rest.successRate };
+  }
+  return { currency, current, previous: figuresOf(data.overview.previous.totals, currency, row(data.merchants.previous.rows)) };
 }
 
 /** Currencies present in the view, most volume first (the default is the first). */
