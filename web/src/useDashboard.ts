@@ -124,6 +124,9 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
       status: (s) => {
         setStatus(s);
         if (s === 'live') setLiveError(undefined);
+        // Repeated refusals may be an expired token (the upgrade only says no): a REST call renews
+        // it on its 401 (dev token or login page), and the next attempt uses the new one.
+        if (s === 'offline') refetch();
       },
       // The immediate refetch may be answered from the 10 s CDN cache; the reconcile refetch after
       // RECONCILE_AFTER_MS is past any entry cached before the reconnect.
