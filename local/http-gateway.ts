@@ -3,9 +3,13 @@
 // and a shared cache keyed like the CloudFront cache policy (path + full query string +
 // Authorization) keeps GET answers for as long as their Cache-Control allows (s-maxage, else
 // max-age; no-store / no-cache / private are never stored), capped at `cacheTtlSeconds` (the
-// policy's MaxTTL, 10 s). Hits carry `X-Cache: Hit from cloudfront` and `Age`, like CloudFront.
+// policy's MaxTTL, 10 s). Hits carry `X-Cache: Hit from cloudfront` and `Age`, like CloudFront,
+// and JSON bodies from 1,000 bytes go out gzip-compressed to clients that accept it (compressed
+// once per cache entry), as CloudFront's automatic compression does.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -59,11 +63,26 @@ interface StoredResponse {
   status: number;
   headers: Record<string, string | string[]>;
   body: Buffer;
+  /** gzip of body, computed once per stored response when it is worth compressing. */
+  gzipped?: Promise<Buffer>;
 }
 
 interface CacheEntry extends StoredResponse {
   storedAt: number;
   expiresAt: number;
+}
+
+const gzip = promisify(zlib.gzip);
+/** CloudFront compresses bodies from 1,000 bytes for clients that accept gzip; so does the gateway. */
+const COMPRESS_MIN_BYTES = 1000;
+
+function compressible(r: StoredResponse): boolean {
+  const type = String(r.headers['content-type'] ?? '');
+  return r.body.length >= COMPRESS_MIN_BYTES && !r.headers['content-encoding'] && /json|text|javascript/.test(type);
+}
+
+function acceptsGzip(req: http.IncomingMessage): boolean {
+  return /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -239,6 +258,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   const store = (key: string, response: StoredResponse): void => {
     const ttl = Math.min(maxTtl, sharedCacheTtl(response.headers['cache-control'] as string | undefined));
     if (ttl <= 0) return;
+    if (compressible(response)) response.gzipped ??= gzip(response.body);
     if (cache.size >= maxEntries) {
       const t = now();
       for (const [k, e] of cache) if (e.expiresAt <= t) cache.delete(k);
@@ -249,11 +269,20 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     stats.stores++;
   };
 
-  const send = (res: http.ServerResponse, r: StoredResponse, extra: Record<string, string>, head: boolean): void => {
+  const send = async (req: http.IncomingMessage, res: http.ServerResponse, r: StoredResponse, extra: Record<string, string>, head: boolean): Promise<void> => {
     const headers: Record<string, string | string[]> = { ...corsHeaders(), ...r.headers, ...extra };
-    headers['content-length'] = String(r.body.length);
+    let body = r.body;
+    if (compressible(r)) {
+      headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding';
+      if (acceptsGzip(req)) {
+        r.gzipped ??= gzip(r.body);
+        body = await r.gzipped;
+        headers['content-encoding'] = 'gzip';
+      }
+    }
+    headers['content-length'] = String(body.length);
     res.writeHead(r.status, headers);
-    res.end(head ? undefined : r.body);
+    res.end(head ? undefined : body);
   };
 
   async function invoke(route: GatewayRoute, req: http.IncomingMessage, url: URL, rawQueryString: string): Promise<StoredResponse> {
@@ -299,7 +328,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const head = method === 'HEAD';
     if (maxTtl <= 0) {
       stats.misses++;
-      return send(res, await invoke(route, req, url, rawQueryString), { 'x-cache': 'Miss from cloudfront' }, head);
+      return send(req, res, await invoke(route, req, url, rawQueryString), { 'x-cache': 'Miss from cloudfront' }, head);
     }
     // The CloudFront cache policy's key: path, the whole query string as sent, the Authorization header.
     const key = `${url.pathname}?${rawQueryString}\n${req.headers.authorization ?? ''}`;
@@ -307,7 +336,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const t = now();
     if (hit && hit.expiresAt > t) {
       stats.hits++;
-      return send(res, hit, { 'x-cache': 'Hit from cloudfront', age: String(Math.floor((t - hit.storedAt) / 1000)) }, head);
+      return send(req, res, hit, { 'x-cache': 'Hit from cloudfront', age: String(Math.floor((t - hit.storedAt) / 1000)) }, head);
     }
     if (hit) cache.delete(key);
     stats.misses++;
@@ -323,7 +352,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     } else {
       req.resume();
     }
-    send(res, await pending, { 'x-cache': 'Miss from cloudfront' }, head);
+    await send(req, res, await pending, { 'x-cache': 'Miss from cloudfront' }, head);
   }
 
   const server = http.createServer((req, res) => {

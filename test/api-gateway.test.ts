@@ -160,6 +160,23 @@ describe('the shared cache', () => {
     expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
   });
 
+  test('large JSON goes out gzip-compressed to clients that accept it, identical once decoded', async () => {
+    gw.clearCache();
+    const path = `/api/analytics/timeseries?${QS}&granularity=minute&metric=volume`;
+    const auth = { authorization: `Bearer ${token}` };
+    const plain = await get(path, { ...auth, 'accept-encoding': 'identity' });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    const text = await plain.text();
+    expect(text.length).toBeGreaterThan(10_000);
+    for (let i = 0; i < 2; i++) {
+      const zipped = await get(path, { ...auth, 'accept-encoding': 'gzip, br' });
+      expect(zipped.headers.get('content-encoding')).toBe('gzip');
+      expect(zipped.headers.get('x-cache')).toBe('Hit from cloudfront');
+      expect(zipped.headers.get('vary')).toBe('Authorization, Accept-Encoding');
+      expect(await zipped.text()).toBe(text);
+    }
+  });
+
   test('TTL follows Cache-Control, capped at the configured maximum', () => {
     expect(sharedCacheTtl('public, max-age=0, s-maxage=10')).toBe(10);
     expect(sharedCacheTtl('public, max-age=30')).toBe(30);
