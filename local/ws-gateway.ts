@@ -259,10 +259,16 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
     track(invoke('$disconnect', event).catch((err: unknown) => console.error('ws-gateway: $disconnect failed:', err)));
   }
 
+  let shuttingDown = false;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 128 * 1024 });
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
+    // Shutting down: a client reconnecting now must not get a socket that close() never terminates.
+    if (shuttingDown) {
+      refuseUpgrade(socket, 503, 'Service Unavailable');
+      return;
+    }
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? domainName}`);
     const id = newConnectionId();
     const connectedAt = Date.now();
@@ -291,8 +297,9 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
       refuseUpgrade(socket, status, body || httpReason(status));
       return;
     }
-    if (socket.destroyed) {
-      // The client gave up while $connect ran: API Gateway still reports a disconnect.
+    if (socket.destroyed || shuttingDown) {
+      // The client gave up while $connect ran (or the gateway began to close): API Gateway still reports a disconnect.
+      if (!socket.destroyed) refuseUpgrade(socket, 503, 'Service Unavailable');
       track(invoke('$disconnect', { requestContext: { ...requestContext(id, '$disconnect', 'DISCONNECT', connectedAt, ident), disconnectStatusCode: 1006 }, isBase64Encoded: false }).catch(() => undefined));
       return;
     }
@@ -411,6 +418,7 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
     },
     connectionIds: () => [...conns.keys()],
     close() {
+      shuttingDown = true;
       closing ??= (async () => {
         for (const conn of conns.values()) conn.ws.close(1001, 'Going away');
         // Give the closes their round trip, then cut whatever is left.
