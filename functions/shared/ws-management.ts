@@ -8,6 +8,8 @@ import {
   PostToConnectionCommand,
   type ApiGatewayManagementApiClientConfig,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { MAX_FRAME_BYTES, type ServerMessage } from './contracts/ws.js';
 import type { DeltaSnapshot } from './contracts/delta.js';
@@ -45,6 +47,9 @@ export function managementEndpoint(event?: Pick<WsEvent, 'requestContext'>, env:
 
 const clients = new Map<string, ApiGatewayManagementApiClient>();
 
+/** Upper bound of concurrent management API requests per container. */
+export const MANAGEMENT_MAX_SOCKETS = 128;
+
 function isLocalEndpoint(endpoint: string): boolean {
   try {
     const host = new URL(endpoint).hostname;
@@ -58,7 +63,13 @@ function isLocalEndpoint(endpoint: string): boolean {
 export function managementClient(endpoint: string, env: NodeJS.ProcessEnv = process.env): ApiGatewayManagementApiClient {
   let client = clients.get(endpoint);
   if (!client) {
-    const config: ApiGatewayManagementApiClientConfig = { endpoint, maxAttempts: 1 };
+    // Sockets for the fan-out's posts in flight (the SDK's default pool is 50).
+    const agent = { keepAlive: true, maxSockets: MANAGEMENT_MAX_SOCKETS };
+    const config: ApiGatewayManagementApiClientConfig = {
+      endpoint,
+      maxAttempts: 1,
+      requestHandler: { httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent) },
+    };
     if (isLocalEndpoint(endpoint)) {
       // The local gateway needs no account: dummy credentials, any region.
       config.credentials = LOCAL_DUMMY_CREDENTIALS;
