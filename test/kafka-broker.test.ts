@@ -18,13 +18,19 @@ const PARTITIONS = 3;
 let dir: string;
 let broker: KafkaBroker;
 let kafka: Kafka;
+/** kafkajs errors and consumer events, shown when a wait times out (a failure must be diagnosable). */
+const clientLog: string[] = [];
+function note(line: string): void {
+  clientLog.push(`${new Date().toISOString()} ${line}`);
+  if (clientLog.length > 200) clientLog.shift();
+}
 /** Wall-clock time just before the second round was produced (for offsets by timestamp). */
 let secondRoundAt = 0;
 
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; client log:\n${clientLog.slice(-40).join('\n')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -55,6 +61,9 @@ async function produceRound(round: string): Promise<string[]> {
 /** A consumer in GROUP that commits after each batch and records what it saw (value -> times). */
 async function startConsumer(seen: Map<string, number>, fromBeginning: boolean): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId: GROUP, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 200 });
+  for (const e of [consumer.events.CRASH, consumer.events.GROUP_JOIN, consumer.events.STOP, consumer.events.REBALANCING]) {
+    consumer.on(e, (ev: { type: string; payload?: unknown }) => note(`${ev.type} ${JSON.stringify(ev.payload ?? {}).slice(0, 300)}`));
+  }
   await consumer.connect();
   await consumer.subscribe({ topics: [...TOPICS], fromBeginning });
   await consumer.run({
@@ -105,7 +114,8 @@ describe(`real Kafka ${KAFKA_VERSION} broker`, () => {
     kafka = new Kafka({
       clientId: 'kafka-broker-test',
       brokers: [broker.brokers],
-      logLevel: logLevel.NOTHING,
+      logLevel: logLevel.ERROR,
+      logCreator: () => ({ namespace, log }) => note(`${namespace}: ${log.message} ${String(log.error ?? '')}`),
       // Long enough to ride out a broker restart.
       retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 3000 },
     });
@@ -197,6 +207,25 @@ describe(`real Kafka ${KAFKA_VERSION} broker`, () => {
     expect(byTopic(t2)).toBe(PER_PARTITION * PARTITIONS);
     expect(byTopic(t2, 'r2')).toBe(PER_PARTITION * PARTITIONS);
   }, 180_000);
+
+  it('accepts idempotent and transactional producers (InitProducerId, AddPartitionsToTxn, EndTxn)', async () => {
+    const topic = TOPICS[0]!;
+    const before = await offsets();
+    const idem = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await idem.connect();
+    await idem.send({ topic, acks: -1, messages: [{ partition: 0, value: 'idempotent' }] });
+    await idem.disconnect();
+    const tx = kafka.producer({ transactionalId: 'kafka-broker-test-tx', idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await tx.connect();
+    const t = await tx.transaction();
+    await t.send({ topic, messages: [{ partition: 1, value: 'in-transaction' }] });
+    await t.commit();
+    await tx.disconnect();
+    const after = await offsets();
+    expect(after.high[`${topic}/0`]).toBe(before.high[`${topic}/0`]! + 1);
+    // One record plus the transaction's commit marker.
+    expect(after.high[`${topic}/1`]).toBe(before.high[`${topic}/1`]! + 2);
+  }, 120_000);
 
   it('stops cleanly: the JVM exits and the port closes', async () => {
     const pid = broker.pid;
