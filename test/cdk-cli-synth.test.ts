@@ -2,11 +2,11 @@
 // every catalog function for real with the local esbuild (no Docker), with cdk-nag and the built-in
 // CloudFormation validation active. The one test here that bundles.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { FUNCTIONS } from '../functions/catalog.js';
+import { tempDir } from './cdk-support.js';
 
 function run(cmd: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -20,7 +20,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; out: s
 }
 
 test('npx cdk synth -c env=prod --no-lookups bundles every handler to ESM with source maps', async () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'cdk-cli-'));
+  const outdir = tempDir('cdk-cli-');
   const { code, out } = await run('npx', ['cdk', 'synth', '-c', 'env=prod', '--no-lookups', '--no-notices', '-q', '-o', outdir]);
   expect(code, out.slice(-4000)).toBe(0);
   const template = JSON.parse(readFileSync(join(outdir, 'MolamAnalytics-prod.template.json'), 'utf8'));

@@ -1,7 +1,6 @@
 // Template assertions for every resource of the stack and its key properties, per environment.
 // Unit synths: bundling skipped, built-in validation off (cdk-strict-synth.test.ts has both on).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -13,7 +12,7 @@ import { FUNCTIONS } from '../functions/catalog.js';
 import { TOPICS } from '../functions/shared/contracts/index.js';
 import { TABLES } from '../functions/shared/dynamo/tables.js';
 import { ALARM_DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../functions/shared/observability-names.js';
-import { synthUnit } from './cdk-support.js';
+import { synthUnit, tempDir } from './cdk-support.js';
 
 const ENVS = ['dev', 'staging', 'prod'] as const;
 const id = (s: { stack: { getLogicalId: (e: any) => string } }, c: IConstruct) => s.stack.getLogicalId(c.node.defaultChild as any);
@@ -310,14 +309,14 @@ describe('REST and dashboard behind CloudFront', () => {
   });
 
   test('with a web build, the build and config.json are deployed (prune on); without, config.json only and a warning', () => {
-    const root = mkdtempSync(join(tmpdir(), 'cdk-root-'));
+    const root = tempDir('cdk-root-');
     const synth = (withBuild: boolean) => {
       if (withBuild) {
         mkdirSync(join(root, 'web', 'dist'), { recursive: true });
         writeFileSync(join(root, 'web', 'dist', 'index.html'), '<!doctype html><title>dash</title>');
       }
       const app = new App({
-        outdir: mkdtempSync(join(tmpdir(), 'cdk-unit-')),
+        outdir: tempDir('cdk-unit-'),
         context: { ...cdkJsonContext(), env: 'dev', 'aws:cdk:bundling-stacks': [] },
         builtinCloudFormationValidation: false,
       });
@@ -340,8 +339,8 @@ describe('REST and dashboard behind CloudFront', () => {
   });
 
   test('a missing handler fails a bundling synth with a clear message', () => {
-    const root = mkdtempSync(join(tmpdir(), 'cdk-root-'));
-    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk-unit-')), context: { ...cdkJsonContext(), env: 'dev' } });
+    const root = tempDir('cdk-root-');
+    const app = new App({ outdir: tempDir('cdk-unit-'), context: { ...cdkJsonContext(), env: 'dev' } });
     expect(() => buildApp({ app, nag: false, repoRoot: root })).toThrow(/functions\/ingest\/handler\.ts of Ingest does not exist/);
   });
 });

@@ -1,13 +1,28 @@
 // Synth helpers for the CDK tests: the same buildApp the CLI uses, with bundling skipped and the
 // built-in CloudFormation validation off for unit synths (fast), or both validations on (strict).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll } from 'vitest';
 import type { AnalyticsStack } from '../cdk/lib/analytics-stack.js';
 import { buildApp, cdkJsonContext } from '../cdk/lib/app.js';
 import type { EnvName } from '../cdk/lib/config.js';
+
+const tempDirs: string[] = [];
+// Every file importing this module cleans its assemblies up (forked workers do not run 'exit' hooks).
+afterAll(() => {
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  cache.clear();
+});
+
+/** A temporary directory removed when the test process exits (cloud assemblies are tens of MB). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
 
 export interface Synth {
   app: App;
@@ -23,7 +38,7 @@ export function synthUnit(env: EnvName, context: Record<string, unknown> = {}): 
   const hit = cache.get(key);
   if (hit) return hit;
   const app = new App({
-    outdir: mkdtempSync(join(tmpdir(), 'cdk-unit-')),
+    outdir: tempDir('cdk-unit-'),
     context: { ...cdkJsonContext(), env, 'aws:cdk:bundling-stacks': [], ...context },
     builtinCloudFormationValidation: false,
   });
@@ -35,7 +50,7 @@ export function synthUnit(env: EnvName, context: Record<string, unknown> = {}): 
 
 /** Strict synth: built-in CloudFormation validation and cdk-nag AwsSolutions; throws on violations. */
 export function synthStrict(env: EnvName, context: Record<string, unknown> = {}, amend?: (stack: AnalyticsStack) => void) {
-  const outdir = mkdtempSync(join(tmpdir(), 'cdk-strict-'));
+  const outdir = tempDir('cdk-strict-');
   const app = new App({
     outdir,
     context: { ...cdkJsonContext(), env, 'aws:cdk:bundling-stacks': [], ...context },
