@@ -18,12 +18,8 @@ import {
   maxRangeText,
 } from './lib/time-range.js';
 
-interface Row {
-  t: number;
-  type: EventType;
-  currency: string;
-  value: string;
-}
+/** [bucket epoch seconds, type, currency, value]: compact rows, as a series can hold 1,500 points. */
+type Row = [number, EventType, string, string];
 
 const MONEY = new Set(['volume', 'fees']);
 
@@ -55,7 +51,7 @@ export const handler = apiHandler({
       GROUP BY bucket, type, currency
       ORDER BY type, currency, bucket`;
     const client = await getClickHouse();
-    const rows = await (await client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<Row>();
+    const rows = await (await client.query({ query: sql, query_params: params, format: 'JSONCompactEachRow' })).json<Row>();
 
     const money = MONEY.has(metric);
     const zero: TimeseriesPoint['value'] = money ? '0.0000' : 0;
@@ -71,13 +67,13 @@ export const handler = apiHandler({
       }
       series.push({ type: current.type, currency: current.currency, points: pts });
     };
-    for (const r of rows) {
-      const key = `${r.type}\u0000${r.currency}`;
+    for (const [t, type, currency, value] of rows) {
+      const key = `${type}\u0000${currency}`;
       if (current?.key !== key) {
         flush();
-        current = { key, values: new Map(), type: r.type, currency: r.currency };
+        current = { key, values: new Map(), type, currency };
       }
-      current.values.set(Number(r.t), r.value);
+      current.values.set(Number(t), value);
     }
     flush();
     const body: TimeseriesResponse = { from: iso(range.fromMs), to: iso(range.toMs), granularity, metric, series };
