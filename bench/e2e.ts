@@ -1,0 +1,122 @@
+// npm run bench:e2e — Kafka end to end on a real broker and the local cloud (MSK event-source
+// emulation → ingest handler → ClickHouse → deltas → fan-out → WebSocket):
+//  1. produce → WebSocket latency with the default batching (100 records, 500 ms window): events
+//     are produced at a steady rate with the send time as the Kafka record timestamp; a send's
+//     latency is when a subscribed client first receives a `global` delta whose source_ts covers it.
+//  2. sustained ingest throughput: a backlog of E2E_EVENTS (default 200,000) events is produced as
+//     fast as the producer goes, then consumed; events/s committed over the steady part (10 %–90 %
+//     of the backlog), at the default batch size for E2E_DEFAULT_BATCH_S seconds and at
+//     E2E_BATCH_SIZE (default 10,000, Lambda's maximum for MSK) for the rest.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startKafka } from '../scripts/kafka/broker.js';
+import { createProducer, produce } from '../scripts/produce.js';
+import { EventGenerator } from '../functions/shared/generator.js';
+import type { DeltaMessage } from '../functions/shared/contracts/delta.js';
+import { WsClient, eventually, quietPowertools } from '../test/ws-harness.js';
+import { percentile, report, type BenchRow } from './lib.js';
+
+const EVENTS = Number(process.env.E2E_EVENTS ?? 200_000);
+const BIG_BATCH = Number(process.env.E2E_BATCH_SIZE ?? 10_000);
+const DEFAULT_BATCH_S = Number(process.env.E2E_DEFAULT_BATCH_S ?? 20);
+const LATENCY_RATE = Number(process.env.E2E_LATENCY_RATE ?? 200);
+const LATENCY_S = Number(process.env.E2E_LATENCY_S ?? 20);
+const GROUP = 'bench-e2e';
+
+quietPowertools();
+const dir = await mkdtemp(path.join(os.tmpdir(), 'molam-bench-e2e-'));
+const broker = await startKafka({ dataDir: path.join(dir, 'kafka') });
+process.env.KAFKA_BROKERS = broker.brokers;
+process.env.KAFKA_CONSUMER_GROUP = GROUP;
+const { startLocalCloud } = await import('../local/cloud.js');
+const { startMskEmulation } = await import('../local/msk-emulation.js');
+const cloud = await startLocalCloud({
+  dir,
+  ports: { clickhouse: 0, dynamodb: 0, httpGateway: 0, wsGateway: 0, dashboard: 0 },
+  generatorRate: 0,
+  dashboard: false,
+  msk: { lagIntervalMs: 0 },
+});
+const rows: BenchRow[] = [];
+const note = (s: string) => console.error(`e2e: ${s}`);
+
+async function rawCount(): Promise<number> {
+  const rs = await cloud.clickhouse.query({ query: 'SELECT toString(count()) AS n FROM analytics_events_raw', format: 'JSONEachRow' });
+  return Number((await rs.json<{ n: string }>())[0]!.n);
+}
+
+try {
+  // 1. Latency with the default batching.
+  const client = await WsClient.connect(cloud.urls.ws, await cloud.devToken(['*']));
+  client.send({ action: 'subscribe', rooms: ['global'] });
+  await client.next((m) => (m as { type?: string }).type === 'ack');
+  const received: Array<{ at: number; sourceTs: number }> = [];
+  client.ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as DeltaMessage;
+    if (m.type === 'delta' && m.room === 'global' && m.source_ts !== undefined) received.push({ at: Date.now(), sourceTs: m.source_ts });
+  });
+  const sends = new Set<number>();
+  note(`latency: producing ${LATENCY_RATE} events/s for ${LATENCY_S} s (batch size ${cloud.msk!.settings.batchSize}, window ${cloud.msk!.settings.batchingWindowMs} ms)`);
+  const lat = await produce({ brokers: [broker.brokers], rate: LATENCY_RATE, durationS: LATENCY_S, seed: 1, sendSize: 50, onAcked: (r) => sends.add(r[0]!.timestamp) });
+  await eventually(async () => (await cloud.msk!.lag()).every((l) => l.lag === 0), 600_000, 500);
+  await new Promise((r) => setTimeout(r, 3000)); // the last deltas on their way
+  // Skip the first 2 s (connections warming up).
+  const start = Math.min(...sends) + 2000;
+  const latencies: number[] = [];
+  for (const t of [...sends].filter((s) => s >= start)) {
+    let first = Infinity;
+    for (const d of received) if (d.sourceTs >= t && d.at < first) first = d.at;
+    if (first !== Infinity) latencies.push(first - t);
+  }
+  client.close();
+  note(`latency: ${lat.total} events, ${latencies.length} sends measured, ${received.length} global deltas received`);
+  rows.push({ part: 'e2e', metric: 'Kafka produce → WebSocket delta P50', value: percentile(latencies, 50), unit: 'ms', note: `${LATENCY_RATE} ev/s, batch 100, window 500 ms` });
+  rows.push({ part: 'e2e', metric: 'Kafka produce → WebSocket delta P95', value: percentile(latencies, 95), unit: 'ms', target: '< 1,000' });
+
+  // 2. Throughput over a backlog.
+  await cloud.msk!.stop();
+  const before = await rawCount();
+  note(`throughput: generating ${EVENTS} events`);
+  const records = new EventGenerator({ seed: 2 }).records(EVENTS);
+  const producer = createProducer([broker.brokers]);
+  await producer.connect();
+  const p = await produce({ brokers: [broker.brokers], rate: Infinity, records, sendSize: 5000, producer });
+  await producer.disconnect();
+  note(`throughput: produced ${p.total} in ${(p.elapsedMs / 1000).toFixed(1)} s`);
+  rows.push({ part: 'e2e', metric: 'producer (kafkajs, acks=all, idempotent)', value: p.averageRate, unit: 'events/s' });
+
+  const measure = async (batchSize: number, maxSeconds: number) => {
+    const emulation = await startMskEmulation({ brokers: [broker.brokers], invoke: cloud.ingest, dir, groupId: GROUP, batchSize, lagIntervalMs: 0 });
+    const samples: Array<{ t: number; n: number }> = [];
+    const t0 = performance.now();
+    let remaining = Infinity;
+    while (performance.now() - t0 < maxSeconds * 1000) {
+      await new Promise((r) => setTimeout(r, 250));
+      samples.push({ t: performance.now(), n: emulation.stats.records });
+      if (samples.length % 8 === 0) {
+        remaining = (await emulation.lag()).reduce((s, l) => s + l.lag, 0);
+        if (remaining === 0) break;
+      }
+    }
+    await emulation.stop();
+    const total = samples[samples.length - 1]?.n ?? 0;
+    const lo = samples.find((s) => s.n >= total * 0.1) ?? samples[0]!;
+    const hi = samples.find((s) => s.n >= total * 0.9) ?? samples[samples.length - 1]!;
+    const rate = hi.t > lo.t ? ((hi.n - lo.n) * 1000) / (hi.t - lo.t) : Number.NaN;
+    note(`throughput: batch ${batchSize}: ${total} records in ${((performance.now() - t0) / 1000).toFixed(1)} s, steady ${Math.round(rate)}/s, ${emulation.stats.batches} batches`);
+    return rate;
+  };
+  const small = await measure(100, DEFAULT_BATCH_S);
+  rows.push({ part: 'e2e', metric: 'sustained Kafka → ClickHouse, batch 100', value: small, unit: 'events/s', note: `first ${DEFAULT_BATCH_S} s of the backlog` });
+  const big = await measure(BIG_BATCH, 1800);
+  rows.push({ part: 'e2e', metric: `sustained Kafka → ClickHouse, batch ${BIG_BATCH}`, value: big, unit: 'events/s', target: '≥ 20,000', note: `${EVENTS} events backlog` });
+  const stored = (await rawCount()) - before;
+  const valid = records.filter((r) => r.event).length;
+  note(`throughput: ${stored} of ${valid} valid backlog events in ClickHouse`);
+  report(rows);
+} finally {
+  await cloud.stop();
+  await broker.stop();
+  await rm(dir, { recursive: true, force: true });
+}
