@@ -13,6 +13,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../cdk/lib/config.js';
 import { integrationTargets } from '../cdk/lib/outputs.js';
+import { ensureDevKeys, DEV_AUDIENCE, DEV_ISSUER } from '../local/dev-keys.js';
+import { localDir } from '../local/config.js';
 
 const endpoint = process.env.LOCALSTACK_ENDPOINT?.trim();
 if (!endpoint) {
@@ -52,7 +54,15 @@ if (cdklocal.status !== 0) {
   console.error('test:localstack: cdklocal is not installed: npm install --save-dev aws-cdk-local');
   process.exit(2);
 }
-const ctx = ['-c', `env=${envName}`, '-c', `account=${config.account}`];
+// The deployment trusts the local dev key, so the suite (test/integration/targets.ts) can sign tokens.
+const keys = await ensureDevKeys(join(localDir(), 'keys'));
+const ctx = [
+  '-c', `env=${envName}`,
+  '-c', `account=${config.account}`,
+  '-c', `molamIdPublicKey=${keys.publicKeyPem}`,
+  '-c', `molamIdAudience=${DEV_AUDIENCE}`,
+  '-c', `molamIdIssuer=${DEV_ISSUER}`,
+];
 run('npx', ['--no-install', 'cdklocal', 'bootstrap', ...ctx], awsEnv);
 run('npx', ['--no-install', 'cdklocal', 'deploy', config.stackName, ...ctx, '--require-approval', 'never', '--outputs-file', outputsFile], awsEnv);
 
