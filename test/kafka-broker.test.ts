@@ -182,6 +182,8 @@ describe(`real Kafka ${KAFKA_VERSION} broker`, () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
+      // Offsets can only be reset in a group without members (a replay tool stops the consumer first).
+      await waitFor('group empty', async () => (await admin.describeGroups([GROUP])).groups[0]?.state === 'Empty');
       // kafkajs stores the sentinel -2 here; a consumer then resolves it with its own `fromBeginning`
       // (true: earliest; false: latest, i.e. it would replay nothing).
       await admin.resetOffsets({ groupId: GROUP, topic: t0, earliest: true });
