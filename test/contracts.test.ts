@@ -189,3 +189,15 @@ describe('snapshots', () => {
     expect(state.size).toBe(1);
   });
 });
+
+describe('event timestamps', () => {
+  it('accept 0 to 3 fraction digits and reject dates ClickHouse cannot hold', () => {
+    const ok = (t: string) => validateEvent('invoice.paid', { ...valid, occurred_at: t }, NOW);
+    expect(ok('2026-11-27T10:15:30.1Z').ok && (ok('2026-11-27T10:15:30.1Z') as { event: { occurred_at: string } }).event.occurred_at).toBe('2026-11-27T10:15:30.100Z');
+    expect(ok('2024-02-29T00:00:00Z').ok).toBe(true);
+    expect(ok('2026-02-29T00:00:00Z').ok).toBe(false);
+    expect(ok('2026-04-31T00:00:00Z').ok).toBe(false);
+    expect(ok('1899-12-31T23:59:59Z').ok).toBe(false);
+    expect(ok('0050-01-01T00:00:00Z').ok).toBe(false);
+  });
+});

@@ -53,18 +53,28 @@ export function alreadyStored(marks: HighWaterMarks, source: Source, r: KafkaRec
   return mark !== undefined && r.offset <= mark;
 }
 
-function rawRow(v: ValidRecord, ingestedAt: string): unknown[] {
+// Records of one batch mostly share a few Kafka timestamps: format each once.
+function timestampFormatter(): (ms: number) => string {
+  const cache = new Map<number, string>();
+  return (ms) => {
+    let text = cache.get(ms);
+    if (text === undefined) cache.set(ms, (text = chDateTime64(Number.isFinite(ms) ? ms : 0)));
+    return text;
+  };
+}
+
+function rawRow(v: ValidRecord, ingestedAt: string, ts: (ms: number) => string): unknown[] {
   const e = v.event;
   return [
     e.event_id, e.type, chDateTime64(e.occurred_at), e.amount, e.fee, e.currency, e.zone, e.country, e.city,
-    e.merchant_id, e.status, v.record.topic, v.record.partition, v.record.offset, chDateTime64(v.record.timestamp), ingestedAt,
+    e.merchant_id, e.status, v.record.topic, v.record.partition, v.record.offset, ts(v.record.timestamp), ingestedAt,
   ];
 }
 
-function rejectedRow(r: RejectedRecord, rejectedAt: string): unknown[] {
+function rejectedRow(r: RejectedRecord, rejectedAt: string, ts: (ms: number) => string): unknown[] {
   const rec = r.record;
   return [
-    rejectedAt, rec.topic, rec.partition, rec.offset, chDateTime64(Number.isFinite(rec.timestamp) ? rec.timestamp : 0),
+    rejectedAt, rec.topic, rec.partition, rec.offset, ts(rec.timestamp),
     r.reject.code, r.reject.reason, rec.key, rec.value.toString('utf8'), rec.valueBase64,
   ];
 }
@@ -122,8 +132,9 @@ export async function storeBatch(
   const valid = batch.valid.filter((v) => !alreadyStored(marks, 'raw', v.record)).sort(byOffset);
   const rejected = batch.rejected.filter((r) => !alreadyStored(marks, 'rejected', r.record)).sort(byOffset);
   const stamp = chDateTime64(now);
-  await insertChunks(client, 'analytics_events_raw', RAW_COLUMNS, valid, (v: ValidRecord) => rawRow(v, stamp), opts.token);
-  await insertChunks(client, 'analytics_events_rejected', REJECTED_COLUMNS, rejected, (r: RejectedRecord) => rejectedRow(r, stamp), opts.token && `${opts.token}:rejected`);
+  const ts = timestampFormatter();
+  await insertChunks(client, 'analytics_events_raw', RAW_COLUMNS, valid, (v: ValidRecord) => rawRow(v, stamp, ts), opts.token);
+  await insertChunks(client, 'analytics_events_rejected', REJECTED_COLUMNS, rejected, (r: RejectedRecord) => rejectedRow(r, stamp, ts), opts.token && `${opts.token}:rejected`);
   return {
     inserted: valid,
     rejectedStored: rejected.length,

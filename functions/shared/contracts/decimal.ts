@@ -31,6 +31,12 @@ export function fromUnits(units: bigint, digits = SCALE): string {
 
 /** Normalises any decimal string (e.g. ClickHouse output "12.5") to the canonical 4-digit form. */
 export function normalizeDecimal(value: string): string {
+  // Hot path (every ingested amount and fee): plain string padding when the form allows it.
+  const dot = value.indexOf('.');
+  if (dot < 0 ? /^(0|[1-9][0-9]*)$/.test(value) : dot > 0 && value.length - dot - 1 <= SCALE && /^(0|-?[1-9][0-9]*|-0)\.[0-9]+$/.test(value)) {
+    if (dot < 0) return `${value}.0000`;
+    return value.padEnd(dot + 1 + SCALE, '0');
+  }
   return fromUnits(toUnits(value));
 }
 

@@ -95,15 +95,18 @@ export function isEventType(topic: string): topic is EventType {
 export function parseEventTime(value: string): number | undefined {
   const m = TIMESTAMP.exec(value);
   if (!m) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) return undefined;
-  // Date.parse rolls 2026-02-30 over to March: require the calendar fields to survive.
-  const d = new Date(ms);
-  if (d.getUTCFullYear() !== Number(m[1]) || d.getUTCMonth() + 1 !== Number(m[2]) || d.getUTCDate() !== Number(m[3])) {
-    return undefined;
-  }
-  if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6]) > 59) return undefined;
-  return ms;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  // ClickHouse DateTime64 holds 1900-2299; outside it a value would be clamped, not stored.
+  if (year < 1900 || year > 2299 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  // Day 0 of the next month is the last day of this one: rejects 2026-02-30 and the like.
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
+  const millis = m[7] ? Number(m[7].slice(1).padEnd(3, '0')) : 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
 }
 
 function checkDecimal(field: 'amount' | 'fee', value: unknown): ValidationResult | undefined {
@@ -163,7 +166,7 @@ export function validateEvent(topic: string, value: unknown, now: number = Date.
     event: {
       type: topic,
       event_id: v.event_id as string,
-      occurred_at: new Date(occurred).toISOString(),
+      occurred_at: (v.occurred_at as string).length === 24 ? (v.occurred_at as string) : new Date(occurred).toISOString(),
       amount: normalizeDecimal(v.amount as string),
       fee: normalizeDecimal((v.fee as string | undefined) ?? '0'),
       currency: v.currency as string,
@@ -178,9 +181,12 @@ export function validateEvent(topic: string, value: unknown, now: number = Date.
   };
 }
 
+// One decoder for every record: constructing a TextDecoder per record showed up in ingest profiles.
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
 /** Decodes a raw Kafka value (UTF-8 bytes) and validates it. */
 export function decodeEvent(topic: string, raw: Uint8Array | string | null | undefined, now?: number): ValidationResult {
-  const text = typeof raw === 'string' ? raw : raw ? new TextDecoder('utf-8', { fatal: false }).decode(raw) : '';
+  const text = typeof raw === 'string' ? raw : raw ? utf8.decode(raw) : '';
   if (text.trim() === '') return fail('empty_value', undefined, 'value is empty');
   let parsed: unknown;
   try {
