@@ -243,6 +243,24 @@ describe('ingest handler', () => {
     for (const s of afterSecond) expect(s.recorded_at).toMatch(/Z$/);
   });
 
+  it('records snapshots only for the last hour of buckets; older late events still count in the rollups', async () => {
+    await truncateAll();
+    const now = Date.now();
+    // 300 events spread over two days: most buckets are older than the snapshot window.
+    const records = new EventGenerator({ seed: 31, now: () => now, spreadMs: 2 * 86_400_000 }).records(300);
+    const result = await ingest()(toMskEvent(records));
+    expect(result.inserted).toBe(300);
+    expect(await totalsFrom('analytics_agg_hour')).toEqual(expectedTotals(records));
+    const snapshots = await deltaSnapshots();
+    const oldest = Math.floor(now / 60_000) * 60_000 - 60 * 60_000;
+    const recent = records.filter((r) => Date.parse(r.event!.occurred_at) >= oldest);
+    expect(recent.length).toBeGreaterThan(0);
+    expect(snapshots.length).toBeGreaterThan(0);
+    for (const s of snapshots) expect(Date.parse(s.bucket)).toBeGreaterThanOrEqual(oldest);
+    const recentMinutes = new Set(recent.map((r) => Math.floor(Date.parse(r.event!.occurred_at) / 60_000) * 60_000));
+    expect(new Set(snapshots.filter((s) => s.room === 'global').map((s) => Date.parse(s.bucket)))).toEqual(recentMinutes);
+  });
+
   it('processes a 10,000-record batch', async () => {
     await truncateAll();
     const records = new EventGenerator({ seed: 99 }).records(10_000, 25);

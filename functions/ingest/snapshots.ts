@@ -1,7 +1,7 @@
 // Step 3 of ingest: read back the (room, minute) aggregates the batch touched from the minute
 // rollup and turn them into snapshots (absolute values + version) for the deltas table.
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { DeltaSnapshot, DeltaValue } from '../shared/contracts/delta.js';
+import { SNAPSHOT_WINDOW_MINUTES, type DeltaSnapshot, type DeltaValue } from '../shared/contracts/delta.js';
 import type { EventType } from '../shared/contracts/event.js';
 import { cityRoom, countryRoom, globalRoom, roomsOf, zoneRoom } from '../shared/contracts/rooms.js';
 import { normalizeDecimal } from '../shared/contracts/decimal.js';
@@ -25,11 +25,17 @@ interface Affected {
   sourceTs: number;
 }
 
-/** Every (room, minute bucket) the valid records touch, with the newest Kafka timestamp. */
-export function affectedRoomBuckets(valid: readonly ValidRecord[]): Map<string, Affected> {
+/**
+ * Every (room, minute bucket) the valid records touch, with the newest Kafka timestamp. Buckets
+ * older than the snapshot window are left out (dashboards read those through REST).
+ */
+export function affectedRoomBuckets(valid: readonly ValidRecord[], now: number): Map<string, Affected> {
   const out = new Map<string, Affected>();
+  const oldest = Math.floor(now / 60_000) * 60_000 - SNAPSHOT_WINDOW_MINUTES * 60_000;
   for (const { event, record } of valid) {
-    const bucket = minuteBucket(Date.parse(event.occurred_at));
+    const at = Date.parse(event.occurred_at);
+    if (at < oldest) continue;
+    const bucket = minuteBucket(at);
     for (const room of roomsOf(event)) {
       const key = `${room}|${bucket}`;
       const held = out.get(key);
@@ -76,7 +82,7 @@ export async function readSnapshots(
   valid: readonly ValidRecord[],
   now: () => number,
 ): Promise<DeltaSnapshot[]> {
-  const affected = affectedRoomBuckets(valid);
+  const affected = affectedRoomBuckets(valid, now());
   if (affected.size === 0) return [];
   const buckets = [...new Set([...affected.values()].map((a) => a.bucket))];
   const version = nextVersion(now());

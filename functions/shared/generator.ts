@@ -116,7 +116,8 @@ export class EventGenerator {
     const feeRounded = ticket.minor ? (feeUnits / 100n) * 100n : (feeUnits / 10_000n) * 10_000n;
     let occurred = this.now();
     if (this.options.spreadMs) occurred -= Math.floor(rand() * this.options.spreadMs);
-    else if (rand() < (this.options.lateShare ?? 0.02)) occurred -= Math.floor(rand() * 3_600_000);
+    // Late arrivals (offline terminals, retries): mostly a minute or two late, a tail up to an hour.
+    else if (rand() < (this.options.lateShare ?? 0.02)) occurred -= Math.floor(Math.min(3_600_000, -120_000 * Math.log(1 - rand())));
     const n = this.counter++;
     const event: PaymentEventInput = {
       event_id: `${topic.slice(0, 3)}_${this.seed.toString(36)}_${n.toString(36)}_${Math.floor(rand() * 2 ** 31).toString(36)}`,

@@ -213,7 +213,8 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
     res.end(e.text);
   }
 
-  const server = http.createServer((req, res) => {
+  // ClickHouse accepts URIs up to http_max_uri_size (1 MiB): bound parameters travel in the URL.
+  const server = http.createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     // Basic auth / X-ClickHouse-User / X-ClickHouse-Key are accepted and ignored: one local user.
     const isPing = url.pathname === '/ping' || (url.pathname === '/' && req.method === 'GET' && !url.searchParams.has('query'));

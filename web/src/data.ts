@@ -9,12 +9,13 @@ import {
   type TimeseriesResponse,
   roomForFilter,
   toUnits,
+  SNAPSHOT_WINDOW_MINUTES,
 } from '../../functions/shared/contracts/index.js';
 import type { ApiClient } from './api.js';
 import { type DashboardFilters, type ResolvedRange, queryFilters, resolveRange } from './filters.js';
 
 /** How many recent minutes are fetched per minute as the baseline that live snapshots replace. */
-export const BASELINE_MINUTES = 60;
+export const BASELINE_MINUTES = SNAPSHOT_WINDOW_MINUTES;
 
 /** Additive figures of one (type, currency) in one minute; money in units of 10^-4. */
 export interface BucketFigures {

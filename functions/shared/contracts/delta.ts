@@ -2,6 +2,13 @@
 // A client replaces its bucket with a newer version and ignores older or equal ones.
 import type { EventType } from './event.js';
 
+/**
+ * Snapshots are recorded for minute buckets at most this many minutes old (event time). Older
+ * buckets, touched by late events, reach dashboards through REST: the dashboard's live window is
+ * the same length, and the deltas table keeps items only an hour anyway.
+ */
+export const SNAPSHOT_WINDOW_MINUTES = 60;
+
 /** Values of one (type, currency) inside a room's minute bucket. Money as decimal strings. */
 export interface DeltaValue {
   type: EventType;
