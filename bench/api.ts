@@ -10,7 +10,8 @@ import { startTestClickHouse } from '../test/support/engines.js';
 import { clickhouseConfigFromEnv, closeClickHouse, createClickHouseClient } from '../functions/shared/clickhouse.js';
 import { COUNTRIES } from '../functions/shared/contracts/geography.js';
 import { devAuthEnv, ensureDevKeys, signDevToken } from '../local/dev-keys.js';
-import { buildHttpEvent, buildLambdaContext, httpRoutesFromCatalog, startHttpGateway } from '../local/http-gateway.js';
+import { buildHttpEvent, httpRoutesFromCatalog, startHttpGateway } from '../local/http-gateway.js';
+import { lambdaContext } from '../local/lambda-context.js';
 import { machine, percentile, report, type BenchRow } from './lib.js';
 
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 10_000_000);
@@ -102,7 +103,7 @@ try {
       const rawQueryString = new URLSearchParams(s.query).toString();
       const invoke = async () => {
         const event = buildHttpEvent({ method: 'GET', path: s.path, rawQueryString, headers: { authorization: `Bearer ${s.token}` } });
-        const res = (await handler(event, buildLambdaContext('bench'))) as APIGatewayProxyStructuredResultV2;
+        const res = (await handler(event, lambdaContext('bench'))) as APIGatewayProxyStructuredResultV2;
         if (res.statusCode !== 200) throw new Error(`${s.name}: ${res.statusCode} ${res.body}`);
         return res.body!.length;
       };

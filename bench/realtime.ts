@@ -22,7 +22,7 @@ import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
 import { resetManagementClients } from '../functions/shared/ws-management.js';
 import { ensureTables, startDynamo } from '../local/dynamo.js';
 import { devAuthEnv, ensureDevKeys, signDevToken } from '../local/dev-keys.js';
-import { lambdaContext } from '../local/ws-gateway.js';
+import { lambdaContext } from '../local/lambda-context.js';
 import { startRealtime } from '../local/realtime.js';
 import { median, percentile, report, type BenchRow } from './lib.js';
 

@@ -9,7 +9,8 @@ import type { MSKEvent, DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-l
 import { startClickHouseServer, type ClickHouseServer } from './clickhouse/server.js';
 import { startDynamo, ensureTables, startTtlSweeper, type LocalDynamo, type TtlSweeper } from './dynamo.js';
 import { startStreamProxy, type StreamProxy } from './streams.js';
-import { lambdaContext, startWsGateway, wsHandlersFromCatalog, type WsGateway } from './ws-gateway.js';
+import { lambdaContext } from './lambda-context.js';
+import { startWsGateway, wsHandlersFromCatalog, type WsGateway } from './ws-gateway.js';
 import { fanoutFromCatalog } from './realtime.js';
 import { startHttpGateway, httpRoutesFromCatalog, type HttpGateway } from './http-gateway.js';
 import { startDashboardServer, type DashboardServer } from './dashboard-server.js';

@@ -14,7 +14,8 @@ import {
   type KeySchemaElement,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
 import { TABLES, tableName, type TableDef } from '../functions/shared/dynamo/tables.js';
 
 interface DynaliteOptions {
@@ -59,6 +60,8 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Loc
       resolve();
     });
   });
+  // SDK clients pool sockets for longer than Node's 5 s default: keep them, avoiding ECONNRESET.
+  server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
@@ -208,17 +211,8 @@ export function startTtlSweeper(
         }),
       );
       const items = page.Items ?? [];
-      for (let i = 0; i < items.length; i += 25) {
-        let requests: { DeleteRequest: { Key: Record<string, unknown> } }[] = items
-          .slice(i, i + 25)
-          .map((item) => ({ DeleteRequest: { Key: item } }));
-        while (requests.length > 0) {
-          const out = await doc.send(new BatchWriteCommand({ RequestItems: { [name]: requests } }));
-          const left = out.UnprocessedItems?.[name] ?? [];
-          deleted += requests.length - left.length;
-          requests = left as typeof requests;
-        }
-      }
+      await batchWriteAll(doc, name, items.map((item) => ({ DeleteRequest: { Key: item } })));
+      deleted += items.length;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return deleted;

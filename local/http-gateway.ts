@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
+import { lambdaContext } from './lambda-context.js';
 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
@@ -165,27 +166,6 @@ export function buildHttpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
 }
 
 /** A Lambda context for one invocation (enough for middy and Powertools). */
-export function buildLambdaContext(functionName: string, timeoutMs = 30_000): Context {
-  const deadline = Date.now() + timeoutMs;
-  const fail = (): never => {
-    throw new Error('callback-style completion is not supported');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: fail,
-    fail,
-    succeed: fail,
-  };
-}
-
 /** Function URL semantics for a handler's return value (structured result, or any JSON value = 200). */
 export function toHttpResponse(result: unknown): StoredResponse {
   if (result !== null && typeof result === 'object' && 'statusCode' in result) {
@@ -296,7 +276,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
     });
     try {
-      return toHttpResponse(await route.handler(event, buildLambdaContext(route.name ?? route.path, options.invocationTimeoutMs)));
+      return toHttpResponse(await route.handler(event, lambdaContext(route.name ?? route.path, options.invocationTimeoutMs)));
     } catch (err) {
       // An unhandled function error: a function URL answers 502 and the error stays in the logs.
       console.error(`[http-gateway] ${route.path} failed:`, err);

@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
-import { lambdaContext, startWsGateway, wsHandlersFromCatalog, type StartWsGatewayOptions, type WsGateway } from './ws-gateway.js';
+import { lambdaContext } from './lambda-context.js';
+import { startWsGateway, wsHandlersFromCatalog, type StartWsGatewayOptions, type WsGateway } from './ws-gateway.js';
 import { startStreamProxy, type StartStreamProxyOptions, type StreamProxy } from './streams.js';
 
 export interface StartRealtimeOptions {

@@ -7,12 +7,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
+import { lambdaContext } from './lambda-context.js';
 import type { WsEvent } from '../functions/shared/ws-management.js';
 
 export type WsRouteKey = '$connect' | '$disconnect' | '$default' | 'subscribe' | 'unsubscribe' | 'ping' | 'resume';
@@ -65,29 +66,6 @@ interface Conn {
 }
 
 const MAX_POST_BYTES = 128 * 1024;
-
-/**
- * A Lambda-like context for local invocations (Powertools and middy read these fields). The default
- * timeout is Lambda's maximum: locally every invocation shares one process, so a burst queues where
- * AWS would scale out, and middy's early timeout must not turn that queueing into failures.
- */
-export function lambdaContext(functionName: string, timeoutMs = 900_000): Context {
-  const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 /**
  * The route handlers of the function catalog (every `websocket` trigger), imported from their

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { ensureDevKeys, devAuthEnv } from '../local/dev-keys.js';
+import { lambdaContext } from '../local/lambda-context.js';
 import { applyEnvDefaults, localDir, localFunctionEnv, localPorts } from '../local/config.js';
 import { parseArgs, runCli, UsageError } from './lib/args.js';
 
@@ -29,9 +30,8 @@ await runCli(async () => {
   applyEnvDefaults(localFunctionEnv(localPorts(), devAuthEnv(keys)));
   const event = await readEvent(file);
   const mod = (await import(pathToFileURL(path.resolve(def.entry)).href)) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
-  const context = { functionName: def.id, awsRequestId: `local-${Date.now()}`, getRemainingTimeInMillis: () => 900_000 };
   const started = performance.now();
-  const result = await mod.handler(event, context);
+  const result = await mod.handler(event, lambdaContext(def.id));
   console.log(JSON.stringify({ function: def.id, durationMs: Math.round(performance.now() - started), result }, null, 2));
   process.exit(0);
 }, USAGE);

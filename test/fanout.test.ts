@@ -20,7 +20,7 @@ import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/s
 import { resetManagementClients } from '../functions/shared/ws-management.js';
 import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
 import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
-import { lambdaContext } from '../local/ws-gateway.js';
+import { lambdaContext } from '../local/lambda-context.js';
 import { startRealtime, type Realtime } from '../local/realtime.js';
 import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
 import { WsClient, eventually, quietPowertools } from './ws-harness.js';

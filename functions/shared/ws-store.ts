@@ -2,7 +2,6 @@
 // (who, which zones, which rooms) and the membership index (the connections of one room with one
 // Query). Used by the ws route handlers and by the fan-out function.
 import {
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -12,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from './dynamo/client.js';
+import { batchWriteAll, type WriteRequest } from './dynamo/batch-write.js';
 import { CONNECTIONS_TABLE, MEMBERSHIPS_TABLE, tableName } from './dynamo/tables.js';
 
 /** Most rooms one connection may hold at once (bounds the fan-out work per connection). */
@@ -76,19 +76,8 @@ function toRecord(item: Record<string, unknown>): ConnectionRecord {
   };
 }
 
-const BATCH_MAX = 25;
-
-async function batchWrite(doc: DynamoDBDocumentClient, table: string, requests: Record<string, unknown>[]): Promise<void> {
-  for (let i = 0; i < requests.length; i += BATCH_MAX) {
-    let pending = requests.slice(i, i + BATCH_MAX);
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      pending = (out.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
-      if (pending.length === 0) break;
-      if (attempt >= 8) throw new Error(`${table}: ${pending.length} writes still unprocessed after ${attempt} attempts`);
-      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * Math.random()));
-    }
-  }
+function batchWrite(doc: DynamoDBDocumentClient, table: string, requests: WriteRequest[]): Promise<void> {
+  return batchWriteAll(doc, table, requests, { concurrency: 4, baseDelayMs: 20 });
 }
 
 export function createWsStore(doc: DynamoDBDocumentClient, tables: WsStoreTables): WsStore {

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../../local/dev-keys.js';
-import { buildHttpEvent, buildLambdaContext } from '../../local/http-gateway.js';
+import { buildHttpEvent } from '../../local/http-gateway.js';
+import { lambdaContext } from '../../local/lambda-context.js';
 import type { PaymentEvent } from '../../functions/shared/contracts/event.js';
 import { closeClickHouse } from '../../functions/shared/clickhouse.js';
 import { startTestClickHouse, type TestClickHouse } from './engines.js';
@@ -38,7 +39,7 @@ export async function call<T = any>(handler: Lambda, urlPath: string, query: Rec
     rawQueryString,
     headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...headers },
   });
-  const result = (await handler(event, buildLambdaContext('test'))) as APIGatewayProxyStructuredResultV2;
+  const result = (await handler(event, lambdaContext('test'))) as APIGatewayProxyStructuredResultV2;
   return { status: result.statusCode ?? 200, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body ?? 'null') as T };
 }
 

@@ -1,6 +1,7 @@
 // The deltas table as storage for snapshots: the one mapping between a DeltaSnapshot and its item,
 // used by the ingest function (write), the fan-out function (stream NewImage) and `resume` (query).
-import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll, type BatchWriteOptions } from './batch-write.js';
 import type { DeltaSnapshot, DeltaValue } from '../contracts/delta.js';
 import { DELTA_TTL_SECONDS, deltaSortKey } from './tables.js';
 
@@ -40,40 +41,18 @@ export function itemToSnapshot(item: Record<string, unknown>): DeltaSnapshot {
   };
 }
 
-const BATCH_WRITE_MAX = 25;
-
 /**
  * Writes snapshots with BatchWriteItem, retrying unprocessed items with exponential backoff.
- * Throws if items remain unprocessed after `maxAttempts`, so the caller's batch is retried.
+ * Throws if items remain unprocessed, so the caller's batch is retried.
  */
 export async function writeSnapshots(
   doc: DynamoDBDocumentClient,
   table: string,
   snapshots: DeltaSnapshot[],
-  opts: { maxAttempts?: number; baseDelayMs?: number; concurrency?: number } = {},
+  opts: BatchWriteOptions = {},
 ): Promise<void> {
-  const maxAttempts = opts.maxAttempts ?? 8;
-  const baseDelay = opts.baseDelayMs ?? 25;
-  const requests = snapshots.map((s) => ({ PutRequest: { Item: snapshotToItem(s) } }));
-  const chunks: Array<typeof requests> = [];
-  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) chunks.push(requests.slice(i, i + BATCH_WRITE_MAX));
-
-  const writeChunk = async (chunk: typeof requests) => {
-    let pending = chunk;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      pending = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
-      if (pending.length === 0) break;
-      if (attempt >= maxAttempts) throw new Error(`deltas: ${pending.length} snapshot writes still unprocessed after ${attempt} attempts`);
-      await new Promise((r) => setTimeout(r, baseDelay * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
-    }
-  };
-  // A batch with late events touches many (room, minute) buckets: write chunks in parallel, bounded.
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) await writeChunk(chunks[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, chunks.length) }, worker));
+  // A batch with late events touches many (room, minute) buckets: chunks go out in parallel.
+  await batchWriteAll(doc, table, snapshots.map((s) => ({ PutRequest: { Item: { ...snapshotToItem(s) } } })), opts);
 }
 
 /** Snapshots of a room recorded after `sinceVersion`, oldest first (for `resume`). */
