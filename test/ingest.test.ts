@@ -10,6 +10,7 @@ import { itemToSnapshot } from '../functions/shared/dynamo/deltas-store.js';
 import { roomsOf } from '../functions/shared/contracts/rooms.js';
 import { toUnits, fromUnits } from '../functions/shared/contracts/decimal.js';
 import type { PaymentEventInput } from '../functions/shared/contracts/event.js';
+import { expectedTotals, type Totals } from './support/totals.js';
 
 let ch: TestClickHouse;
 let ddb: TestDynamo;
@@ -34,27 +35,6 @@ async function truncateAll(): Promise<void> {
     const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
     await ddb.clients.doc.send(new DeleteCommand({ TableName: DELTAS_TABLE.id, Key: { room: item.room, sk: item.sk } }));
   }
-}
-
-interface Totals {
-  count: number;
-  amount: string;
-  fee: string;
-}
-
-/** Independent expectation: totals per "type|currency" computed from the produced JSON. */
-function expectedTotals(records: GeneratedRecord[]): Record<string, Totals> {
-  const acc = new Map<string, { count: number; amount: bigint; fee: bigint }>();
-  for (const r of records) {
-    if (!r.event) continue;
-    const key = `${r.topic}|${r.event.currency}`;
-    const t = acc.get(key) ?? { count: 0, amount: 0n, fee: 0n };
-    t.count++;
-    t.amount += toUnits(r.event.amount);
-    t.fee += toUnits(r.event.fee ?? '0');
-    acc.set(key, t);
-  }
-  return Object.fromEntries([...acc].map(([k, t]) => [k, { count: t.count, amount: fromUnits(t.amount), fee: fromUnits(t.fee) }]));
 }
 
 async function totalsFrom(table: string): Promise<Record<string, Totals>> {

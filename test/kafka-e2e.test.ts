@@ -25,6 +25,7 @@ import type { DeltaMessage } from '../functions/shared/contracts/delta.js';
 import { minuteBucket } from '../functions/shared/time.js';
 import { METRIC } from '../functions/shared/observability-names.js';
 import { WsClient, eventually, quietPowertools } from './ws-harness.js';
+import { expectedTotals, type Totals } from './support/totals.js';
 
 const run = promisify(execFile);
 const GROUP = 'analytics-consumer';
@@ -64,24 +65,8 @@ async function produceCounted(opts: { count?: number; durationS?: number; rate?:
   return summary;
 }
 
-interface Totals {
-  count: number;
-  amount: string;
-  fee: string;
-}
-
-function expectedTotals(): Record<string, Totals> {
-  const acc = new Map<string, { count: number; amount: bigint; fee: bigint }>();
-  for (const r of produced) {
-    if (!r.event || droppedIds.has(r.event.event_id)) continue;
-    const key = `${r.topic}|${r.event.currency}`;
-    const t = acc.get(key) ?? { count: 0, amount: 0n, fee: 0n };
-    t.count++;
-    t.amount += toUnits(r.event.amount);
-    t.fee += toUnits(r.event.fee ?? '0');
-    acc.set(key, t);
-  }
-  return Object.fromEntries([...acc].map(([k, t]) => [k, { count: t.count, amount: fromUnits(t.amount), fee: fromUnits(t.fee) }]));
+function expectedTotalsOfProduced(): Record<string, Totals> {
+  return expectedTotals(produced, (r) => droppedIds.has(r.event!.event_id));
 }
 
 async function query<T>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
@@ -108,7 +93,7 @@ async function drained(emulation: MskEmulation = current): Promise<void> {
 
 /** ClickHouse equals the reference: raw and the day rollup, and no event stored twice. */
 async function expectExactTotals(): Promise<void> {
-  const expected = expectedTotals();
+  const expected = expectedTotalsOfProduced();
   expect(await storedTotals('analytics_events_raw')).toEqual(expected);
   expect(await storedTotals('analytics_agg_day')).toEqual(expected);
   const dupes = await query<{ n: string }>('SELECT toString(count()) AS n FROM (SELECT event_id FROM analytics_events_raw GROUP BY event_id HAVING count() > 1)');

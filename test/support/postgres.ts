@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { prng } from '../../functions/shared/generator.js';
 
 const run = promisify(execFile);
 
@@ -131,17 +132,6 @@ export interface SeedResult {
   inserted: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const PLACES = [
   { zone: 'WAEMU', country: 'SN', city: 'Dakar', currency: 'XOF' },
   { zone: 'WAEMU', country: 'CI', city: 'Abidjan', currency: 'XOF' },
@@ -154,7 +144,7 @@ const DAY = 86_400_000;
 const unitsToText = (u: bigint) => `${u / 10_000n}.${(u % 10_000n).toString().padStart(4, '0')}`;
 
 export async function seedSourceTables(client: pg.Client, o: SeedOptions): Promise<SeedResult> {
-  const r = rng(o.seed);
+  const r = prng(o.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const result: SeedResult = { events: [], bad: [], inserted: 0 };
   const rangeEnd = o.firstDay + o.days * DAY;
