@@ -20,6 +20,12 @@ export interface IngestDeps {
   now?: () => number;
   logger?: Logger;
   metrics?: Metrics;
+  /**
+   * Drop records at or below the stored per-partition offset marks (default true). Off only for a
+   * re-drive of a batch the event source gave up on: later offsets were stored since, so the marks
+   * would drop it; the per-insert deduplication token still drops an identical re-drive.
+   */
+  useHighWaterMarks?: boolean;
 }
 
 export interface IngestResult {
@@ -80,7 +86,7 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
     count(METRIC.kafkaMessagesReceived, 'topic', countBy(records, (r) => r.topic));
 
     const client = await deps.clickhouse();
-    const stored = await step('clickhouse_insert', () => storeBatch(client, { records, ...sorted }, started));
+    const stored = await step('clickhouse_insert', () => storeBatch(client, { records, ...sorted }, started, { useHighWaterMarks: deps.useHighWaterMarks ?? true }));
     const storeMs = lap();
     metrics?.addMetric(METRIC.clickhouseInsertDuration, MetricUnit.Seconds, storeMs / 1000);
 
