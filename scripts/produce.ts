@@ -8,7 +8,7 @@ import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { EventGenerator, type GeneratedRecord } from '../functions/shared/generator.js';
 import { TOPICS } from '../functions/shared/contracts/event.js';
 import { DEFAULT_BROKERS, kafkaClient, parseBrokers } from '../local/msk/client.js';
-import { parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';
+import { brokersFlag, parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';
 
 export interface ProducedRecord extends GeneratedRecord {
   /** Record timestamp (epoch ms) given to Kafka: the time of the send. */
@@ -182,13 +182,7 @@ async function main(): Promise<void> {
   if (duration === undefined) throw new UsageError('--duration is required');
   const invalidRatio = positiveNumber(stringFlag(args, 'invalid-ratio'), 'invalid-ratio', { max: 1, allowZero: true }) ?? 0;
   const seed = positiveNumber(stringFlag(args, 'seed'), 'seed', { allowZero: true });
-  let brokers: string[];
-  try {
-    brokers = parseBrokers(stringFlag(args, 'brokers') ?? process.env.KAFKA_BROKERS ?? DEFAULT_BROKERS);
-  } catch (err) {
-    throw new UsageError(`--brokers: ${(err as Error).message}`);
-  }
-  if (brokers.length === 0) throw new UsageError('--brokers needs at least one host:port');
+  const brokers = brokersFlag(args, DEFAULT_BROKERS, parseBrokers);
 
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());

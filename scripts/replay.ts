@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { TOPICS } from '../functions/shared/contracts/event.js';
 import { DEFAULT_BROKERS, DEFAULT_CONSUMER_GROUP, kafkaClient, parseBrokers } from '../local/msk/client.js';
-import { parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';
+import { brokersFlag, parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';
 
 export interface ReplayOptions {
   brokers: string[];
@@ -139,13 +139,7 @@ async function main(): Promise<void> {
   }
   const partition = integer(stringFlag(args, 'partition'), 'partition');
   const groupId = stringFlag(args, 'group') ?? (process.env.KAFKA_CONSUMER_GROUP || DEFAULT_CONSUMER_GROUP);
-  let brokers: string[];
-  try {
-    brokers = parseBrokers(stringFlag(args, 'brokers') ?? process.env.KAFKA_BROKERS ?? DEFAULT_BROKERS);
-  } catch (err) {
-    throw new UsageError(`--brokers: ${(err as Error).message}`);
-  }
-  if (brokers.length === 0) throw new UsageError('--brokers needs at least one host:port');
+  const brokers = brokersFlag(args, DEFAULT_BROKERS, parseBrokers);
 
   const plan = await replayOffsets({ brokers, topic, groupId, ...(fromOffset !== undefined ? { fromOffset } : { fromTime }), ...(partition !== undefined ? { partition } : {}) });
   console.log(`consumer group "${groupId}", topic ${topic}: offsets set`);

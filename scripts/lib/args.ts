@@ -51,3 +51,15 @@ export async function runCli(main: () => Promise<void>, usage: string): Promise<
     process.exit(1);
   }
 }
+
+/** `--brokers host:port,…` (else KAFKA_BROKERS, else the fallback), validated by `parse`. */
+export function brokersFlag(args: ParsedArgs, fallback: string, parse: (raw: string) => string[]): string[] {
+  let brokers: string[];
+  try {
+    brokers = parse(stringFlag(args, 'brokers') ?? process.env.KAFKA_BROKERS ?? fallback);
+  } catch (err) {
+    throw new UsageError(`--brokers: ${(err as Error).message}`);
+  }
+  if (brokers.length === 0) throw new UsageError('--brokers needs at least one host:port');
+  return brokers;
+}
