@@ -3,13 +3,10 @@
 // fan-out handler -> the local gateway's @connections API -> real WebSocket clients.
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, MSKEvent } from 'aws-lambda';
-import { createDynamoClients, resetDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
+import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { snapshotToItem, writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import { applySnapshot, bucketKey, type BucketState, type DeltaMessage, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
 import type { AckMessage } from '../functions/shared/contracts/ws.js';
@@ -17,18 +14,16 @@ import { roomsOf } from '../functions/shared/contracts/rooms.js';
 import { toUnits } from '../functions/shared/contracts/decimal.js';
 import { minuteBucket } from '../functions/shared/time.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
-import { resetManagementClients } from '../functions/shared/ws-management.js';
-import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
-import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
+import { signDevToken, type DevKeys } from '../local/dev-keys.js';
 import { lambdaContext } from '../local/lambda-context.js';
-import { startRealtime, type Realtime } from '../local/realtime.js';
+import type { Realtime } from '../local/realtime.js';
 import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
-import { WsClient, eventually, quietPowertools } from './ws-harness.js';
+import { expectedByRoom, type Expected } from './support/totals.js';
+import { WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';
 
 quietPowertools();
 
-let tmp: string;
-let dynamo: LocalDynamo;
+let t: TestRealtime;
 let ch: TestClickHouse;
 let rt: Realtime;
 let keys: DevKeys;
@@ -55,34 +50,6 @@ function stateOf(c: WsClient): BucketState {
   return state;
 }
 
-interface Expected {
-  count: number;
-  volume: bigint;
-  fees: bigint;
-  merchants: Set<string>;
-}
-
-/** Independent expectation per "room|bucket" -> "type|currency" from the produced events. */
-function expectedByRoom(records: GeneratedRecord[]): Map<string, Map<string, Expected>> {
-  const out = new Map<string, Map<string, Expected>>();
-  for (const r of records) {
-    const e = r.event!;
-    const bucket = minuteBucket(Date.parse(e.occurred_at));
-    for (const room of roomsOf(e)) {
-      const key = bucketKey(room, bucket);
-      const perValue = out.get(key) ?? new Map<string, Expected>();
-      const vk = `${r.topic}|${e.currency}`;
-      const v = perValue.get(vk) ?? { count: 0, volume: 0n, fees: 0n, merchants: new Set<string>() };
-      v.count++;
-      v.volume += toUnits(e.amount);
-      v.fees += toUnits(e.fee ?? '0');
-      v.merchants.add(e.merchant_id);
-      perValue.set(vk, v);
-      out.set(key, perValue);
-    }
-  }
-  return out;
-}
 
 function comparable(s: DeltaSnapshot) {
   return Object.fromEntries(
@@ -111,16 +78,8 @@ function snapshot(room: string, version: number, count: number): DeltaSnapshot {
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'fanout-'));
-  keys = await ensureDevKeys(join(tmp, 'keys'));
-  Object.assign(process.env, devAuthEnv(keys));
-  [dynamo, ch] = await Promise.all([startDynamo({ port: 0 }), startTestClickHouse()]);
-  const direct = createDynamoClients({ endpoint: dynamo.endpoint });
-  await ensureTables(direct.client);
-  direct.client.destroy();
-  rt = await startRealtime({ dynaliteEndpoint: dynamo.endpoint, stream: { windowMs: 5 } });
-  // Writes go where every writer's go: through the stream proxy.
-  db = createDynamoClients({ endpoint: rt.dynamoEndpoint });
+  [t, ch] = await Promise.all([startTestRealtime({ stream: { windowMs: 5 } }), startTestClickHouse()]);
+  ({ rt, db, keys } = t);
   process.env.CLICKHOUSE_URL = ch.server.url;
   const mod = (await import('../functions/ingest/handler.js')) as { handler: (e: MSKEvent, c: Context) => Promise<unknown> };
   ingest = mod.handler;
@@ -128,12 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await rt?.close();
-  resetManagementClients();
-  db?.client.destroy();
-  resetDynamoClients();
-  await Promise.all([dynamo?.close(), ch?.close()]);
-  await rm(tmp, { recursive: true, force: true });
+  await Promise.all([t?.close(), ch?.close()]);
 });
 
 describe('MSK batch -> ingest -> stream -> fan-out -> clients', () => {

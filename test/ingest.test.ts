@@ -10,7 +10,7 @@ import { itemToSnapshot } from '../functions/shared/dynamo/deltas-store.js';
 import { roomsOf } from '../functions/shared/contracts/rooms.js';
 import { toUnits, fromUnits } from '../functions/shared/contracts/decimal.js';
 import type { PaymentEventInput } from '../functions/shared/contracts/event.js';
-import { expectedTotals, type Totals } from './support/totals.js';
+import { expectedByRoom, expectedTotals, type Totals } from './support/totals.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -188,21 +188,8 @@ describe('ingest handler', () => {
     const afterSecond = await deltaSnapshots();
 
     const expectRoomValues = (records: GeneratedRecord[], snapshots: ReturnType<typeof itemToSnapshot>[]) => {
-      const rooms = new Map<string, Map<string, { count: number; volume: bigint; fees: bigint; merchants: Set<string> }>>();
-      for (const r of records) {
-        const e = r.event as PaymentEventInput;
-        for (const room of roomsOf(e)) {
-          const byKey = rooms.get(room) ?? new Map();
-          const key = `${r.topic}|${e.currency}`;
-          const v = byKey.get(key) ?? { count: 0, volume: 0n, fees: 0n, merchants: new Set<string>() };
-          v.count++;
-          v.volume += toUnits(e.amount);
-          v.fees += toUnits(e.fee ?? '0');
-          v.merchants.add(e.merchant_id);
-          byKey.set(key, v);
-          rooms.set(room, byKey);
-        }
-      }
+      // All events share one minute, so each room has exactly one expected bucket.
+      const rooms = new Map([...expectedByRoom(records)].map(([key, byKey]) => [key.slice(0, key.lastIndexOf('|')), byKey]));
       // The newest snapshot of each room for this minute.
       const latest = new Map<string, ReturnType<typeof itemToSnapshot>>();
       for (const s of snapshots) {

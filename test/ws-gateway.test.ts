@@ -1,8 +1,6 @@
 // The WebSocket API end to end on the local gateway: real `ws` clients, the real route handlers,
 // dynalite behind the stream proxy, and the real @aws-sdk/client-apigatewaymanagementapi against
 // the gateway's @connections API.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,21 +11,19 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoClients, resetDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
+import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
 import type { AckMessage, ErrorMessage, ResumeMessage } from '../functions/shared/contracts/ws.js';
 import { MAX_FRAME_BYTES } from '../functions/shared/contracts/ws.js';
-import { resetManagementClients } from '../functions/shared/ws-management.js';
-import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
-import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
-import { startRealtime, type Realtime } from '../local/realtime.js';
-import { UpgradeRefused, WsClient, eventually, quietPowertools } from './ws-harness.js';
+import { ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
+import type { Realtime } from '../local/realtime.js';
+import { UpgradeRefused, WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';
 
 quietPowertools();
 
+let t: TestRealtime;
 let tmp: string;
-let dynamo: LocalDynamo;
 let rt: Realtime;
 let keys: DevKeys;
 let db: DynamoClients;
@@ -66,25 +62,13 @@ function snapshot(room: string, version: number, count: number, bucket = '2026-1
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'ws-gateway-'));
-  keys = await ensureDevKeys(join(tmp, 'keys'));
-  Object.assign(process.env, devAuthEnv(keys));
-  dynamo = await startDynamo({ port: 0 });
-  const direct = createDynamoClients({ endpoint: dynamo.endpoint });
-  await ensureTables(direct.client);
-  direct.client.destroy();
-  rt = await startRealtime({ dynaliteEndpoint: dynamo.endpoint });
-  db = createDynamoClients({ endpoint: rt.dynamoEndpoint });
+  t = await startTestRealtime();
+  ({ rt, db, keys, tmp } = t);
 });
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await rt?.close();
-  resetManagementClients();
-  db?.client.destroy();
-  resetDynamoClients();
-  await dynamo?.close();
-  await rm(tmp, { recursive: true, force: true });
+  await t?.close();
 });
 
 describe('$connect', () => {

@@ -1,6 +1,14 @@
 // Test and benchmark helpers for the real-time path: a WebSocket client that records every server
 // message, and the environment the handlers need (dev keys, quiet Powertools).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
+import { createDynamoClients, resetDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
+import { resetManagementClients } from '../functions/shared/ws-management.js';
+import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
+import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
+import { startRealtime, type Realtime, type StartRealtimeOptions } from '../local/realtime.js';
 import type { ServerMessage } from '../functions/shared/contracts/ws.js';
 
 /** Quiet logs and no EMF lines on stdout; must run before the handlers are imported. */
@@ -125,4 +133,47 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000, ev
     if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * The real-time half of the local cloud for one test file: dev keys (and the auth environment),
+ * dynalite with the tables, the stream proxy + WebSocket gateway (startRealtime), and DynamoDB
+ * clients that write through the proxy like every writer does.
+ */
+export interface TestRealtime {
+  tmp: string;
+  keys: DevKeys;
+  dynamo: LocalDynamo;
+  rt: Realtime;
+  db: DynamoClients;
+  token(zones: string[], ttlSeconds?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestRealtime(options: Omit<StartRealtimeOptions, 'dynaliteEndpoint'> = {}): Promise<TestRealtime> {
+  const tmp = await mkdtemp(join(tmpdir(), 'molam-rt-'));
+  const keys = await ensureDevKeys(join(tmp, 'keys'));
+  Object.assign(process.env, devAuthEnv(keys));
+  const dynamo = await startDynamo({ port: 0 });
+  const direct = createDynamoClients({ endpoint: dynamo.endpoint });
+  await ensureTables(direct.client);
+  direct.client.destroy();
+  const rt = await startRealtime({ ...options, dynaliteEndpoint: dynamo.endpoint });
+  const db = createDynamoClients({ endpoint: rt.dynamoEndpoint });
+  return {
+    tmp,
+    keys,
+    dynamo,
+    rt,
+    db,
+    token: (zones, ttlSeconds = 600) => signDevToken({ zones, ttlSeconds }, keys),
+    async close() {
+      await rt.close();
+      resetManagementClients();
+      db.client.destroy();
+      resetDynamoClients();
+      await dynamo.close();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
 }

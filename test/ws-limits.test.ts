@@ -1,52 +1,32 @@
 // API Gateway's connection limits on the local gateway, with short values: a connection without
 // client messages for the idle timeout is closed (1001), `ping` keeps it alive, and every
 // connection is closed at the maximum age whatever its activity; each close runs $disconnect.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoClients, resetDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
-import { resetManagementClients } from '../functions/shared/ws-management.js';
-import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
-import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
-import { startRealtime, type Realtime } from '../local/realtime.js';
-import { WsClient, eventually, quietPowertools } from './ws-harness.js';
+import type { DynamoClients } from '../functions/shared/dynamo/client.js';
+import type { Realtime } from '../local/realtime.js';
+import { WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';
 
 quietPowertools();
 
 const IDLE_MS = 1_500;
 const MAX_AGE_MS = 5_000;
 
-let tmp: string;
-let dynamo: LocalDynamo;
+let t: TestRealtime;
 let rt: Realtime;
-let keys: DevKeys;
 let db: DynamoClients;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'ws-limits-'));
-  keys = await ensureDevKeys(join(tmp, 'keys'));
-  Object.assign(process.env, devAuthEnv(keys));
-  dynamo = await startDynamo({ port: 0 });
-  const direct = createDynamoClients({ endpoint: dynamo.endpoint });
-  await ensureTables(direct.client);
-  direct.client.destroy();
-  rt = await startRealtime({ dynaliteEndpoint: dynamo.endpoint, idleTimeoutMs: IDLE_MS, maxAgeMs: MAX_AGE_MS });
-  db = createDynamoClients({ endpoint: rt.dynamoEndpoint });
+  t = await startTestRealtime({ idleTimeoutMs: IDLE_MS, maxAgeMs: MAX_AGE_MS });
+  ({ rt, db } = t);
 });
 
 afterAll(async () => {
-  await rt?.close();
-  resetManagementClients();
-  db?.client.destroy();
-  resetDynamoClients();
-  await dynamo?.close();
-  await rm(tmp, { recursive: true, force: true });
+  await t?.close();
 });
 
 async function open(): Promise<{ c: WsClient; id: string }> {
-  const c = await WsClient.connect(rt.gateway.url, await signDevToken({ zones: ['WAEMU'], ttlSeconds: 600 }, keys));
+  const c = await WsClient.connect(rt.gateway.url, await t.token(['WAEMU']));
   await c.roundTrip();
   return { c, id: rt.gateway.connectionIds().slice(-1)[0]! };
 }
