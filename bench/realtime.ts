@@ -6,24 +6,17 @@
 //     subscribed client holds the resulting delta. P50/P95 over BENCH_FRESHNESS_BATCHES batches.
 // Figures only, no assertions. Connections are opened through the real $connect; for the 5,000
 // the memberships are written in bulk (BatchWriteItem), which is set-up, not what is measured.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, MSKEvent } from 'aws-lambda';
-import { quietPowertools, WsClient } from '../test/ws-harness.js';
+import { quietPowertools, startTestRealtime, WsClient } from '../test/ws-harness.js';
 import { startTestClickHouse } from '../test/support/engines.js';
-import { createDynamoClients, resetDynamoClients } from '../functions/shared/dynamo/client.js';
+import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import { CONNECTION_TTL_SECONDS } from '../functions/shared/dynamo/tables.js';
 import type { DeltaMessage, DeltaSnapshot } from '../functions/shared/contracts/delta.js';
 import type { AckMessage } from '../functions/shared/contracts/ws.js';
 import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
-import { resetManagementClients } from '../functions/shared/ws-management.js';
-import { ensureTables, startDynamo } from '../local/dynamo.js';
-import { devAuthEnv, ensureDevKeys, signDevToken } from '../local/dev-keys.js';
+import { signDevToken } from '../local/dev-keys.js';
 import { lambdaContext } from '../local/lambda-context.js';
-import { startRealtime } from '../local/realtime.js';
 import { median, percentile, report, type BenchRow } from './lib.js';
 
 quietPowertools();
@@ -34,15 +27,8 @@ const BATCHES = Number(process.env.BENCH_FRESHNESS_BATCHES ?? 200);
 const BATCH_EVENTS = Number(process.env.BENCH_FRESHNESS_EVENTS ?? 20);
 const ONLY = process.env.BENCH_REALTIME_PART; // 'fanout' | 'freshness'
 
-const tmp = await mkdtemp(join(tmpdir(), 'bench-realtime-'));
-const keys = await ensureDevKeys(join(tmp, 'keys'));
-Object.assign(process.env, devAuthEnv(keys));
-const dynamo = await startDynamo({ port: 0 });
-const direct = createDynamoClients({ endpoint: dynamo.endpoint });
-await ensureTables(direct.client);
-direct.client.destroy();
-const rt = await startRealtime({ dynaliteEndpoint: dynamo.endpoint });
-const db = createDynamoClients({ endpoint: rt.dynamoEndpoint });
+const stack = await startTestRealtime();
+const { rt, db, keys } = stack;
 const rows: BenchRow[] = [];
 
 function log(text: string): void {
@@ -60,13 +46,7 @@ async function fanoutPart(): Promise<void> {
   log(`${clients.length} connections opened in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const expiresAt = Math.floor(Date.now() / 1000) + CONNECTION_TTL_SECONDS;
   const ids = rt.gateway.connectionIds();
-  for (let i = 0; i < ids.length; i += 25) {
-    let pending: Record<string, unknown>[] = ids.slice(i, i + 25).map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } }));
-    while (pending.length > 0) {
-      const out = await db.doc.send(new BatchWriteCommand({ RequestItems: { memberships: pending } }));
-      pending = (out.UnprocessedItems?.memberships ?? []) as Record<string, unknown>[];
-    }
-  }
+  await batchWriteAll(db.doc, 'memberships', ids.map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } })));
   const times: number[] = [];
   const cpuTimes: number[] = [];
   for (let rep = 0; rep < FANOUT_REPEATS; rep++) {
@@ -150,11 +130,6 @@ try {
   if (ONLY !== 'freshness') await fanoutPart();
   report(rows);
 } finally {
-  await rt.close();
-  resetManagementClients();
-  db.client.destroy();
-  resetDynamoClients();
-  await dynamo.close();
-  await rm(tmp, { recursive: true, force: true });
+  await stack.close();
 }
 process.exit(0);
