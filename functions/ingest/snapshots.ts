@@ -8,7 +8,9 @@ import { normalizeDecimal } from '../shared/contracts/decimal.js';
 import { chDateTime, minuteBucket } from '../shared/time.js';
 import type { ValidRecord } from './records.js';
 
-let sequence = 0;
+// Starts at a random point per container, so two containers reading in the same millisecond are
+// unlikely to mint the same version.
+let sequence = Math.floor(Math.random() * 1000);
 /**
  * Versions must grow for later reads of the same bucket. A read that starts later sees at least
  * the inserts an earlier read saw, so the read's start time (µs resolution, plus a per-process
