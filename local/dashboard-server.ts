@@ -1,10 +1,10 @@
 // Serves the built dashboard (web/dist) like CloudFront + S3 would: static files with long cache
 // for hashed assets, index.html for client-side routes, and the runtime config.json generated for
 // this environment (the build never contains URLs).
+import { listen } from './listen.js';
 import http from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { WebConfig } from '../functions/shared/contracts/web-config.js';
 
 const TYPES: Record<string, string> = {
@@ -54,13 +54,9 @@ export async function startDashboardServer(opts: { host?: string; port?: number;
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`dashboard server error: ${(err as Error).message}`);
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, hostPort } = await listen(server, opts.port, opts.host);
   return {
-    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    url: `http://${hostPort}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

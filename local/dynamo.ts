@@ -1,9 +1,9 @@
 // Local DynamoDB: dynalite (the DynamoDB API over LevelDB) plus table creation from the one
 // table definition the CDK stack also uses (functions/shared/dynamo/tables.ts).
+import { listen } from './listen.js';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -53,20 +53,12 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Loc
     updateTableMs: 10,
     ...(options.dataDir ? { path: options.dataDir } : {}),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
   // SDK clients pool sockets for longer than Node's 5 s default: keep them, avoiding ECONNRESET.
   server.keepAliveTimeout = 65_000;
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const { port, hostPort } = await listen(server, options.port, host);
   let closing: Promise<void> | undefined;
   return {
-    endpoint: `http://${urlHost}:${port}`,
+    endpoint: `http://${hostPort}`,
     port,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {

@@ -6,13 +6,13 @@
 // policy's MaxTTL, 10 s). Hits carry `X-Cache: Hit from cloudfront` and `Age`, like CloudFront,
 // and JSON bodies from 1,000 bytes go out gzip-compressed to clients that accept it (compressed
 // once per cache entry), as CloudFront's automatic compression does.
+import { listen } from './listen.js';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
@@ -343,17 +343,9 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3002, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host ?? '127.0.0.1';
+  const { port, hostPort } = await listen(server, options.port, options.host);
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `http://${hostPort}`,
     port,
     cacheStats,
     clearCache: () => cache.clear(),

@@ -6,8 +6,8 @@
 // behaviour: batch size, batching window, order per key, retries with backoff on a throw, and
 // ReportBatchItemFailures (retry from the first failed record), with optional bisection.
 // Nothing in the writers knows about this: they just talk to DYNAMODB_ENDPOINT = the proxy.
+import { listen } from './listen.js';
 import { createServer, request as httpRequest, Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -468,15 +468,7 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
     });
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const { port, hostPort } = await listen(server, options.port, host);
 
   async function flush(): Promise<void> {
     flushing++;
@@ -502,7 +494,7 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
 
   let closing: Promise<void> | undefined;
   return {
-    endpoint: `http://${urlHost}:${port}`,
+    endpoint: `http://${hostPort}`,
     port,
     flush,
     get pending() {

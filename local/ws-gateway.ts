@@ -4,8 +4,8 @@
 // @aws-sdk/client-apigatewaymanagementapi works against it with only an endpoint override.
 // The idle timeout and maximum connection age are enforced like API Gateway does (10 min, 2 h by
 // default), so client keep-alive and reconnect logic really runs.
+import { listen } from './listen.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -375,21 +375,13 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
   });
   server.keepAliveTimeout = 65_000;
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  domainName = `${urlHost}:${port}`;
+  const { port, hostPort } = await listen(server, options.port, host);
+  domainName = hostPort;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `ws://${urlHost}:${port}`,
-    managementEndpoint: `http://${urlHost}:${port}`,
+    url: `ws://${hostPort}`,
+    managementEndpoint: `http://${hostPort}`,
     port,
     get connections() {
       return conns.size;

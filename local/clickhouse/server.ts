@@ -15,13 +15,13 @@
 //   the HTTP-only parameters are ignored; credentials are ignored;
 // - X-ClickHouse-Summary: read/written rows and bytes as the engine reports them
 //   (result_rows = rows read).
+import { listen } from '../listen.js';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Writable, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
-import type { AddressInfo } from 'node:net';
 import { ChdbEngine, type EngineResult } from './engine.js';
 import {
   classifyParams,
@@ -238,18 +238,11 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
   });
   server.keepAliveTimeout = 10_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, hostPort } = await listen(server, opts.port, host);
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `http://${hostPort}`,
     port,
     stats: {
       get queries() {
