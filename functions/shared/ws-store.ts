@@ -90,6 +90,27 @@ export function createWsStore(doc: DynamoDBDocumentClient, tables: WsStoreTables
       rooms.map((room) => ({ DeleteRequest: { Key: { room, connectionId } } })),
     );
 
+  /** Adds or removes rooms on the connection item; the rooms now held, or undefined if it is gone. */
+  const updateRooms = async (connectionId: string, op: 'ADD' | 'DELETE', rooms: string[]): Promise<string[] | undefined> => {
+    try {
+      const out = await doc.send(
+        new UpdateCommand({
+          TableName: connections,
+          Key: { connectionId },
+          UpdateExpression: `${op} #rooms :rooms`,
+          ConditionExpression: 'attribute_exists(connectionId)',
+          ExpressionAttributeNames: { '#rooms': 'rooms' },
+          ExpressionAttributeValues: { ':rooms': new Set(rooms) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return roomsOf(out.Attributes?.rooms);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  };
+
   return {
     async putConnection(c) {
       await doc.send(
@@ -113,30 +134,11 @@ export function createWsStore(doc: DynamoDBDocumentClient, tables: WsStoreTables
     },
 
     async join(connection, rooms) {
-      if (rooms.length === 0) {
-        const held = await this.getConnection(connection.connectionId);
-        return held?.rooms;
-      }
-      let held: string[];
-      try {
-        // The connection item first: its condition tells a vanished connection apart, and
-        // $disconnect reads the rooms from it to remove the memberships.
-        const out = await doc.send(
-          new UpdateCommand({
-            TableName: connections,
-            Key: { connectionId: connection.connectionId },
-            UpdateExpression: 'ADD #rooms :rooms',
-            ConditionExpression: 'attribute_exists(connectionId)',
-            ExpressionAttributeNames: { '#rooms': 'rooms' },
-            ExpressionAttributeValues: { ':rooms': new Set(rooms) },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        held = roomsOf(out.Attributes?.rooms);
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return undefined;
-        throw err;
-      }
+      if (rooms.length === 0) return (await this.getConnection(connection.connectionId))?.rooms;
+      // The connection item first: its condition tells a vanished connection apart, and
+      // $disconnect reads the rooms from it to remove the memberships.
+      const held = await updateRooms(connection.connectionId, 'ADD', rooms);
+      if (held === undefined) return undefined;
       await batchWrite(
         doc,
         memberships,
@@ -149,25 +151,8 @@ export function createWsStore(doc: DynamoDBDocumentClient, tables: WsStoreTables
 
     async leave(connectionId, rooms) {
       if (rooms.length === 0) return (await this.getConnection(connectionId))?.rooms;
-      let held: string[];
-      try {
-        const out = await doc.send(
-          new UpdateCommand({
-            TableName: connections,
-            Key: { connectionId },
-            UpdateExpression: 'DELETE #rooms :rooms',
-            ConditionExpression: 'attribute_exists(connectionId)',
-            ExpressionAttributeNames: { '#rooms': 'rooms' },
-            ExpressionAttributeValues: { ':rooms': new Set(rooms) },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        held = roomsOf(out.Attributes?.rooms);
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        await deleteMemberships(connectionId, rooms);
-        return undefined;
-      }
+      const held = await updateRooms(connectionId, 'DELETE', rooms);
+      // Memberships go even when the connection item is gone already.
       await deleteMemberships(connectionId, rooms);
       return held;
     },
