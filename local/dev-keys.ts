@@ -75,12 +75,6 @@ async function publicJwkOf(publicKeyPem: string): Promise<JWK> {
   return exportJWK(createPublicKey(publicKeyPem));
 }
 
-/** The public key as a JWKS document (what a Molam ID JWKS endpoint would serve). */
-export async function devJwks(keys: Pick<DevKeys, 'publicKeyPem' | 'alg' | 'kid'>): Promise<{ keys: JWK[] }> {
-  const jwk = await publicJwkOf(keys.publicKeyPem);
-  return { keys: [{ ...jwk, kid: keys.kid, alg: keys.alg, use: 'sig' }] };
-}
-
 /** The MOLAM_ID_* environment that makes the handlers accept dev tokens. */
 export function devAuthEnv(keys: Pick<DevKeys, 'publicKeyPem'>): Record<'MOLAM_ID_PUBLIC_KEY' | 'MOLAM_ID_AUDIENCE' | 'MOLAM_ID_ISSUER', string> {
   return { MOLAM_ID_PUBLIC_KEY: keys.publicKeyPem, MOLAM_ID_AUDIENCE: DEV_AUDIENCE, MOLAM_ID_ISSUER: DEV_ISSUER };

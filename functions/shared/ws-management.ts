@@ -3,7 +3,6 @@
 // so they behave the same on AWS and on the local gateway (no route-response configuration).
 import {
   ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
   GoneException,
   PostToConnectionCommand,
   type ApiGatewayManagementApiClientConfig,
@@ -141,15 +140,6 @@ export function postMessage(
   retry?: RetryOptions,
 ): Promise<PostOutcome> {
   return postData(client, connectionId, JSON.stringify(message), retry);
-}
-
-/** Closes a connection from the server side (410 for one already gone is fine). */
-export async function closeConnection(client: ApiGatewayManagementApiClient, connectionId: string): Promise<void> {
-  try {
-    await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
-  } catch (err) {
-    if (!isGone(err)) throw err;
-  }
 }
 
 /** Bytes of a string as UTF-8. */

@@ -2,7 +2,7 @@
 // last completed key per source table. Written atomically (temp file + rename) after every chunk,
 // so an interrupted run restarts after the last chunk that is known to be stored.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceKey } from './sources.js';
 
@@ -67,6 +67,3 @@ export async function saveCheckpoint(file: string, checkpoint: Checkpoint): Prom
   await rename(tmp, file);
 }
 
-export async function removeCheckpoint(file: string): Promise<void> {
-  await rm(file, { force: true });
-}

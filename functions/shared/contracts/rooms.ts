@@ -51,20 +51,6 @@ export function roomKind(room: string): RoomKind | undefined {
   return parseRoom(room)?.kind;
 }
 
-/** The filter that selects exactly a room's data (for REST refetches and snapshot reads). */
-export function roomFilter(room: ParsedRoom): RoomFilter {
-  switch (room.kind) {
-    case 'global':
-      return {};
-    case 'zone':
-      return { zone: room.zone };
-    case 'country':
-      return { country: room.country };
-    case 'city':
-      return { country: room.country, city: room.city };
-  }
-}
-
 /** The most specific room for a dashboard filter (city > country > zone > global). */
 export function roomForFilter(filter: RoomFilter): string {
   if (filter.country && filter.city) return cityRoom(filter.country, filter.city);

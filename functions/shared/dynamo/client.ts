@@ -55,10 +55,6 @@ export function dynamoClients(env: NodeJS.ProcessEnv = process.env): DynamoClien
   return clients;
 }
 
-export function dynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
-  return dynamoClients(env).client;
-}
-
 export function documentClient(env: NodeJS.ProcessEnv = process.env): DynamoDBDocumentClient {
   return dynamoClients(env).doc;
 }
