@@ -19,7 +19,7 @@ import {
   type TimeseriesResponse,
 } from '../functions/shared/contracts/index.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
-import { assertChromium, launchChromium, type LaunchedBrowser } from './support/browser.js';
+import { launchChromium, resolveChromium, type LaunchedBrowser } from './support/browser.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const SHOTS = path.join(ROOT, 'test-results', 'dashboard-e2e');
@@ -206,7 +206,7 @@ const url = () => new URL(page.url());
 // ---------------------------------------------------------------- set-up
 
 beforeAll(async () => {
-  assertChromium(); // fail fast, before starting the cloud
+  await resolveChromium(); // fail fast, before starting the cloud
   mkdirSync(SHOTS, { recursive: true });
   workDir = mkdtempSync(path.join(tmpdir(), 'dashboard-e2e-'));
   // The dashboard as built from the current sources (web/dist may be stale or being rebuilt).

