@@ -26,8 +26,8 @@ afterAll(async () => {
   await Promise.all([ch?.close(), ddb?.close()]);
 });
 
-function ingest() {
-  return createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id });
+function ingest(now?: () => number) {
+  return createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id, now });
 }
 
 async function truncateAll(): Promise<void> {
@@ -219,7 +219,9 @@ describe('ingest handler', () => {
     const now = Date.now();
     // 300 events spread over two days: most buckets are older than the snapshot window.
     const records = new EventGenerator({ seed: 31, now: () => now, spreadMs: 2 * 86_400_000 }).records(300);
-    const result = await ingest()(toMskEvent(records));
+    // The handler reads the same instant: its snapshot window must not move to the next minute
+    // between the expectation and the run.
+    const result = await ingest(() => now)(toMskEvent(records));
     expect(result.inserted).toBe(300);
     expect(await totalsFrom('analytics_agg_hour')).toEqual(expectedTotals(records));
     const snapshots = await deltaSnapshots();
