@@ -9,6 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // MOLAM_TEST_NOW places the run at a chosen instant (npm run test:calendar); a no-op otherwise.
+    setupFiles: ['test/support/shifted-clock.mjs'],
     env: {
       // Lambda runs Node 22; the SDK's "Node 20 support ends" notice would repeat in every file.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

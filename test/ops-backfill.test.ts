@@ -10,6 +10,7 @@ import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
 import { applySourceSchema, seedSourceTables, startTestPostgres, type SeedResult, type TestPostgres } from './support/postgres.js';
 import { fromUnits, toUnits } from '../functions/shared/contracts/decimal.js';
 import { BACKFILL_PARTITION } from '../scripts/backfill/sources.js';
+import { clockAt } from './support/clock.js';
 
 const DAY = 86_400_000;
 // Four whole UTC days ending two days ago (inside raw's retention, never in the future).
@@ -43,10 +44,10 @@ interface Result {
 }
 
 /** `npm run backfill -- …` as a child process (node + tsx directly, so a kill hits the backfill itself). */
-function backfill(args: string[], opts: { checkpointDir: string; killWhen?: () => Promise<boolean> }): Promise<Result> {
+function backfill(args: string[], opts: { checkpointDir: string; killWhen?: () => Promise<boolean>; env?: NodeJS.ProcessEnv }): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/backfill.ts', ...args, '--checkpoint-dir', opts.checkpointDir], {
-      env: { ...process.env, DATABASE_URL: pg.url, CLICKHOUSE_URL: ch.server.url },
+      env: { ...(opts.env ?? process.env), DATABASE_URL: pg.url, CLICKHOUSE_URL: ch.server.url },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -177,6 +178,12 @@ describe('npm run backfill', () => {
     const fresh = await backfill([FROM, TO, '500', '--no-resume'], { checkpointDir: path.join(workDir, 'full') });
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stdout).toMatch(/^wallet_transactions\s+\d+\s+0\s+\d+/m); // inserted 0, all already present
+    await expectExact();
+  }, 180_000);
+
+  it('a re-run in a later month quarantines nothing twice (the quarantine is partitioned by rejection time)', async () => {
+    const later = await backfill([FROM, TO, '500', '--no-resume'], { checkpointDir: path.join(workDir, 'later'), env: clockAt(Date.now() + 40 * DAY) });
+    expect(later.code, later.stderr).toBe(0);
     await expectExact();
   }, 180_000);
 

@@ -20,7 +20,7 @@ import { storeBatch } from '../../functions/ingest/store.js';
 import { chDateTime64 } from '../../functions/shared/time.js';
 import { checkpointPath, emptyProgress, loadCheckpoint, saveCheckpoint, type Checkpoint, type SourceProgress } from './checkpoint.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
-import { SOURCES, countQuery, pageQuery, toKafkaRecord, type SourceKey, type SourceRow, type SourceTable } from './sources.js';
+import { BACKFILL_PARTITION, SOURCES, countQuery, pageQuery, toKafkaRecord, type SourceKey, type SourceRow, type SourceTable } from './sources.js';
 
 export interface BackfillOptions {
   /** Range [from, to) as ISO-8601 UTC timestamps. */
@@ -113,6 +113,23 @@ async function presentIds(ch: ClickHouseClient, s: SourceTable, valid: ValidReco
   return present;
 }
 
+/**
+ * Rows of this chunk already quarantined (offset = source row id). The insert token alone cannot
+ * say so: the quarantine is partitioned by rejection time, and a re-run in a later month writes
+ * into a partition whose deduplication log has never seen the token.
+ */
+async function presentRejects(ch: ClickHouseClient, s: SourceTable, rejected: RejectedRecord[]): Promise<Set<number>> {
+  if (rejected.length === 0) return new Set();
+  const offsets = rejected.map((r) => r.record.offset);
+  const rs = await ch.query({
+    query: `SELECT toString(offset) AS id FROM analytics_events_rejected
+            WHERE topic = {topic:String} AND partition = {partition:UInt32} AND offset >= {lo:UInt64} AND offset <= {hi:UInt64}`,
+    query_params: { topic: s.name, partition: BACKFILL_PARTITION, lo: Math.min(...offsets), hi: Math.max(...offsets) },
+    format: 'JSONEachRow',
+  });
+  return new Set((await rs.json<{ id: string }>()).map((row) => Number(row.id)));
+}
+
 export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummary> {
   const started = Date.now();
   const now = opts.now ?? Date.now;
@@ -197,9 +214,11 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
           const token = chunkToken(s.name, 'raw', fresh.map((v) => v.event.event_id));
           await storeBatch(ch, { records: fresh.map((v) => v.record), valid: fresh, rejected: [] }, stamp, { useHighWaterMarks: false, token });
         }
-        if (rejected.length > 0) {
-          const token = chunkToken(s.name, 'rejected', rejected.map((r) => r.record.key));
-          await storeBatch(ch, { records: rejected.map((r) => r.record), valid: [], rejected }, stamp, { useHighWaterMarks: false, token });
+        const quarantined = await presentRejects(ch, s, rejected);
+        const newRejects = rejected.filter((r) => !quarantined.has(r.record.offset));
+        if (newRejects.length > 0) {
+          const token = chunkToken(s.name, 'rejected', newRejects.map((r) => r.record.key));
+          await storeBatch(ch, { records: newRejects.map((r) => r.record), valid: [], rejected: newRejects }, stamp, { useHighWaterMarks: false, token });
         }
         state.inserted += fresh.length;
         state.alreadyPresent += present.size;
