@@ -1,7 +1,8 @@
-// The predecessor's alerts as CloudWatch alarms on one SNS topic: consumer lag, ClickHouse insert
-// latency, API latency, rejected WebSocket connections, dead letters, Lambda errors and throttles.
-// Custom metrics are read with the namespace, names and dimensions the handlers emit with.
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+// Alarms: the predecessor's alerts as CloudWatch alarms on one KMS-encrypted SNS topic: consumer
+// lag, ClickHouse insert latency, API latency, rejected WebSocket connections, dead letters, Lambda
+// errors and throttles. Custom metrics are read with the namespace, names and dimensions the
+// handlers emit with.
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,8 +12,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ALARM_DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../../functions/shared/observability-names.js';
-import type { EnvConfig } from './config.js';
+import { ALARM_DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../../../functions/shared/observability-names.js';
+import type { EnvConfig } from '../config.js';
 
 export interface AlarmProps {
   config: EnvConfig;
@@ -22,7 +23,15 @@ export interface AlarmProps {
   deadLetterQueues: sqs.Queue[];
 }
 
-export function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
+export class Alarms {
+  readonly topic: sns.Topic;
+
+  constructor(scope: Construct, props: AlarmProps) {
+    this.topic = createAlarms(scope, props);
+  }
+}
+
+function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
   const { config } = props;
   // SNS encryption with a customer key: CloudWatch cannot publish to a topic under the AWS-managed key.
   const key = new kms.Key(scope, 'AlarmTopicKey', {

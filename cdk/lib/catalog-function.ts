@@ -1,0 +1,72 @@
+// One catalog entry as a deployed Lambda, with what every function of its kind gets: service
+// name, log level, table names, Molam ID and ClickHouse settings where used, sizing, and the
+// acknowledgements every catalog function shares.
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { FunctionDef } from '../../functions/catalog.js';
+import { METRICS_NAMESPACE, SERVICE } from '../../functions/shared/observability-names.js';
+import type { EnvConfig } from './config.js';
+import { createHandlerFunction } from './handler-function.js';
+import { acknowledge } from './nag.js';
+import type { SharedInputs } from './shared-inputs.js';
+
+export type TriggerKind = FunctionDef['trigger']['kind'];
+
+/** What every concern needs to create its catalog functions. */
+export interface FunctionContext {
+  config: EnvConfig;
+  repoRoot: string;
+  removalPolicy: RemovalPolicy;
+  shared: SharedInputs;
+  /** Table name variables (from the tables concern). */
+  tableEnv: Record<string, string>;
+}
+
+const SERVICE_OF: Record<TriggerKind, string> = {
+  msk: SERVICE.ingest,
+  'dynamodb-stream': SERVICE.fanout,
+  websocket: SERVICE.websocket,
+  http: SERVICE.api,
+};
+
+function sizing(kind: TriggerKind): { memorySize: number; timeout: Duration } {
+  switch (kind) {
+    case 'msk': return { memorySize: 1024, timeout: Duration.seconds(120) };
+    case 'dynamodb-stream': return { memorySize: 512, timeout: Duration.seconds(60) };
+    case 'websocket': return { memorySize: 256, timeout: Duration.seconds(10) };
+    case 'http': return { memorySize: 512, timeout: Duration.seconds(15) };
+  }
+}
+
+export function catalogFunction(scope: Construct, def: FunctionDef, ctx: FunctionContext): lambda.Function {
+  const { config, shared } = ctx;
+  const kind = def.trigger.kind;
+  const usesClickHouse = kind === 'msk' || kind === 'http';
+  const fn = createHandlerFunction(scope, {
+    def,
+    repoRoot: ctx.repoRoot,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: SERVICE_OF[kind],
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      LOG_LEVEL: config.envName === 'prod' ? 'INFO' : 'DEBUG',
+      ...ctx.tableEnv,
+      ...(kind === 'websocket' || kind === 'http' ? shared.authEnv : {}),
+      ...(usesClickHouse ? shared.clickhouseEnv : {}),
+    },
+    ...sizing(kind),
+    logRetentionDays: config.logRetentionDays,
+    removalPolicy: ctx.removalPolicy,
+    ...(kind === 'msk' ? { vpc: { vpc: shared.vpc, subnets: shared.vpc.privateSubnets, securityGroup: shared.securityGroup } } : {}),
+  });
+  if (usesClickHouse) shared.clickhouseSecret.grantRead(fn);
+  acknowledge(fn, 'AwsSolutions-L1', 'Node.js 22 is pinned on purpose: the handlers, their dependencies and the CI toolchain are tested on it');
+  acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'AWS managed basic execution policy only grants writing to the function\'s own log streams');
+  return fn;
+}
+
+/** Catalog entries of one trigger kind, narrowed. */
+export function defsOfKind<K extends TriggerKind>(defs: readonly FunctionDef[], kind: K): (FunctionDef & { trigger: Extract<FunctionDef['trigger'], { kind: K }> })[] {
+  return defs.filter((d): d is FunctionDef & { trigger: Extract<FunctionDef['trigger'], { kind: K }> } => d.trigger.kind === kind);
+}

@@ -1,0 +1,74 @@
+// The alarms concern (cdk/lib/constructs/alarms.ts): CloudWatch alarms on one encrypted SNS topic.
+// Unit synths: bundling skipped, built-in validation off (cdk-strict-synth.test.ts has both on).
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, test } from 'vitest';
+import { FUNCTIONS } from '../functions/catalog.js';
+import { ALARM_DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../functions/shared/observability-names.js';
+import { ENVS, logicalId, synthUnit } from './cdk-support.js';
+
+describe('alarms to SNS', () => {
+  const alarms = (env: (typeof ENVS)[number] = 'prod') => Object.values(synthUnit(env).template.findResources('AWS::CloudWatch::Alarm')) as any[];
+  const topicRef = () => ({ Ref: logicalId(synthUnit('prod'), synthUnit('prod').stack.alarmTopic) });
+
+  test('MSK OffsetLag of the ingest function > 10,000', () => {
+    const s = synthUnit('prod');
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda', MetricName: 'OffsetLag', Statistic: 'Maximum',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(s, s.stack.functions.Ingest!) } }],
+      Threshold: 10_000, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topicRef()],
+    });
+  });
+
+  test.each([
+    [METRIC.clickhouseInsertDuration, ALARM_DIMENSIONS.clickhouseInsertDuration, 2, 'p95'],
+    [METRIC.httpRequestDuration, ALARM_DIMENSIONS.httpRequestDuration, 0.5, 'p95'],
+    [METRIC.wsConnections, ALARM_DIMENSIONS.wsConnectionsRejected, 50, undefined],
+  ])('%s %j above %d', (metricName, dims, threshold, extended) => {
+    const a = alarms().find((x) => x.Properties.MetricName === metricName)!;
+    expect(a.Properties).toMatchObject({ Namespace: METRICS_NAMESPACE, Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(a.Properties.Dimensions).toEqual(Object.entries(dims).map(([Name, Value]) => ({ Name, Value })));
+    if (extended) expect(a.Properties.ExtendedStatistic).toBe(extended);
+    else expect(a.Properties.Statistic).toBe('Sum');
+    expect(a.Properties.AlarmActions).toEqual([topicRef()]);
+  });
+
+  test('any visible message in either dead-letter queue', () => {
+    const s = synthUnit('prod');
+    for (const q of [s.stack.ingestFailureQueue, s.stack.fanoutDlq]) {
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(s, q), 'QueueName'] } }],
+        Threshold: 0, ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+  });
+
+  test('Lambda Errors and Throttles per catalog function', () => {
+    const s = synthUnit('prod');
+    for (const def of FUNCTIONS) {
+      for (const metric of ['Errors', 'Throttles']) {
+        s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda', MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(s, s.stack.functions[def.id]!) } }],
+          Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+      }
+    }
+    expect(alarms()).toHaveLength(FUNCTIONS.length * 2 + 4 + 2);
+    for (const a of alarms()) expect(a.Properties.AlarmActions, a.Properties.AlarmDescription).toEqual([topicRef()]);
+  });
+
+  test('topic: KMS-encrypted (CloudWatch may use the key), TLS-only, e-mail subscription from config', () => {
+    const s = synthUnit('prod', { alarmEmail: 'oncall@molam.example' });
+    s.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@molam.example' });
+    s.template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+    });
+    s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    synthUnit('prod').template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
