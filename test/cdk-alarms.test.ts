@@ -32,9 +32,24 @@ describe('alarms to SNS', () => {
     expect(a.Properties.AlarmActions).toEqual([topicRef()]);
   });
 
-  test('any visible message in either dead-letter queue', () => {
+  test('a batch written to the MSK on-failure bucket, and a batch Lambda could not write there', () => {
     const s = synthUnit('prod');
-    for (const q of [s.stack.ingestFailureQueue, s.stack.fanoutDlq]) {
+    const bucket = { Ref: logicalId(s, s.stack.ingestFailureBucket) };
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/S3', MetricName: 'PutRequests', Statistic: 'Sum',
+      Dimensions: Match.arrayWith([{ Name: 'BucketName', Value: bucket }, { Name: 'FilterId', Value: 'OnFailureWrites' }]),
+      Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topicRef()],
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda', MetricName: 'DestinationDeliveryFailures', Statistic: 'Sum',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(s, s.stack.functions.Ingest!) } }],
+      Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topicRef()],
+    });
+  });
+
+  test('any visible message in the fan-out dead-letter queue', () => {
+    const s = synthUnit('prod');
+    for (const q of [s.stack.fanoutDlq]) {
       s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(s, q), 'QueueName'] } }],
@@ -54,7 +69,8 @@ describe('alarms to SNS', () => {
         });
       }
     }
-    expect(alarms()).toHaveLength(FUNCTIONS.length * 2 + 4 + 2);
+    // 4 latency/lag/connection alarms, 1 dead-letter queue, 2 on the MSK failure path.
+    expect(alarms()).toHaveLength(FUNCTIONS.length * 2 + 4 + 1 + 2);
     for (const a of alarms()) expect(a.Properties.AlarmActions, a.Properties.AlarmDescription).toEqual([topicRef()]);
   });
 

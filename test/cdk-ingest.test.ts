@@ -6,7 +6,7 @@ import { TOPICS } from '../functions/shared/contracts/index.js';
 import { ENVS, logicalId, synthUnit } from './cdk-support.js';
 
 describe('ingest: one MSK event source per topic', () => {
-  test.each(ENVS)('%s: batch size, batching window, starting position, consumer group, on-failure queue', (env) => {
+  test.each(ENVS)('%s: batch size, batching window, starting position, consumer group, S3 on-failure destination with bounded retries', (env) => {
     const s = synthUnit(env);
     const c = s.stack.config;
     const mappings = Object.values(s.template.findResources('AWS::Lambda::EventSourceMapping', {
@@ -21,8 +21,13 @@ describe('ingest: one MSK event source per topic', () => {
         MaximumBatchingWindowInSeconds: 1,
         StartingPosition: env === 'prod' ? 'TRIM_HORIZON' : 'LATEST',
         AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `analytics-consumer-${topic}` },
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(s, s.stack.ingestFailureQueue), 'Arn'] } } },
+        // Failed batches go to S3, which (unlike SQS/SNS for Kafka sources) carries the records.
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(s, s.stack.ingestFailureBucket), 'Arn'] } } },
+        MaximumRetryAttempts: 10,
+        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: env === 'prod' ? 10 : 2 },
       });
+      // Records are never dropped for their age: they wait in Kafka or go to the bucket.
+      expect(m.Properties.MaximumRecordAgeInSeconds).toBeUndefined();
       expect(m.Properties.SourceAccessConfigurations).toBeUndefined(); // IAM auth
     }
   });
@@ -44,12 +49,44 @@ describe('ingest: one MSK event source per topic', () => {
     }, TOPICS.length);
   });
 
-  test('the on-failure queues are encrypted, TLS-only and keep messages 14 days', () => {
+  test.each(ENVS)('%s: no MSK mapping has an SQS or SNS (offsets-only) destination, and none is without one', (env) => {
+    const s = synthUnit(env);
+    const bucketArn = { 'Fn::GetAtt': [logicalId(s, s.stack.ingestFailureBucket), 'Arn'] };
+    const kafka = Object.values(s.template.findResources('AWS::Lambda::EventSourceMapping'))
+      .map((m: any) => m.Properties)
+      .filter((p) => p.Topics !== undefined);
+    expect(kafka).toHaveLength(s.stack.config.msk.topics.length);
+    for (const p of kafka) expect(p.DestinationConfig.OnFailure.Destination).toEqual(bucketArn);
+    // The only SQS queue left is the fan-out's (DynamoDB stream records are small and re-readable).
+    const queues = Object.keys(s.template.findResources('AWS::SQS::Queue'));
+    expect(queues).toEqual([logicalId(s, s.stack.fanoutDlq)]);
+  });
+
+  test('retry attempts and pollers come from context; impossible values are refused', () => {
+    const s = synthUnit('dev', { mskRetryAttempts: '3', mskMinimumPollers: '2', mskMaximumPollers: '4' });
+    s.template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', {
+      Topics: Match.anyValue(), MaximumRetryAttempts: 3, ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 4 },
+    }, TOPICS.length);
+    expect(() => synthUnit('dev', { mskMinimumPollers: '5', mskMaximumPollers: '4' })).toThrow(/mskMaximumPollers/);
+    expect(() => synthUnit('dev', { mskRetryAttempts: '20000' })).toThrow(/mskRetryAttempts/);
+  });
+
+  test('the on-failure bucket: encrypted, private, TLS-only, access-logged, expiring, with the request metrics the alarm reads', () => {
     const s = synthUnit('prod');
-    s.template.resourceCountIs('AWS::SQS::Queue', 2);
-    s.template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
-    s.template.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', {
+    const res = s.template.toJSON().Resources[logicalId(s, s.stack.ingestFailureBucket)];
+    expect(res.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] },
+      LoggingConfiguration: { LogFilePrefix: 'ingest-failure-bucket/' },
+      MetricsConfigurations: [{ Id: 'OnFailureWrites' }],
+    });
+    expect(res.DeletionPolicy).toBe('Retain');
+    s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logicalId(s, s.stack.ingestFailureBucket) },
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
-    }, 2);
+    });
+    expect(s.template.toJSON().Outputs.IngestFailureBucketName.Value).toEqual({ Ref: logicalId(s, s.stack.ingestFailureBucket) });
   });
 });

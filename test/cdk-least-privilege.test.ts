@@ -17,9 +17,16 @@ describe('ingest role', () => {
     expect(dynamo).toHaveLength(1);
     expect(actionsOf(dynamo[0]).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem']);
     expect(dynamo[0]!.Resource).toEqual({ 'Fn::GetAtt': [idOf(s, s.stack.tables.deltas), 'Arn'] });
-    // ...and no other service than Kafka, the ClickHouse secret and its on-failure queue.
+    // ...and no other service than Kafka, the ClickHouse secret and its on-failure bucket.
     const services = new Set(statements.flatMap((st) => actionsOf(st).map((a) => a.split(':')[0])));
-    expect([...services].sort()).toEqual(['dynamodb', 'kafka', 'kafka-cluster', 'secretsmanager', 'sqs']);
+    expect([...services].sort()).toEqual(['dynamodb', 'kafka', 'kafka-cluster', 's3', 'secretsmanager']);
+    // S3: exactly what Lambda documents for an S3 on-failure destination, on that bucket only.
+    const bucketArn = { 'Fn::GetAtt': [idOf(s, s.stack.ingestFailureBucket), 'Arn'] };
+    const s3 = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
+    expect(s3.map((st) => [actionsOf(st), st.Resource])).toEqual([
+      [['s3:PutObject'], { 'Fn::Join': ['', [bucketArn, '/*']] }],
+      [['s3:ListBucket'], bucketArn],
+    ]);
   });
 
   test('IAM auth: kafka-cluster actions on this cluster, its topics and its consumer groups only', () => {

@@ -14,6 +14,7 @@ import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TABLES, type TableDef } from '../../functions/shared/dynamo/tables.js';
@@ -26,6 +27,7 @@ import { QueryApi } from './constructs/query-api.js';
 import { Realtime } from './constructs/realtime.js';
 import { Tables } from './constructs/tables.js';
 import { OUTPUT, tableOutputName } from './outputs.js';
+import { accessLogBucket } from './access-log-bucket.js';
 import { importSharedInputs } from './shared-inputs.js';
 
 export interface AnalyticsStackProps extends StackProps {
@@ -49,7 +51,7 @@ export class AnalyticsStack extends Stack {
   readonly webSocketStage: apigwv2.WebSocketStage;
   readonly distribution: cloudfront.Distribution;
   readonly alarmTopic: sns.Topic;
-  readonly ingestFailureQueue: sqs.Queue;
+  readonly ingestFailureBucket: s3.Bucket;
   readonly fanoutDlq: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: AnalyticsStackProps) {
@@ -69,24 +71,26 @@ export class AnalyticsStack extends Stack {
     const fnContext: FunctionContext = {
       config, repoRoot, removalPolicy, shared: importSharedInputs(this, config), tableEnv: this.tablesConcern.environment,
     };
-    this.ingest = new Ingest(this, { ...fnContext, deltas: this.tables.deltas });
+    const logBucket = accessLogBucket(this, config, removalPolicy);
+    this.ingest = new Ingest(this, { ...fnContext, deltas: this.tables.deltas, accessLogBucket: logBucket });
     this.realtime = new Realtime(this, { ...fnContext, tables: this.tables });
     this.queryApi = new QueryApi(this, fnContext);
     this.dashboard = new Dashboard(this, {
-      config, repoRoot, removalPolicy, apiBehaviors: this.queryApi.behaviors, webSocketUrl: this.realtime.stage.url,
+      config, repoRoot, removalPolicy, apiBehaviors: this.queryApi.behaviors, webSocketUrl: this.realtime.stage.url, accessLogBucket: logBucket,
     });
     this.functions = { ...this.ingest.functions, ...this.realtime.functions, ...this.queryApi.functions };
     this.webSocketApi = this.realtime.webSocketApi;
     this.webSocketStage = this.realtime.stage;
     this.distribution = this.dashboard.distribution;
-    this.ingestFailureQueue = this.ingest.failureQueue;
+    this.ingestFailureBucket = this.ingest.failureBucket;
     this.fanoutDlq = this.realtime.fanoutDlq;
     this.alarms = new Alarms(this, {
       config,
       removalPolicy,
       functions: this.functions,
       ingestFunction: this.ingest.ingestFunction,
-      deadLetterQueues: [this.ingestFailureQueue, this.fanoutDlq],
+      deadLetterQueues: [this.fanoutDlq],
+      ingestFailureBucket: this.ingestFailureBucket,
     });
     this.alarmTopic = this.alarms.topic;
 
@@ -94,6 +98,10 @@ export class AnalyticsStack extends Stack {
     new CfnOutput(this, OUTPUT.apiUrl, { value: this.dashboard.apiUrl, description: 'REST API base URL (CloudFront, 10 s cache)' });
     new CfnOutput(this, OUTPUT.webSocketUrl, { value: this.webSocketStage.url, description: 'WebSocket URL (wss://…/<stage>?token=<jwt>)' });
     new CfnOutput(this, OUTPUT.managementEndpoint, { value: this.realtime.managementEndpoint, description: 'API Gateway @connections endpoint' });
+    new CfnOutput(this, OUTPUT.ingestFailureBucket, {
+      value: this.ingestFailureBucket.bucketName,
+      description: 'S3 on-failure destination of the MSK mappings: failed batches with their payload (npm run redrive)',
+    });
     new CfnOutput(this, OUTPUT.alarmTopicArn, { value: this.alarmTopic.topicArn, description: 'SNS topic the alarms publish to' });
     for (const def of TABLES) {
       new CfnOutput(this, tableOutputName(def.envVar), { value: this.tables[def.id].tableName, description: `DynamoDB ${def.id} table (${def.envVar})` });

@@ -29,6 +29,16 @@ export interface EnvConfig {
     batchSize: number;
     maxBatchingWindowSeconds: number;
     startingPosition: StartingPosition;
+    /**
+     * Failure path of a batch the ingest function keeps failing on (ClickHouse down): Lambda retries
+     * it `retryAttempts` times, then writes it WITH its payload to the S3 on-failure bucket and
+     * moves on; `npm run redrive` stores it from there. Retry settings exist in provisioned mode only.
+     */
+    retryAttempts: number;
+    /** Event pollers per mapping (provisioned mode, required for the retry settings). */
+    provisionedPollers: { minimum: number; maximum: number };
+    /** Days the on-failure bucket keeps a failed batch (time to re-drive it). */
+    onFailureRetentionDays: number;
   };
   network: {
     vpcId: string;
@@ -93,6 +103,9 @@ function defaults(envName: EnvName, account: string, region: string): EnvConfig 
       batchSize: 100,
       maxBatchingWindowSeconds: 1,
       startingPosition: prod ? 'TRIM_HORIZON' : 'LATEST',
+      retryAttempts: 10,
+      provisionedPollers: prod ? { minimum: 1, maximum: 10 } : { minimum: 1, maximum: 2 },
+      onFailureRetentionDays: prod ? 30 : 14,
     },
     network: {
       vpcId: 'vpc-00000000000000000',
@@ -126,6 +139,7 @@ export const CONTEXT_KEYS = [
   'availabilityZones', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'clickhouseDatabase',
   'molamIdPublicKey', 'molamIdJwksUrl', 'molamIdAudience', 'molamIdIssuer', 'loginUrl', 'logRetentionDays',
   'alarmEmail', 'removalPolicy', 'pointInTimeRecovery', 'webSocketStageName',
+  'mskRetryAttempts', 'mskMinimumPollers', 'mskMaximumPollers', 'mskOnFailureRetentionDays',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -184,6 +198,12 @@ export function loadConfig(envName: unknown, ctx: ContextReader): EnvConfig {
   const sp = str('startingPosition', c.msk.startingPosition);
   if (sp !== 'TRIM_HORIZON' && sp !== 'LATEST') throw new Error(`startingPosition must be TRIM_HORIZON or LATEST, got ${sp}`);
   c.msk.startingPosition = sp;
+  if (get('mskRetryAttempts') !== undefined) c.msk.retryAttempts = int('mskRetryAttempts', get('mskRetryAttempts'));
+  if (get('mskMinimumPollers') !== undefined) c.msk.provisionedPollers.minimum = int('mskMinimumPollers', get('mskMinimumPollers'));
+  if (get('mskMaximumPollers') !== undefined) c.msk.provisionedPollers.maximum = int('mskMaximumPollers', get('mskMaximumPollers'));
+  if (get('mskOnFailureRetentionDays') !== undefined) {
+    c.msk.onFailureRetentionDays = int('mskOnFailureRetentionDays', get('mskOnFailureRetentionDays'));
+  }
 
   c.network.vpcId = str('vpcId', c.network.vpcId);
   if (get('availabilityZones') !== undefined) c.network.availabilityZones = list(get('availabilityZones'));
@@ -219,6 +239,13 @@ function validate(c: EnvConfig): void {
   if (c.msk.topics.length === 0) throw new Error('at least one topic is required');
   if (c.msk.batchSize < 1 || c.msk.batchSize > 10_000) throw new Error('batchSize must be 1..10000');
   if (c.msk.maxBatchingWindowSeconds > 300) throw new Error('maxBatchingWindowSeconds must be 0..300');
+  // -1 (infinite) is not offered: with an on-failure destination Lambda caps it at 10 anyway.
+  if (c.msk.retryAttempts > 10_000) throw new Error('mskRetryAttempts must be 0..10000');
+  const { minimum, maximum } = c.msk.provisionedPollers;
+  if (minimum < 1 || minimum > 200 || maximum < minimum || maximum > 2000) {
+    throw new Error('mskMinimumPollers must be 1..200 and mskMaximumPollers mskMinimumPollers..2000');
+  }
+  if (c.msk.onFailureRetentionDays < 1) throw new Error('mskOnFailureRetentionDays must be at least 1');
   if (c.network.privateSubnetIds.length !== c.network.availabilityZones.length) {
     throw new Error('privateSubnetIds and availabilityZones must have the same length (one subnet per AZ)');
   }

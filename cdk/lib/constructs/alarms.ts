@@ -10,10 +10,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ALARM_DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../../../functions/shared/observability-names.js';
 import type { EnvConfig } from '../config.js';
+import { ON_FAILURE_METRICS_ID } from './ingest.js';
 
 export interface AlarmProps {
   config: EnvConfig;
@@ -21,6 +23,8 @@ export interface AlarmProps {
   functions: Record<string, lambda.Function>;
   ingestFunction: lambda.Function;
   deadLetterQueues: sqs.Queue[];
+  /** The MSK mappings' S3 on-failure destination. */
+  ingestFailureBucket: s3.IBucket;
 }
 
 export class Alarms {
@@ -101,6 +105,34 @@ function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
       evaluationPeriods: 1,
     });
   }
+  // The MSK failure path: a batch written to the on-failure bucket needs a re-drive; a batch Lambda
+  // could not even write there is lost to the pipeline until replayed from Kafka.
+  alarm('IngestOnFailureBatchesAlarm', {
+    alarmDescription: 'The ingest function gave up on a batch: it is in the on-failure bucket, re-drive it (runbook: troubleshooting)',
+    metric: new cloudwatch.Metric({
+      namespace: 'AWS/S3',
+      metricName: 'PutRequests',
+      dimensionsMap: { BucketName: props.ingestFailureBucket.bucketName, FilterId: ON_FAILURE_METRICS_ID },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(1),
+    }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+  });
+  alarm('IngestDestinationDeliveryFailuresAlarm', {
+    alarmDescription: 'Lambda could not write a failed MSK batch to the on-failure bucket: replay its offsets from Kafka',
+    metric: new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'DestinationDeliveryFailures',
+      dimensionsMap: { FunctionName: props.ingestFunction.functionName },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(1),
+    }),
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+  });
   for (const [id, fn] of Object.entries(props.functions)) {
     alarm(`${id}ErrorsAlarm`, {
       alarmDescription: `${id}: invocation errors`,

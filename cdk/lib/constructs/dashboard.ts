@@ -1,9 +1,9 @@
-// Dashboard: the access-log and site buckets, the CloudFront distribution (S3 via OAC as default
+// Dashboard: the site bucket, the CloudFront distribution (S3 via OAC as default
 // behaviour, the query API's behaviours, SPA routing), and the deployment of the build plus the
 // generated config.json.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Annotations, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -22,6 +22,7 @@ export interface DashboardProps {
   apiBehaviors: Record<string, cloudfront.BehaviorOptions>;
   /** wss:// URL of the WebSocket stage, for config.json. */
   webSocketUrl: string;
+  accessLogBucket: s3.IBucket;
 }
 
 export class Dashboard {
@@ -32,16 +33,7 @@ export class Dashboard {
 
   constructor(scope: Construct, props: DashboardProps) {
     const { config, repoRoot, removalPolicy } = props;
-    const logBucket = new s3.Bucket(scope, 'AccessLogBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      // CloudFront standard logging writes with ACLs.
-      objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
-      lifecycleRules: [{ expiration: Duration.days(config.envName === 'prod' ? 365 : 30) }],
-      removalPolicy,
-    });
-    acknowledge(logBucket, 'AwsSolutions-S1', 'This is the access-log bucket itself; logging it into itself would loop');
+    const logBucket = props.accessLogBucket;
     const siteBucket = new s3.Bucket(scope, 'DashboardBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
