@@ -39,7 +39,7 @@ function sizing(kind: TriggerKind): { memorySize: number; timeout: Duration } {
   }
 }
 
-export function catalogFunction(scope: Construct, def: FunctionDef, ctx: FunctionContext): lambda.Function {
+export function catalogFunction(scope: Construct, def: FunctionDef, ctx: FunctionContext, extra: { reservedConcurrentExecutions?: number } = {}): lambda.Function {
   const { config, shared } = ctx;
   const kind = def.trigger.kind;
   const usesClickHouse = kind === 'msk' || kind === 'http';
@@ -57,6 +57,7 @@ export function catalogFunction(scope: Construct, def: FunctionDef, ctx: Functio
     ...sizing(kind),
     logRetentionDays: config.logRetentionDays,
     removalPolicy: ctx.removalPolicy,
+    ...extra,
     ...(kind === 'msk' ? { vpc: { vpc: shared.vpc, subnets: shared.vpc.privateSubnets, securityGroup: shared.securityGroup } } : {}),
   });
   if (usesClickHouse) shared.clickhouseSecret.grantRead(fn);

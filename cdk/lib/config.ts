@@ -68,6 +68,10 @@ export interface EnvConfig {
     parallelizationFactor: number;
     maxRecordAgeSeconds: number;
   };
+  api: {
+    /** Reserved concurrency of each REST function (a flood cannot take the account's concurrency). */
+    reservedConcurrency: number;
+  };
   webSocketStageName: string;
   logRetentionDays: number;
   alarmEmail?: string;
@@ -124,6 +128,7 @@ function defaults(envName: EnvName, account: string, region: string): EnvConfig 
       loginUrl: 'https://id.molam.example/login',
     },
     fanout: { batchSize: 100, maxBatchingWindowSeconds: 0, retryAttempts: 3, parallelizationFactor: 2, maxRecordAgeSeconds: 600 },
+    api: { reservedConcurrency: prod ? 50 : envName === 'staging' ? 10 : 5 },
     webSocketStageName: envName,
     logRetentionDays: prod ? 90 : envName === 'staging' ? 30 : 7,
     removalPolicy: prod ? 'retain' : 'destroy',
@@ -139,7 +144,7 @@ export const CONTEXT_KEYS = [
   'availabilityZones', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'clickhouseDatabase',
   'molamIdPublicKey', 'molamIdJwksUrl', 'molamIdAudience', 'molamIdIssuer', 'loginUrl', 'logRetentionDays',
   'alarmEmail', 'removalPolicy', 'pointInTimeRecovery', 'webSocketStageName',
-  'mskRetryAttempts', 'mskMinimumPollers', 'mskMaximumPollers', 'mskOnFailureRetentionDays',
+  'mskRetryAttempts', 'mskMinimumPollers', 'mskMaximumPollers', 'mskOnFailureRetentionDays', 'apiReservedConcurrency',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -228,6 +233,7 @@ export function loadConfig(envName: unknown, ctx: ContextReader): EnvConfig {
   c.removalPolicy = rp;
   if (get('pointInTimeRecovery') !== undefined) c.pointInTimeRecovery = bool(get('pointInTimeRecovery'));
   c.webSocketStageName = str('webSocketStageName', c.webSocketStageName);
+  if (get('apiReservedConcurrency') !== undefined) c.api.reservedConcurrency = int('apiReservedConcurrency', get('apiReservedConcurrency'));
 
   validate(c);
   return c;
@@ -245,6 +251,7 @@ function validate(c: EnvConfig): void {
   if (minimum < 1 || minimum > 200 || maximum < minimum || maximum > 2000) {
     throw new Error('mskMinimumPollers must be 1..200 and mskMaximumPollers mskMinimumPollers..2000');
   }
+  if (c.api.reservedConcurrency < 1) throw new Error('apiReservedConcurrency must be at least 1');
   if (c.msk.onFailureRetentionDays < 1) throw new Error('mskOnFailureRetentionDays must be at least 1');
   if (c.network.privateSubnetIds.length !== c.network.availabilityZones.length) {
     throw new Error('privateSubnetIds and availabilityZones must have the same length (one subnet per AZ)');

@@ -22,6 +22,7 @@ export interface HandlerFunctionProps {
   timeout: Duration;
   logRetentionDays: number;
   removalPolicy: RemovalPolicy;
+  reservedConcurrentExecutions?: number;
   vpc?: { vpc: ec2.IVpc; subnets: ec2.ISubnet[]; securityGroup: ec2.ISecurityGroup };
 }
 
@@ -46,6 +47,7 @@ export function createHandlerFunction(scope: Construct, props: HandlerFunctionPr
     timeout: props.timeout,
     logGroup,
     loggingFormat: lambda.LoggingFormat.JSON,
+    ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
     environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     ...(props.vpc
       ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] }
