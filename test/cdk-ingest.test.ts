@@ -17,10 +17,12 @@ describe('ingest: one MSK event source per topic', () => {
       const topic = m.Properties.Topics[0];
       expect(m.Properties).toMatchObject({
         FunctionName: { Ref: logicalId(s, s.stack.functions.Ingest!) },
-        BatchSize: 100,
+        // Sized per environment: prod thousands of rows per ClickHouse insert.
+        BatchSize: { dev: 100, staging: 1_000, prod: 5_000 }[env],
         MaximumBatchingWindowInSeconds: 1,
         StartingPosition: env === 'prod' ? 'TRIM_HORIZON' : 'LATEST',
-        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `analytics-consumer-${topic}` },
+        // Unique per mapping and per environment (two environments may share a cluster).
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `analytics-consumer-${env}-${topic}` },
         // Failed batches go to S3, which (unlike SQS/SNS for Kafka sources) carries the records.
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(s, s.stack.ingestFailureBucket), 'Arn'] } } },
         MaximumRetryAttempts: 10,
@@ -38,6 +40,27 @@ describe('ingest: one MSK event source per topic', () => {
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       Topics: ['invoice.paid'], BatchSize: 400, MaximumBatchingWindowInSeconds: 3, StartingPosition: 'TRIM_HORIZON',
     });
+  });
+
+  test('consumer group ids differ across every mapping of every environment', () => {
+    const ids = ENVS.flatMap((env) => Object.values(synthUnit(env).template.findResources('AWS::Lambda::EventSourceMapping'))
+      .map((m: any) => m.Properties.AmazonManagedKafkaEventSourceConfig?.ConsumerGroupId)
+      .filter(Boolean));
+    expect(ids).toHaveLength(ENVS.length * TOPICS.length);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test('AT_TIMESTAMP for a cut-over: the timestamp in Unix seconds; unset window falls back to Lambda\'s default', () => {
+    const s = synthUnit('prod', { startingPosition: 'AT_TIMESTAMP', startingPositionTimestamp: '2026-12-01T00:00:00Z' });
+    s.template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', {
+      Topics: Match.anyValue(), StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: Date.UTC(2026, 11, 1) / 1000,
+    }, TOPICS.length);
+    expect(() => synthUnit('prod', { startingPosition: 'AT_TIMESTAMP' })).toThrow(/go together/);
+    const noWindow = synthUnit('dev', { maxBatchingWindowSeconds: 'none' });
+    s.template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { Topics: Match.anyValue() }, TOPICS.length);
+    for (const m of Object.values(noWindow.template.findResources('AWS::Lambda::EventSourceMapping')) as any[]) {
+      if (m.Properties.Topics) expect(m.Properties.MaximumBatchingWindowInSeconds).toBeUndefined();
+    }
   });
 
   test('SASL/SCRAM: every mapping carries the secret', () => {

@@ -41,7 +41,7 @@ describe('ingest role', () => {
     for (const a of ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration']) expect(byAction(a)).toEqual([c.msk.clusterArn]);
     const topicArns = TOPICS.map((t) => `${prefix}:topic/${clusterPath}/${t}`).sort();
     for (const a of ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']) expect(byAction(a).sort()).toEqual(topicArns);
-    const groupArns = TOPICS.map((t) => `${prefix}:group/${clusterPath}/analytics-consumer-${t}`).sort();
+    const groupArns = TOPICS.map((t) => `${prefix}:group/${clusterPath}/analytics-consumer-prod-${t}`).sort();
     for (const a of ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup']) expect(byAction(a).sort()).toEqual(groupArns);
     expect(kc.flatMap((st) => actionsOf(st)).some((a) => a.includes('*'))).toBe(false);
     expect(statements.some((st) => actionsOf(st).includes('secretsmanager:GetSecretValue') && String(st.Resource).includes('AmazonMSK'))).toBe(false);

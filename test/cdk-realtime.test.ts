@@ -3,7 +3,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { FUNCTIONS } from '../functions/catalog.js';
-import { logicalId, synthUnit } from './cdk-support.js';
+import { ENVS, logicalId, synthUnit } from './cdk-support.js';
 
 describe('real-time: WebSocket API and fan-out', () => {
   test('API routes by $request.body.action; one route per catalog entry, each integrated with its function', () => {
@@ -38,4 +38,14 @@ describe('real-time: WebSocket API and fan-out', () => {
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(s, s.stack.fanoutDlq), 'Arn'] } } },
     });
   });
+});
+
+test.each(ENVS)('%s: TTL removals never invoke the fan-out: the stream mapping only passes INSERT and MODIFY', (env) => {
+  const s = synthUnit(env);
+  const mapping = Object.values(s.template.findResources('AWS::Lambda::EventSourceMapping', {
+    Properties: { EventSourceArn: { 'Fn::GetAtt': [logicalId(s, s.stack.tables.deltas), 'StreamArn'] } },
+  })) as any[];
+  expect(mapping).toHaveLength(1);
+  const patterns = mapping[0].Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+  expect(patterns).toEqual([{ eventName: ['INSERT', 'MODIFY'] }]);
 });

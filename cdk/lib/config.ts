@@ -12,7 +12,8 @@ export type MskAuth =
   /** SASL/SCRAM-512: the AmazonMSK_* secret and the customer-managed KMS key that encrypts it. */
   | { kind: 'scram'; secretArn: string; kmsKeyArn?: string };
 
-export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
+export const STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;
+export type StartingPosition = (typeof STARTING_POSITIONS)[number];
 
 export interface EnvConfig {
   envName: EnvName;
@@ -24,11 +25,22 @@ export interface EnvConfig {
     clusterArn: string;
     auth: MskAuth;
     topics: readonly string[];
-    /** Consumer group of a topic's event source mapping is `<prefix>-<topic>` (must be unique per mapping). */
+    /**
+     * Consumer group of a topic's mapping is `<prefix>-<env>-<topic>`: unique per mapping and
+     * environment (two environments may share a cluster). Fixed once the mapping exists.
+     */
     consumerGroupPrefix: string;
+    /** Records per invocation; prod is sized for ClickHouse (thousands of rows per insert). */
     batchSize: number;
-    maxBatchingWindowSeconds: number;
+    /**
+     * Seconds Lambda gathers records (about one insert per second per partition). Undefined = Lambda's
+     * 500 ms default; once set in whole seconds a mapping cannot return to 500 ms without being recreated.
+     */
+    maxBatchingWindowSeconds?: number;
+    /** Where a NEW mapping starts reading (fixed once it exists); AT_TIMESTAMP for a cut-over. */
     startingPosition: StartingPosition;
+    /** With AT_TIMESTAMP: Unix seconds. */
+    startingPositionTimestamp?: number;
     /**
      * Failure path of a batch the ingest function keeps failing on (ClickHouse down): Lambda retries
      * it `retryAttempts` times, then writes it WITH its payload to the S3 on-failure bucket and
@@ -104,7 +116,7 @@ function defaults(envName: EnvName, account: string, region: string): EnvConfig 
       auth: { kind: 'iam' },
       topics: [...TOPICS],
       consumerGroupPrefix: 'analytics-consumer',
-      batchSize: 100,
+      batchSize: prod ? 5_000 : envName === 'staging' ? 1_000 : 100,
       maxBatchingWindowSeconds: 1,
       startingPosition: prod ? 'TRIM_HORIZON' : 'LATEST',
       retryAttempts: 10,
@@ -144,7 +156,7 @@ export const CONTEXT_KEYS = [
   'availabilityZones', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'clickhouseDatabase',
   'molamIdPublicKey', 'molamIdJwksUrl', 'molamIdAudience', 'molamIdIssuer', 'loginUrl', 'logRetentionDays',
   'alarmEmail', 'removalPolicy', 'pointInTimeRecovery', 'webSocketStageName',
-  'mskRetryAttempts', 'mskMinimumPollers', 'mskMaximumPollers', 'mskOnFailureRetentionDays', 'apiReservedConcurrency',
+  'startingPositionTimestamp', 'mskRetryAttempts', 'mskMinimumPollers', 'mskMaximumPollers', 'mskOnFailureRetentionDays', 'apiReservedConcurrency',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -158,6 +170,15 @@ const int = (key: string, v: unknown): number => {
   return n;
 };
 const bool = (v: unknown): boolean => v === true || v === 'true';
+/** Unix seconds from a number of seconds or an ISO-8601 date-time with offset. */
+const timestamp = (v: unknown): number => {
+  const text = String(v).trim();
+  const seconds = /^\d+$/.test(text) ? Number(text) : Date.parse(text) / 1000;
+  if (!Number.isFinite(seconds) || !/^\d+$|[zZ]$|[+-]\d\d:\d\d$/.test(text)) {
+    throw new Error(`startingPositionTimestamp must be Unix seconds or an ISO-8601 date-time with offset, got ${text}`);
+  }
+  return Math.floor(seconds);
+};
 
 export function isEnvName(v: unknown): v is EnvName {
   return typeof v === 'string' && (ENV_NAMES as readonly string[]).includes(v);
@@ -197,12 +218,20 @@ export function loadConfig(envName: unknown, ctx: ContextReader): EnvConfig {
   if (get('topics') !== undefined) c.msk.topics = list(get('topics'));
   c.msk.consumerGroupPrefix = str('consumerGroupPrefix', c.msk.consumerGroupPrefix);
   if (get('batchSize') !== undefined) c.msk.batchSize = int('batchSize', get('batchSize'));
-  if (get('maxBatchingWindowSeconds') !== undefined) {
-    c.msk.maxBatchingWindowSeconds = int('maxBatchingWindowSeconds', get('maxBatchingWindowSeconds'));
-  }
+  const window = get('maxBatchingWindowSeconds');
+  // `none`: leave the window to Lambda's 500 ms default (only for a mapping that never had one).
+  if (window === 'none') delete c.msk.maxBatchingWindowSeconds;
+  else if (window !== undefined) c.msk.maxBatchingWindowSeconds = int('maxBatchingWindowSeconds', window);
   const sp = str('startingPosition', c.msk.startingPosition);
-  if (sp !== 'TRIM_HORIZON' && sp !== 'LATEST') throw new Error(`startingPosition must be TRIM_HORIZON or LATEST, got ${sp}`);
-  c.msk.startingPosition = sp;
+  if (!(STARTING_POSITIONS as readonly string[]).includes(sp)) {
+    throw new Error(`startingPosition must be ${STARTING_POSITIONS.join(', ')}, got ${sp}`);
+  }
+  c.msk.startingPosition = sp as StartingPosition;
+  const ts = get('startingPositionTimestamp');
+  if (ts !== undefined) c.msk.startingPositionTimestamp = timestamp(ts);
+  if ((c.msk.startingPosition === 'AT_TIMESTAMP') !== (c.msk.startingPositionTimestamp !== undefined)) {
+    throw new Error('startingPosition=AT_TIMESTAMP and startingPositionTimestamp (ISO-8601 or Unix seconds) go together');
+  }
   if (get('mskRetryAttempts') !== undefined) c.msk.retryAttempts = int('mskRetryAttempts', get('mskRetryAttempts'));
   if (get('mskMinimumPollers') !== undefined) c.msk.provisionedPollers.minimum = int('mskMinimumPollers', get('mskMinimumPollers'));
   if (get('mskMaximumPollers') !== undefined) c.msk.provisionedPollers.maximum = int('mskMaximumPollers', get('mskMaximumPollers'));
@@ -244,7 +273,7 @@ function validate(c: EnvConfig): void {
   parseClusterArn(c.msk.clusterArn);
   if (c.msk.topics.length === 0) throw new Error('at least one topic is required');
   if (c.msk.batchSize < 1 || c.msk.batchSize > 10_000) throw new Error('batchSize must be 1..10000');
-  if (c.msk.maxBatchingWindowSeconds > 300) throw new Error('maxBatchingWindowSeconds must be 0..300');
+  if (c.msk.maxBatchingWindowSeconds !== undefined && c.msk.maxBatchingWindowSeconds > 300) throw new Error('maxBatchingWindowSeconds must be 0..300');
   // -1 (infinite) is not offered: with an on-failure destination Lambda caps it at 10 anyway.
   if (c.msk.retryAttempts > 10_000) throw new Error('mskRetryAttempts must be 0..10000');
   const { minimum, maximum } = c.msk.provisionedPollers;

@@ -39,9 +39,9 @@ class S3BatchDestination implements lambda.IEventSourceDlq {
   }
 }
 
-/** Consumer group of one topic's event source mapping (unique per mapping, as Lambda requires). */
+/** Consumer group of one topic's mapping: unique per mapping (Lambda requires it) and per environment. */
 export function consumerGroupId(config: EnvConfig, topic: string): string {
-  return `${config.msk.consumerGroupPrefix}-${topic}`;
+  return `${config.msk.consumerGroupPrefix}-${config.envName}-${topic}`;
 }
 
 export class Ingest {
@@ -81,8 +81,9 @@ export class Ingest {
             topic,
             consumerGroupId: consumerGroupId(config, topic),
             batchSize: config.msk.batchSize,
-            maxBatchingWindow: Duration.seconds(config.msk.maxBatchingWindowSeconds),
+            ...(config.msk.maxBatchingWindowSeconds !== undefined ? { maxBatchingWindow: Duration.seconds(config.msk.maxBatchingWindowSeconds) } : {}),
             startingPosition: lambda.StartingPosition[config.msk.startingPosition],
+            ...(config.msk.startingPositionTimestamp !== undefined ? { startingPositionTimestamp: config.msk.startingPositionTimestamp } : {}),
             onFailure,
             retryAttempts: config.msk.retryAttempts,
             provisionedPollerConfig: {

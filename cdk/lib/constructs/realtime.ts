@@ -95,6 +95,8 @@ export class Realtime {
         parallelizationFactor: config.fanout.parallelizationFactor,
         maxRecordAge: Duration.seconds(config.fanout.maxRecordAgeSeconds),
         onFailure: new SqsDlq(this.fanoutDlq),
+        // Snapshots expire by TTL: those REMOVE records must never invoke the fan-out.
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY') })],
       }));
       tables.connections.grantReadWriteData(fn);
       tables.memberships.grantReadWriteData(fn);
