@@ -2,6 +2,8 @@
 // name, log level, table names, Molam ID and ClickHouse settings where used, sizing, and the
 // acknowledgements every catalog function shares.
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionDef } from '../../functions/catalog.js';
@@ -42,7 +44,7 @@ function sizing(kind: TriggerKind): { memorySize: number; timeout: Duration } {
 export function catalogFunction(scope: Construct, def: FunctionDef, ctx: FunctionContext, extra: { reservedConcurrentExecutions?: number } = {}): lambda.Function {
   const { config, shared } = ctx;
   const kind = def.trigger.kind;
-  const usesClickHouse = kind === 'msk' || kind === 'http';
+  const usesClickHouse = def.uses?.clickhouse === true;
   const fn = createHandlerFunction(scope, {
     def,
     repoRoot: ctx.repoRoot,
@@ -65,6 +67,19 @@ export function catalogFunction(scope: Construct, def: FunctionDef, ctx: Functio
   acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     'AWS managed basic execution policy only grants writing to the function\'s own log streams');
   return fn;
+}
+
+/** DynamoDB grants from the catalog entry's `uses`: exactly the declared actions, per table. */
+export function grantTableUses(fn: lambda.Function, def: FunctionDef, tables: Partial<Record<string, dynamodb.ITableV2>>): void {
+  for (const [id, actions] of Object.entries(def.uses?.tables ?? {})) {
+    const table = tables[id];
+    if (!table) throw new Error(`${def.id} uses table ${id}, which this concern was not given`);
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      sid: `${id[0]!.toUpperCase()}${id.slice(1)}Table`,
+      actions: [...actions!].sort().map((a) => `dynamodb:${a}`),
+      resources: [table.tableArn],
+    }));
+  }
 }
 
 /** Catalog entries of one trigger kind, narrowed. */

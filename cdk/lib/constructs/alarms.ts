@@ -2,7 +2,7 @@
 // lag, ClickHouse insert latency, API latency, rejected WebSocket connections, dead letters, Lambda
 // errors and throttles. Custom metrics are read with the namespace, names and dimensions the
 // handlers emit with.
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -43,7 +43,18 @@ function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
     enableKeyRotation: true,
     removalPolicy: props.removalPolicy,
   });
-  key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+  // Only CloudWatch alarms of this account and region may use it (confused-deputy conditions).
+  const stack = Stack.of(scope);
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'CloudWatchAlarmsOfThisAccount',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+    },
+  }));
   const topic = new sns.Topic(scope, 'AlarmTopic', {
     displayName: `Molam Analytics ${config.envName} alarms`,
     masterKey: key,

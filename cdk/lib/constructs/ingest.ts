@@ -15,7 +15,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FUNCTIONS } from '../../../functions/catalog.js';
-import { catalogFunction, defsOfKind, type FunctionContext } from '../catalog-function.js';
+import { catalogFunction, defsOfKind, grantTableUses, type FunctionContext } from '../catalog-function.js';
 import { type EnvConfig, parseClusterArn } from '../config.js';
 import { acknowledge, logicalIdOf } from '../nag.js';
 
@@ -134,12 +134,8 @@ export class Ingest {
       }));
       acknowledge(fn.role!, `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.failureBucket)}.Arn>/*]`,
         'Lambda names each failed-batch object itself (one key per batch); the role may only put objects into this one bucket');
-      // The only DynamoDB access of the ingest role: writing snapshots to deltas.
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        sid: 'WriteDeltas',
-        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
-        resources: [props.deltas.tableArn],
-      }));
+      // The only DynamoDB access of the ingest role: writing snapshots to deltas (catalog `uses`).
+      grantTableUses(fn, def, { deltas: props.deltas });
       acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
         'Required for a function in the VPC (ENI management); the actions have no resource-level scoping');
       acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',

@@ -12,7 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { FUNCTIONS } from '../../../functions/catalog.js';
 import type { TableDef } from '../../../functions/shared/dynamo/tables.js';
-import { catalogFunction, defsOfKind, type FunctionContext } from '../catalog-function.js';
+import { catalogFunction, defsOfKind, grantTableUses, type FunctionContext } from '../catalog-function.js';
 import { deadLetterQueue } from '../dead-letter-queue.js';
 import { acknowledge, logicalIdOf, nagText } from '../nag.js';
 
@@ -73,11 +73,10 @@ export class Realtime {
     for (const def of wsDefs) {
       const fn = this.functions[def.id]!;
       fn.addEnvironment('WS_MANAGEMENT_ENDPOINT', managementEndpoint);
-      tables.connections.grantReadWriteData(fn);
-      tables.memberships.grantReadWriteData(fn);
-      if (def.trigger.routeKey === 'resume') tables.deltas.grantReadData(fn);
-      // $connect/$disconnect cannot post (the connection is not open yet / is gone).
-      if (def.trigger.routeKey !== '$connect' && def.trigger.routeKey !== '$disconnect') {
+      // Exactly what the handler's code calls (catalog `uses`, checked against the code by
+      // test/cdk-least-privilege.test.ts): ping answers through the resume path, so it reads deltas.
+      grantTableUses(fn, def, tables);
+      if (def.uses?.postToConnection) {
         fn.addToRolePolicy(manageConnections);
         acknowledge(fn.role!, connectionsFinding, connectionsReason);
       }
@@ -98,10 +97,11 @@ export class Realtime {
         // Snapshots expire by TTL: those REMOVE records must never invoke the fan-out.
         filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY') })],
       }));
-      tables.connections.grantReadWriteData(fn);
-      tables.memberships.grantReadWriteData(fn);
-      fn.addToRolePolicy(manageConnections);
-      acknowledge(fn.role!, connectionsFinding, connectionsReason);
+      grantTableUses(fn, def, tables);
+      if (def.uses?.postToConnection) {
+        fn.addToRolePolicy(manageConnections);
+        acknowledge(fn.role!, connectionsFinding, connectionsReason);
+      }
     }
   }
 }
