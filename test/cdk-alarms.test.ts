@@ -10,6 +10,31 @@ describe('alarms to SNS', () => {
   const alarms = (env: (typeof ENVS)[number] = 'prod') => Object.values(synthUnit(env).template.findResources('AWS::CloudWatch::Alarm')) as any[];
   const topicRef = () => ({ Ref: logicalId(synthUnit('prod'), synthUnit('prod').stack.alarmTopic) });
 
+  test.each(ENVS)('%s: lag and insert latency treat missing data as breaching in prod only (a quiet pipeline alarms)', (env) => {
+    const byMetric = (name: string) => alarms(env).find((a) => a.Properties.MetricName === name)!.Properties.TreatMissingData;
+    const expected = env === 'prod' ? 'breaching' : 'notBreaching';
+    expect(byMetric('OffsetLag')).toBe(expected);
+    expect(byMetric(METRIC.clickhouseInsertDuration)).toBe(expected);
+    // Errors, throttles, dead letters: no data means nothing happened.
+    expect(byMetric('Errors')).toBe('notBreaching');
+  });
+
+  test('the fan-out stream IteratorAge above 60 s', () => {
+    const s = synthUnit('prod');
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda', MetricName: 'IteratorAge', Statistic: 'Maximum',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(s, s.stack.functions.Fanout!) } }],
+      Threshold: 60_000, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topicRef()],
+    });
+  });
+
+  test('an external topic ARN receives every alarm too', () => {
+    const arn = 'arn:aws:sns:eu-west-1:111111111111:oncall-pager';
+    const s = synthUnit('prod', { alarmTopicArn: arn });
+    const all = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')) as any[];
+    for (const a of all) expect(a.Properties.AlarmActions, a.Properties.AlarmDescription).toEqual([{ Ref: logicalId(s, s.stack.alarmTopic) }, arn]);
+  });
+
   test('MSK OffsetLag of the ingest function > 10,000', () => {
     const s = synthUnit('prod');
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -23,6 +48,7 @@ describe('alarms to SNS', () => {
     [METRIC.clickhouseInsertDuration, ALARM_DIMENSIONS.clickhouseInsertDuration, 2, 'p95'],
     [METRIC.httpRequestDuration, ALARM_DIMENSIONS.httpRequestDuration, 0.5, 'p95'],
     [METRIC.wsConnections, ALARM_DIMENSIONS.wsConnectionsRejected, 50, undefined],
+    [METRIC.streamingLatency, ALARM_DIMENSIONS.streamingLatency, 5, 'p95'],
   ])('%s %j above %d', (metricName, dims, threshold, extended) => {
     const a = alarms().find((x) => x.Properties.MetricName === metricName)!;
     expect(a.Properties).toMatchObject({ Namespace: METRICS_NAMESPACE, Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold' });
@@ -69,8 +95,8 @@ describe('alarms to SNS', () => {
         });
       }
     }
-    // 4 latency/lag/connection alarms, 1 dead-letter queue, 2 on the MSK failure path.
-    expect(alarms()).toHaveLength(FUNCTIONS.length * 2 + 4 + 1 + 2);
+    // 4 latency/lag/connection alarms, 1 dead-letter queue, 2 on the MSK failure path, IteratorAge, freshness.
+    expect(alarms()).toHaveLength(FUNCTIONS.length * 2 + 4 + 1 + 2 + 2);
     for (const a of alarms()) expect(a.Properties.AlarmActions, a.Properties.AlarmDescription).toEqual([topicRef()]);
   });
 

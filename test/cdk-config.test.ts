@@ -18,7 +18,11 @@ describe('loadConfig', () => {
     expect(prod.msk.topics).toEqual([...TOPICS]);
     expect(prod.stackName).toBe('MolamAnalytics-prod');
     expect(prod.logRetentionDays).toBeGreaterThan(dev.logRetentionDays);
-    expect(prod.alarms).toEqual({ offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50 });
+    expect(prod.alarms).toEqual({
+      offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50,
+      fanoutIteratorAgeSeconds: 60, freshnessP95Seconds: 5, missingDataBreaches: true,
+    });
+    expect(dev.alarms.missingDataBreaches).toBe(false);
   });
 
   test('flat -c values (strings) override the molam:<env> object, which overrides defaults', () => {
@@ -83,8 +87,10 @@ describe('loadConfig', () => {
 
   test('placeholders in use are listed; real values clear them', () => {
     expect(placeholdersInUse(loadConfig('prod', ctx({})))).toEqual([
-      'account', 'mskClusterArn', 'vpcId', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'molamIdJwksUrl',
+      'account', 'mskClusterArn', 'vpcId', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'molamIdJwksUrl', 'alarmEmail',
     ]);
+    // Only prod requires an alarm destination.
+    expect(placeholdersInUse(loadConfig('dev', ctx({})))).not.toContain('alarmEmail');
     const real = loadConfig('prod', ctx({
       account: '123456789012',
       mskClusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/6a7b8c9d-1111-2222-3333-444455556666-3',
@@ -93,8 +99,14 @@ describe('loadConfig', () => {
       securityGroupId: 'sg-0123abcd',
       clickhouseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:molam/clickhouse-Zx81Qp',
       molamIdJwksUrl: 'https://id.molam.com/.well-known/jwks.json',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
     }));
     expect(placeholdersInUse(real)).toEqual([]);
+  });
+
+  test('empty strings (cdk.json lists every key, empty until known) leave the defaults', () => {
+    const c = loadConfig('prod', ctx({ 'molam:prod': { account: '', privateSubnetIds: '', batchSize: '', alarmEmail: '' } }));
+    expect(c).toEqual(loadConfig('prod', ctx({})));
   });
 });
 

@@ -55,16 +55,29 @@ describe('functions come from the catalog', () => {
     expect(vars.MOLAM_ID_JWKS_URL).toBeUndefined();
   });
 
-  test('only the ingest function runs in the VPC, in the given subnets and security group', () => {
+  test('every function that calls ClickHouse (ingest, REST) runs in the private subnets; the others do not', () => {
     const s = synthUnit('prod');
     const c = s.stack.config;
     const res = s.template.toJSON().Resources;
-    expect(res[logicalId(s, s.stack.functions.Ingest!)].Properties.VpcConfig).toEqual({
-      SubnetIds: [...c.network.privateSubnetIds],
-      SecurityGroupIds: [c.network.securityGroupId],
-    });
-    for (const def of FUNCTIONS.filter((f) => f.id !== 'Ingest')) {
-      expect(res[logicalId(s, s.stack.functions[def.id]!)].Properties.VpcConfig, def.id).toBeUndefined();
+    for (const def of FUNCTIONS) {
+      const vpc = res[logicalId(s, s.stack.functions[def.id]!)].Properties.VpcConfig;
+      if (def.trigger.kind === 'msk' || def.trigger.kind === 'http') {
+        expect(vpc, def.id).toEqual({ SubnetIds: [...c.network.privateSubnetIds], SecurityGroupIds: [c.network.securityGroupId] });
+      } else {
+        expect(vpc, def.id).toBeUndefined();
+      }
+    }
+  });
+
+  test('X-Ray active tracing on ingest, fan-out and API functions; off with -c tracing=false', () => {
+    const s = synthUnit('prod');
+    for (const def of FUNCTIONS) {
+      const tracing = s.template.toJSON().Resources[logicalId(s, s.stack.functions[def.id]!)].Properties.TracingConfig;
+      expect(tracing, def.id).toEqual(def.trigger.kind === 'websocket' ? undefined : { Mode: 'Active' });
+    }
+    const off = synthUnit('prod', { tracing: 'false' });
+    for (const def of FUNCTIONS) {
+      expect(off.template.toJSON().Resources[logicalId(off, off.stack.functions[def.id]!)].Properties.TracingConfig, def.id).toBeUndefined();
     }
   });
 

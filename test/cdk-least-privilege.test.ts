@@ -23,7 +23,7 @@ describe('ingest role', () => {
     expect(dynamo[0]!.Resource).toEqual({ 'Fn::GetAtt': [idOf(s, s.stack.tables.deltas), 'Arn'] });
     // ...and no other service than Kafka, the ClickHouse secret and its on-failure bucket.
     const services = new Set(statements.flatMap((st) => actionsOf(st).map((a) => a.split(':')[0])));
-    expect([...services].sort()).toEqual(['dynamodb', 'kafka', 'kafka-cluster', 's3', 'secretsmanager']);
+    expect([...services].sort()).toEqual(['dynamodb', 'kafka', 'kafka-cluster', 's3', 'secretsmanager', 'xray']);
     // S3: exactly what Lambda documents for an S3 on-failure destination, on that bucket only.
     const bucketArn = { 'Fn::GetAtt': [idOf(s, s.stack.ingestFailureBucket), 'Arn'] };
     const s3 = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
@@ -132,7 +132,7 @@ describe('fan-out and WebSocket roles', () => {
 test.each(['dev', 'staging', 'prod'] as const)('%s: no inline policy uses Resource "*" where a narrower resource exists', (env) => {
   const s = synthUnit(env);
   // AWS offers no resource-level scoping for these (service authorization reference).
-  const onlyStar = new Set(['cloudfront:GetInvalidation', 'cloudfront:CreateInvalidation']);
+  const onlyStar = new Set(['cloudfront:GetInvalidation', 'cloudfront:CreateInvalidation', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
   const offenders = policyStatements(s.template)
     .filter(({ statement }) => asArray(statement.Resource).includes('*'))
     .filter(({ statement }) => actionsOf(statement).some((a) => !onlyStar.has(a)))

@@ -30,6 +30,10 @@ import { OUTPUT, tableOutputName } from './outputs.js';
 import { accessLogBucket } from './access-log-bucket.js';
 import { importSharedInputs } from './shared-inputs.js';
 
+/** Context key set by `npm run deploy`: placeholders become errors. */
+export const DEPLOY_CONTEXT_KEY = 'deploy';
+const isDeploy = (v: unknown): boolean => v === true || v === 'true';
+
 export interface AnalyticsStackProps extends StackProps {
   config: EnvConfig;
   /** Repository root (handlers, package-lock.json, web/dist). */
@@ -59,11 +63,13 @@ export class AnalyticsStack extends Stack {
     const { config, repoRoot } = props;
     this.config = config;
     const removalPolicy = config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // A deploy (npm run deploy passes -c deploy=true) refuses placeholders; a synth only warns.
+    const deploying = isDeploy(this.node.tryGetContext(DEPLOY_CONTEXT_KEY));
     for (const name of placeholdersInUse(config)) {
-      Annotations.of(this).addWarningV2(
-        `molam:placeholder:${name}`,
-        `${name} is a placeholder; pass -c ${name}=... (or set it in cdk.json under molam:${config.envName}) before deploying`,
-      );
+      const what = name === 'alarmEmail' ? 'alarmEmail (or alarmTopicArn) is required for prod' : `${name} is a placeholder`;
+      const message = `${what}; pass -c ${name}=... (or set it in cdk.json under molam:${config.envName})${deploying ? '' : ' before deploying'}`;
+      if (deploying) Annotations.of(this).addError(message);
+      else Annotations.of(this).addWarningV2(`molam:placeholder:${name}`, message);
     }
 
     this.tablesConcern = new Tables(this, { config, removalPolicy });
@@ -89,6 +95,7 @@ export class AnalyticsStack extends Stack {
       removalPolicy,
       functions: this.functions,
       ingestFunction: this.ingest.ingestFunction,
+      fanoutFunction: this.realtime.fanoutFunction,
       deadLetterQueues: [this.fanoutDlq],
       ingestFailureBucket: this.ingestFailureBucket,
     });

@@ -4,7 +4,7 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { FunctionDef } from '../../functions/catalog.js';
 import { METRICS_NAMESPACE, SERVICE } from '../../functions/shared/observability-names.js';
@@ -45,6 +45,9 @@ export function catalogFunction(scope: Construct, def: FunctionDef, ctx: Functio
   const { config, shared } = ctx;
   const kind = def.trigger.kind;
   const usesClickHouse = def.uses?.clickhouse === true;
+  const inVpc = kind === 'msk' || kind === 'http';
+  // X-Ray on the data path (ingest, fan-out, API); the WebSocket routes are short and many.
+  const traced = config.tracing && kind !== 'websocket';
   const fn = createHandlerFunction(scope, {
     def,
     repoRoot: ctx.repoRoot,
@@ -60,8 +63,19 @@ export function catalogFunction(scope: Construct, def: FunctionDef, ctx: Functio
     logRetentionDays: config.logRetentionDays,
     removalPolicy: ctx.removalPolicy,
     ...extra,
-    ...(kind === 'msk' ? { vpc: { vpc: shared.vpc, subnets: shared.vpc.privateSubnets, securityGroup: shared.securityGroup } } : {}),
+    // Every function that calls ClickHouse Cloud runs in the private subnets, so its IP allow-list
+    // (or PrivateLink) only needs the VPC's egress.
+    ...(inVpc ? { vpc: { vpc: shared.vpc, subnets: shared.vpc.privateSubnets, securityGroup: shared.securityGroup } } : {}),
+    ...(traced ? { tracing: lambda.Tracing.ACTIVE } : {}),
   });
+  if (inVpc) {
+    acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'Required for a function in the VPC (ENI management); the actions have no resource-level scoping');
+  }
+  if (traced) {
+    acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level scoping');
+  }
   if (usesClickHouse) shared.clickhouseSecret.grantRead(fn);
   acknowledge(fn, 'AwsSolutions-L1', 'Node.js 22 is pinned on purpose: the handlers, their dependencies and the CI toolchain are tested on it');
   acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -86,7 +86,12 @@ export interface EnvConfig {
   };
   webSocketStageName: string;
   logRetentionDays: number;
+  /** E-mail subscribed to the alarm topic (this or alarmTopicArn is required for prod). */
   alarmEmail?: string;
+  /** An existing SNS topic (pager, chat) every alarm also notifies. */
+  alarmTopicArn?: string;
+  /** X-Ray active tracing of the ingest, fan-out and API functions. */
+  tracing: boolean;
   /** 'retain' keeps tables and buckets when the stack is deleted (prod). */
   removalPolicy: 'retain' | 'destroy';
   pointInTimeRecovery: boolean;
@@ -96,6 +101,12 @@ export interface EnvConfig {
     apiP95Seconds: number;
     /** Rejected WebSocket connections per 5 minutes. */
     rejectedWsConnectionsPer5Min: number;
+    /** Fan-out stream IteratorAge (oldest record not yet processed), seconds. */
+    fanoutIteratorAgeSeconds: number;
+    /** analytics_streaming_latency_seconds P95 (Kafka record -> delta posted), seconds. */
+    freshnessP95Seconds: number;
+    /** Prod: no data from lag / insert latency is an alarm (the pipeline went quiet). */
+    missingDataBreaches: boolean;
   };
 }
 
@@ -145,7 +156,11 @@ function defaults(envName: EnvName, account: string, region: string): EnvConfig 
     logRetentionDays: prod ? 90 : envName === 'staging' ? 30 : 7,
     removalPolicy: prod ? 'retain' : 'destroy',
     pointInTimeRecovery: prod,
-    alarms: { offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50 },
+    tracing: true,
+    alarms: {
+      offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50,
+      fanoutIteratorAgeSeconds: 60, freshnessP95Seconds: 5, missingDataBreaches: prod,
+    },
   };
 }
 
@@ -156,7 +171,7 @@ export const CONTEXT_KEYS = [
   'availabilityZones', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'clickhouseDatabase',
   'molamIdPublicKey', 'molamIdJwksUrl', 'molamIdAudience', 'molamIdIssuer', 'loginUrl', 'logRetentionDays',
   'alarmEmail', 'removalPolicy', 'pointInTimeRecovery', 'webSocketStageName',
-  'startingPositionTimestamp', 'mskRetryAttempts', 'mskMinimumPollers', 'mskMaximumPollers', 'mskOnFailureRetentionDays', 'apiReservedConcurrency',
+  'startingPositionTimestamp', 'mskRetryAttempts', 'mskMinimumPollers', 'mskMaximumPollers', 'mskOnFailureRetentionDays', 'apiReservedConcurrency', 'alarmTopicArn', 'tracing',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -191,9 +206,11 @@ export function isEnvName(v: unknown): v is EnvName {
 export function loadConfig(envName: unknown, ctx: ContextReader): EnvConfig {
   if (!isEnvName(envName)) throw new Error(`-c env=<${ENV_NAMES.join('|')}> is required (got ${String(envName)})`);
   const fromObject = (ctx(`molam:${envName}`) ?? {}) as Record<string, unknown>;
+  // An empty string is unset: cdk.json lists every key of an environment, empty until known.
   const get = (key: ContextKey): unknown => {
     const flat = ctx(key);
-    return flat !== undefined ? flat : fromObject[key];
+    const v = flat !== undefined ? flat : fromObject[key];
+    return v === '' ? undefined : v;
   };
   const str = (key: ContextKey, current: string): string => {
     const v = get(key);
@@ -257,6 +274,8 @@ export function loadConfig(envName: unknown, ctx: ContextReader): EnvConfig {
 
   if (get('logRetentionDays') !== undefined) c.logRetentionDays = int('logRetentionDays', get('logRetentionDays'));
   if (get('alarmEmail')) c.alarmEmail = String(get('alarmEmail'));
+  if (get('alarmTopicArn')) c.alarmTopicArn = String(get('alarmTopicArn'));
+  if (get('tracing') !== undefined) c.tracing = bool(get('tracing'));
   const rp = str('removalPolicy', c.removalPolicy);
   if (rp !== 'retain' && rp !== 'destroy') throw new Error(`removalPolicy must be retain or destroy, got ${rp}`);
   c.removalPolicy = rp;
@@ -306,7 +325,7 @@ export function parseClusterArn(arn: string): ClusterArnParts {
   return { partition: m[1]!, region: m[2]!, account: m[3]!, clusterName: m[4]!, clusterUuid: m[5]! };
 }
 
-/** The placeholders a config still carries (the app warns about each before a deploy). */
+/** The placeholders a config still carries: synth warns about each, a deploy refuses them. */
 export function placeholdersInUse(c: EnvConfig): string[] {
   const out: string[] = [];
   if (c.account === PLACEHOLDER_ACCOUNT) out.push('account');
@@ -316,5 +335,7 @@ export function placeholdersInUse(c: EnvConfig): string[] {
   if (c.network.securityGroupId === 'sg-00000000000000000') out.push('securityGroupId');
   if (c.clickhouse.secretArn.endsWith('-AbCdEf')) out.push('clickhouseSecretArn');
   if (c.auth.jwksUrl?.includes('molam.example') && !c.auth.publicKeyPem) out.push('molamIdJwksUrl');
+  // Prod alarms must reach someone.
+  if (c.envName === 'prod' && !c.alarmEmail && !c.alarmTopicArn) out.push('alarmEmail');
   return out;
 }

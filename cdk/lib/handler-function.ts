@@ -23,6 +23,7 @@ export interface HandlerFunctionProps {
   logRetentionDays: number;
   removalPolicy: RemovalPolicy;
   reservedConcurrentExecutions?: number;
+  tracing?: lambda.Tracing;
   vpc?: { vpc: ec2.IVpc; subnets: ec2.ISubnet[]; securityGroup: ec2.ISecurityGroup };
 }
 
@@ -47,6 +48,7 @@ export function createHandlerFunction(scope: Construct, props: HandlerFunctionPr
     timeout: props.timeout,
     logGroup,
     loggingFormat: lambda.LoggingFormat.JSON,
+    ...(props.tracing ? { tracing: props.tracing } : {}),
     ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
     environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     ...(props.vpc

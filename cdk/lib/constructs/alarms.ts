@@ -22,6 +22,7 @@ export interface AlarmProps {
   removalPolicy: RemovalPolicy;
   functions: Record<string, lambda.Function>;
   ingestFunction: lambda.Function;
+  fanoutFunction: lambda.Function;
   deadLetterQueues: sqs.Queue[];
   /** The MSK mappings' S3 on-failure destination. */
   ingestFailureBucket: s3.IBucket;
@@ -61,12 +62,14 @@ function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
     enforceSSL: true,
   });
   if (config.alarmEmail) topic.addSubscription(new EmailSubscription(config.alarmEmail));
-  const action = new SnsAction(topic);
+  const actions = [new SnsAction(topic), ...(config.alarmTopicArn ? [new SnsAction(sns.Topic.fromTopicArn(scope, 'ExternalAlarmTopic', config.alarmTopicArn))] : [])];
+  // Prod: lag and insert latency without data mean the pipeline went quiet, which is an alarm.
+  const quiet = config.alarms.missingDataBreaches ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING;
 
   const alarm = (id: string, p: cloudwatch.AlarmProps) => {
     const a = new cloudwatch.Alarm(scope, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...p });
-    a.addAlarmAction(action);
-    a.addOkAction(action);
+    a.addAlarmAction(...actions);
+    a.addOkAction(...actions);
     return a;
   };
   const custom = (metricName: string, dimensionsMap: Record<string, string>, statistic: string, period = Duration.minutes(5)) =>
@@ -85,11 +88,34 @@ function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     evaluationPeriods: 5,
     datapointsToAlarm: 5,
+    treatMissingData: quiet,
   });
   alarm('ClickHouseInsertLatencyAlarm', {
     alarmDescription: `ClickHouse insert latency P95 above ${config.alarms.clickhouseInsertP95Seconds} s`,
     metric: custom(METRIC.clickhouseInsertDuration, { ...ALARM_DIMENSIONS.clickhouseInsertDuration }, 'p95'),
     threshold: config.alarms.clickhouseInsertP95Seconds,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 2,
+    treatMissingData: quiet,
+  });
+  alarm('FanoutIteratorAgeAlarm', {
+    alarmDescription: `The fan-out is more than ${config.alarms.fanoutIteratorAgeSeconds} s behind the deltas stream`,
+    metric: new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'IteratorAge',
+      dimensionsMap: { FunctionName: props.fanoutFunction.functionName },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
+    }),
+    threshold: config.alarms.fanoutIteratorAgeSeconds * 1000, // IteratorAge is in milliseconds
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+  });
+  alarm('FreshnessAlarm', {
+    alarmDescription: `Freshness (Kafka record to delta posted) P95 above ${config.alarms.freshnessP95Seconds} s`,
+    metric: custom(METRIC.streamingLatency, { ...ALARM_DIMENSIONS.streamingLatency }, 'p95'),
+    threshold: config.alarms.freshnessP95Seconds,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     evaluationPeriods: 2,
   });

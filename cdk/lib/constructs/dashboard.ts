@@ -3,7 +3,7 @@
 // generated config.json.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Annotations, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -42,6 +42,7 @@ export class Dashboard {
       serverAccessLogsBucket: logBucket,
       serverAccessLogsPrefix: 'dashboard-bucket/',
       removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
     this.siteBucket = siteBucket;
 

@@ -6,7 +6,7 @@
 // with Kafka retry settings), then Lambda writes it to an S3 on-failure destination. For Kafka
 // sources only S3 carries the records themselves (SQS/SNS get offsets only), so `npm run redrive`
 // stores the batch straight from the object. Writes to the bucket and failed deliveries are alarmed.
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -63,6 +63,7 @@ export class Ingest {
       lifecycleRules: [{ expiration: Duration.days(config.msk.onFailureRetentionDays) }],
       metrics: [{ id: ON_FAILURE_METRICS_ID }],
       removalPolicy: props.removalPolicy,
+      autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
     });
     const onFailure = new S3BatchDestination(this.failureBucket);
     const cluster = parseClusterArn(config.msk.clusterArn);
@@ -136,8 +137,6 @@ export class Ingest {
         'Lambda names each failed-batch object itself (one key per batch); the role may only put objects into this one bucket');
       // The only DynamoDB access of the ingest role: writing snapshots to deltas (catalog `uses`).
       grantTableUses(fn, def, { deltas: props.deltas });
-      acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        'Required for a function in the VPC (ENI management); the actions have no resource-level scoping');
       acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
         'Added by the MSK event source: the poller needs kafka:DescribeClusterV2/GetBootstrapBrokers and VPC describe actions, which AWS scopes this way');
     }

@@ -28,6 +28,8 @@ export class Realtime {
   /** https://{api}.execute-api.{region}.{suffix}/{stage}: what the fan-out and the routes post to. */
   readonly managementEndpoint: string;
   readonly fanoutDlq: sqs.Queue;
+  /** The function on the deltas stream (its IteratorAge is alarmed on). */
+  readonly fanoutFunction: lambda.Function;
 
   constructor(scope: Construct, props: RealtimeProps) {
     const { config, tables, removalPolicy } = props;
@@ -35,6 +37,7 @@ export class Realtime {
     const wsDefs = defsOfKind(FUNCTIONS, 'websocket');
     const streamDefs = defsOfKind(FUNCTIONS, 'dynamodb-stream');
     for (const def of [...streamDefs, ...wsDefs]) this.functions[def.id] = catalogFunction(scope, def, props);
+    this.fanoutFunction = this.functions[streamDefs[0]!.id]!;
     this.fanoutDlq = deadLetterQueue(scope, 'FanoutDlq', 'deltas stream batches the fan-out function failed on');
 
     const wsApi = new apigwv2.WebSocketApi(scope, 'WebSocketApi', {
