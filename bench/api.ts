@@ -13,6 +13,7 @@ import { devAuthEnv, ensureDevKeys, signDevToken } from '../local/dev-keys.js';
 import { buildHttpEvent, httpRoutesFromCatalog, startHttpGateway } from '../local/http-gateway.js';
 import { lambdaContext } from '../local/lambda-context.js';
 import { machine, percentile, report, type BenchRow } from './lib.js';
+import { bearerHeaders } from '../functions/shared/contracts/api.js';
 
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 10_000_000);
 const ITER = Number(process.env.BENCH_API_ITER ?? 50);
@@ -102,7 +103,7 @@ try {
       const handler = routes.get(s.path)!;
       const rawQueryString = new URLSearchParams(s.query).toString();
       const invoke = async () => {
-        const event = buildHttpEvent({ method: 'GET', path: s.path, rawQueryString, headers: { authorization: `Bearer ${s.token}` } });
+        const event = buildHttpEvent({ method: 'GET', path: s.path, rawQueryString, headers: bearerHeaders(s.token) });
         const res = (await handler(event, lambdaContext('bench'))) as APIGatewayProxyStructuredResultV2;
         if (res.statusCode !== 200) throw new Error(`${s.name}: ${res.statusCode} ${res.body}`);
         return res.body!.length;
@@ -116,7 +117,7 @@ try {
         uncached.push(performance.now() - t);
       }
       const url = `${gw.url}${s.path}?${rawQueryString}`;
-      const headers = { authorization: `Bearer ${s.token}` };
+      const headers = bearerHeaders(s.token);
       const first = await fetch(url, { headers });
       await first.arrayBuffer();
       // Hits only: on a busy machine the runs can outlast the 10 s TTL; the refill miss is left out.

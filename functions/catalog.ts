@@ -8,6 +8,26 @@ export type Trigger =
   | { kind: 'websocket'; routeKey: '$connect' | '$disconnect' | '$default' | 'subscribe' | 'unsubscribe' | 'ping' | 'resume' }
   | { kind: 'http'; method: 'GET'; path: string; auth: boolean };
 
+/** DynamoDB actions a handler's code performs (the IAM action names). */
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
+
+/**
+ * What a handler's code calls, declared next to it: CDK grants exactly this, and
+ * test/cdk-least-privilege.test.ts checks it against the code (the SDK commands and table
+ * definitions reachable from the entry) and against the synthesized role.
+ */
+export interface Uses {
+  tables?: Partial<Record<'connections' | 'memberships' | 'deltas', readonly TableAction[]>>;
+  /** API Gateway @connections (postToConnection). */
+  postToConnection?: boolean;
+  /** ClickHouse, through the Secrets Manager secret. */
+  clickhouse?: boolean;
+}
+
+/** The connection store (functions/shared/ws-store.ts) as one object: every handler holding it reaches all of its calls. */
+const WS_STORE: readonly TableAction[] = ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'];
+const STORE_TABLES = { connections: WS_STORE, memberships: WS_STORE } as const;
+
 export interface FunctionDef {
   /** Logical id (CDK construct id, metric service name). */
   id: string;
@@ -15,21 +35,22 @@ export interface FunctionDef {
   entry: string;
   trigger: Trigger;
   description: string;
+  uses?: Uses;
 }
 
 export const FUNCTIONS: readonly FunctionDef[] = [
-  { id: 'Ingest', entry: 'functions/ingest/handler.ts', trigger: { kind: 'msk' }, description: 'MSK batch -> ClickHouse raw (+rollups via MVs), rejects quarantined, snapshots to deltas' },
-  { id: 'Fanout', entry: 'functions/fanout/handler.ts', trigger: { kind: 'dynamodb-stream', table: 'deltas' }, description: 'deltas stream -> postToConnection for every connection of the room' },
-  { id: 'WsConnect', entry: 'functions/ws/connect.ts', trigger: { kind: 'websocket', routeKey: '$connect' }, description: 'verify token, store connection' },
-  { id: 'WsDisconnect', entry: 'functions/ws/disconnect.ts', trigger: { kind: 'websocket', routeKey: '$disconnect' }, description: 'remove connection and memberships' },
-  { id: 'WsSubscribe', entry: 'functions/ws/subscribe.ts', trigger: { kind: 'websocket', routeKey: 'subscribe' }, description: 'join rooms within scope' },
-  { id: 'WsUnsubscribe', entry: 'functions/ws/unsubscribe.ts', trigger: { kind: 'websocket', routeKey: 'unsubscribe' }, description: 'leave rooms' },
-  { id: 'WsPing', entry: 'functions/ws/ping.ts', trigger: { kind: 'websocket', routeKey: 'ping' }, description: 'keep-alive' },
-  { id: 'WsResume', entry: 'functions/ws/resume.ts', trigger: { kind: 'websocket', routeKey: 'resume' }, description: 'snapshots recorded since the versions a client holds' },
-  { id: 'WsDefault', entry: 'functions/ws/default.ts', trigger: { kind: 'websocket', routeKey: '$default' }, description: 'unknown action -> error naming the valid ones' },
-  { id: 'ApiOverview', entry: 'functions/api/overview.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/overview', auth: true }, description: 'totals per type and currency, with previous period' },
-  { id: 'ApiTimeseries', entry: 'functions/api/timeseries.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/timeseries', auth: true }, description: 'zero-filled series from the rollups' },
-  { id: 'ApiBreakdown', entry: 'functions/api/breakdown.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/breakdown', auth: true }, description: 'top keys by dimension' },
-  { id: 'ApiHealth', entry: 'functions/api/health.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/health', auth: false }, description: 'ClickHouse reachability' },
-  { id: 'ApiOpenapi', entry: 'functions/api/openapi.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/openapi.json', auth: false }, description: 'the OpenAPI 3.1 document' },
+  { id: 'Ingest', entry: 'functions/ingest/handler.ts', trigger: { kind: 'msk' }, description: 'MSK batch -> ClickHouse raw (+rollups via MVs), rejects quarantined, snapshots to deltas', uses: { tables: { deltas: ['BatchWriteItem'] }, clickhouse: true } },
+  { id: 'Fanout', entry: 'functions/fanout/handler.ts', trigger: { kind: 'dynamodb-stream', table: 'deltas' }, description: 'deltas stream -> postToConnection for every connection of the room', uses: { tables: STORE_TABLES, postToConnection: true } },
+  { id: 'WsConnect', entry: 'functions/ws/connect.ts', trigger: { kind: 'websocket', routeKey: '$connect' }, description: 'verify token, store connection', uses: { tables: STORE_TABLES } },
+  { id: 'WsDisconnect', entry: 'functions/ws/disconnect.ts', trigger: { kind: 'websocket', routeKey: '$disconnect' }, description: 'remove connection and memberships', uses: { tables: STORE_TABLES } },
+  { id: 'WsSubscribe', entry: 'functions/ws/subscribe.ts', trigger: { kind: 'websocket', routeKey: 'subscribe' }, description: 'join rooms within scope', uses: { tables: STORE_TABLES, postToConnection: true } },
+  { id: 'WsUnsubscribe', entry: 'functions/ws/unsubscribe.ts', trigger: { kind: 'websocket', routeKey: 'unsubscribe' }, description: 'leave rooms', uses: { tables: STORE_TABLES, postToConnection: true } },
+  { id: 'WsPing', entry: 'functions/ws/ping.ts', trigger: { kind: 'websocket', routeKey: 'ping' }, description: 'keep-alive', uses: { tables: { ...STORE_TABLES, deltas: ['Query'] }, postToConnection: true } },
+  { id: 'WsResume', entry: 'functions/ws/resume.ts', trigger: { kind: 'websocket', routeKey: 'resume' }, description: 'snapshots recorded since the versions a client holds', uses: { tables: { ...STORE_TABLES, deltas: ['Query'] }, postToConnection: true } },
+  { id: 'WsDefault', entry: 'functions/ws/default.ts', trigger: { kind: 'websocket', routeKey: '$default' }, description: 'unknown action -> error naming the valid ones', uses: { postToConnection: true } },
+  { id: 'ApiOverview', entry: 'functions/api/overview.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/overview', auth: true }, description: 'totals per type and currency, with previous period', uses: { clickhouse: true } },
+  { id: 'ApiTimeseries', entry: 'functions/api/timeseries.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/timeseries', auth: true }, description: 'zero-filled series from the rollups', uses: { clickhouse: true } },
+  { id: 'ApiBreakdown', entry: 'functions/api/breakdown.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/breakdown', auth: true }, description: 'top keys by dimension', uses: { clickhouse: true } },
+  { id: 'ApiHealth', entry: 'functions/api/health.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/health', auth: false }, description: 'ClickHouse reachability', uses: { clickhouse: true } },
+  { id: 'ApiOpenapi', entry: 'functions/api/openapi.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/openapi.json', auth: false }, description: 'the OpenAPI 3.1 document', uses: {} },
 ];

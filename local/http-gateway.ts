@@ -1,11 +1,12 @@
 // The local stand-in for CloudFront + Lambda function URLs in front of the REST functions:
 // HTTP requests become payload-format-2.0 events, the handler's result becomes the HTTP response,
-// and a shared cache keyed like the CloudFront cache policy (path + full query string +
-// Authorization) keeps GET answers for as long as their Cache-Control allows (s-maxage, else
+// and a shared cache keyed like the CloudFront cache policy (path + full query string + the token
+// header, AUTH_HEADER) keeps GET answers for as long as their Cache-Control allows (s-maxage, else
 // max-age; no-store / no-cache / private are never stored), capped at `cacheTtlSeconds` (the
 // policy's MaxTTL, 10 s). Hits carry `X-Cache: Hit from cloudfront` and `Age`, like CloudFront,
 // and JSON bodies from 1,000 bytes go out gzip-compressed to clients that accept it (compressed
 // once per cache entry), as CloudFront's automatic compression does.
+import { AUTH_HEADER } from '../functions/shared/contracts/api.js';
 import { listen } from './listen.js';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -271,7 +272,9 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       method: req.method ?? 'GET',
       path: url.pathname,
       rawQueryString,
-      headers: req.headers,
+      // Origin access control signs the request to the function URL and overwrites Authorization:
+      // the viewer's value never reaches the function (the token travels in AUTH_HEADER).
+      headers: { ...req.headers, authorization: undefined },
       body,
       sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
     });
@@ -294,7 +297,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       res.writeHead(204, {
         ...corsHeaders(),
         'access-control-allow-methods': 'GET, HEAD, OPTIONS',
-        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'authorization, content-type',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? `${AUTH_HEADER.toLowerCase()}, content-type`,
         'access-control-max-age': '600',
         vary: 'Origin, Access-Control-Request-Headers',
       });
@@ -310,8 +313,8 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       stats.misses++;
       return send(req, res, await invoke(route, req, url, rawQueryString), { 'x-cache': 'Miss from cloudfront' }, head);
     }
-    // The CloudFront cache policy's key: path, the whole query string as sent, the Authorization header.
-    const key = `${url.pathname}?${rawQueryString}\n${req.headers.authorization ?? ''}`;
+    // The CloudFront cache policy's key: path, the whole query string as sent, the token header.
+    const key = `${url.pathname}?${rawQueryString}\n${req.headers[AUTH_HEADER.toLowerCase()] ?? ''}`;
     const hit = cache.get(key);
     const t = now();
     if (hit && hit.expiresAt > t) {

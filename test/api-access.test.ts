@@ -10,6 +10,7 @@ import { ensureDevKeys, signDevToken } from '../local/dev-keys.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
 import { refTotals } from './support/api-dataset.js';
 import { ROUTE_PARAMETERS } from '../functions/api/lib/params.js';
+import { AUTH_HEADER } from '../functions/shared/contracts/api.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -62,7 +63,7 @@ describe('auth and scope', () => {
         }
       }
       // A token with the wrong scheme is no token at all.
-      const basic = await call(h.handlers.overview, OVERVIEW, RANGE, undefined, { authorization: 'Basic dXNlcjpwYXNz' });
+      const basic = await call(h.handlers.overview, OVERVIEW, RANGE, undefined, { [AUTH_HEADER]: 'Basic dXNlcjpwYXNz' });
       expect(basic.status).toBe(401);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -253,13 +254,13 @@ describe('injection strings are harmless in every parameter', () => {
 });
 
 describe('headers and metrics', () => {
-  test('200s carry the CloudFront cache policy, Vary: Authorization and CORS for the configured origin', async () => {
+  test('200s carry the CloudFront cache policy, Vary on the token header and CORS for the configured origin', async () => {
     const prev = process.env.CORS_ALLOW_ORIGIN;
     process.env.CORS_ALLOW_ORIGIN = 'https://dashboard.example';
     try {
       const res = await call(h.handlers.overview, OVERVIEW, RANGE, all);
       expect(res.headers['cache-control']).toBe('public, max-age=0, s-maxage=10');
-      expect(res.headers.vary).toBe('Authorization');
+      expect(res.headers.vary).toBe(AUTH_HEADER);
       expect(res.headers['access-control-allow-origin']).toBe('https://dashboard.example');
       expect(res.headers['content-type']).toContain('application/json');
     } finally {
@@ -298,6 +299,9 @@ describe('headers and metrics', () => {
 
 describe('ClickHouse down', () => {
   test('queries answer 500 without internals, health 503; both recover', async () => {
+    // Health reuses a healthy verdict for HEALTH_CACHE_MS (api-health.test.ts); here the outage
+    // must show at once.
+    process.env.HEALTH_CACHE_MS = '0';
     await h.ch.stop();
     try {
       const res = await call(h.handlers.overview, OVERVIEW, RANGE, all);
@@ -312,5 +316,6 @@ describe('ClickHouse down', () => {
     }
     expect((await call(h.handlers.health, '/api/analytics/health')).status).toBe(200);
     expect((await call(h.handlers.overview, OVERVIEW, RANGE, all)).status).toBe(200);
+    delete process.env.HEALTH_CACHE_MS;
   });
 });

@@ -1,10 +1,11 @@
 // The local CloudFront + function URL stand-in: payload-2.0 events, the shared 10 s cache keyed on
-// path + query + Authorization (counted at the ClickHouse server), CORS preflight, 404/405.
+// path + query + the token header (counted at the ClickHouse server), CORS preflight, 404/405.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { httpRoutesFromCatalog, startHttpGateway, sharedCacheTtl, type HttpGateway } from '../local/http-gateway.js';
 import { FUNCTIONS } from '../functions/catalog.js';
+import { AUTH_HEADER, bearerHeaders } from '../functions/shared/contracts/api.js';
 
 const DAY = 86_400_000;
 const END = Math.floor(Date.now() / DAY) * DAY;
@@ -48,7 +49,7 @@ describe('routes', () => {
     const paths = FUNCTIONS.flatMap((f) => (f.trigger.kind === 'http' ? [f.trigger.path] : []));
     expect(paths).toHaveLength(5);
     for (const p of paths) {
-      const res = await get(p, { authorization: `Bearer ${token}` });
+      const res = await get(p, bearerHeaders(token));
       expect(res.status, p).toBe(p.endsWith('/breakdown') ? 400 : 200); // breakdown needs `by`
       expect(res.headers.get('content-type')).toContain('application/json');
     }
@@ -56,7 +57,7 @@ describe('routes', () => {
 
   test('the handler receives a payload 2.0 event', async () => {
     const before = echoed.length;
-    await get('/test/echo?b=2&a=x%20y&a=z', { 'X-Custom-Header': 'Yes', Authorization: 'Bearer abc', Cookie: 'k=v; k2=v2' });
+    await get('/test/echo?b=2&a=x%20y&a=z', { 'X-Custom-Header': 'Yes', Authorization: 'Bearer abc', [AUTH_HEADER]: 'Bearer abc', Cookie: 'k=v; k2=v2' });
     const e = echoed[before]!;
     expect(e).toMatchObject({
       version: '2.0',
@@ -68,7 +69,9 @@ describe('routes', () => {
       requestContext: { http: { method: 'GET', path: '/test/echo', sourceIp: '127.0.0.1' } },
     });
     expect(e.headers['x-custom-header']).toBe('Yes');
-    expect(e.headers.authorization).toBe('Bearer abc');
+    // Origin access control overwrites Authorization: the viewer's value never reaches the function.
+    expect(e.headers.authorization).toBeUndefined();
+    expect(e.headers[AUTH_HEADER.toLowerCase()]).toBe('Bearer abc');
     expect(typeof e.requestContext.timeEpoch).toBe('number');
   });
 
@@ -90,7 +93,7 @@ describe('the shared cache', () => {
   test('a cached answer is served without reaching ClickHouse, and expires after 10 s', async () => {
     gw.clearCache();
     const path = `/api/analytics/overview?${QS}`;
-    const auth = { authorization: `Bearer ${token}` };
+    const auth = bearerHeaders(token);
     const q0 = queries();
     const first = await get(path, auth);
     expect(first.status).toBe(200);
@@ -119,12 +122,12 @@ describe('the shared cache', () => {
     const path = `/api/analytics/overview?${QS}`;
     const other = await h.token(['*']).then(async (t) => (t === token ? h.token(['*'], 3599) : t));
     const scoped = await h.token(['CEMAC']);
-    const a = await get(path, { authorization: `Bearer ${token}` });
+    const a = await get(path, bearerHeaders(token));
     const q = queries();
-    const b = await get(path, { authorization: `Bearer ${other}` });
+    const b = await get(path, bearerHeaders(other));
     expect(b.headers.get('x-cache')).toBe('Miss from cloudfront');
     expect(queries()).toBeGreaterThan(q);
-    const c = await get(path, { authorization: `Bearer ${scoped}` });
+    const c = await get(path, bearerHeaders(scoped));
     expect(c.headers.get('x-cache')).toBe('Miss from cloudfront');
     const scopedBody = (await c.json()) as { totals: Array<{ currency: string }> };
     expect(scopedBody.totals.every((r) => r.currency === 'XAF' || r.currency === 'USD')).toBe(true);
@@ -134,9 +137,9 @@ describe('the shared cache', () => {
     expect(anon.status).toBe(401);
     expect(anon.headers.get('x-cache')).toBe('Miss from cloudfront');
     // A different query string is a different key.
-    const d = await get(`${path}&type=invoice.paid`, { authorization: `Bearer ${token}` });
+    const d = await get(`${path}&type=invoice.paid`, bearerHeaders(token));
     expect(d.headers.get('x-cache')).toBe('Miss from cloudfront');
-    expect((await get(path, { authorization: `Bearer ${token}` })).headers.get('x-cache')).toBe('Hit from cloudfront');
+    expect((await get(path, bearerHeaders(token))).headers.get('x-cache')).toBe('Hit from cloudfront');
   });
 
   test('no-store answers (errors, health) are never cached', async () => {
@@ -144,7 +147,7 @@ describe('the shared cache', () => {
     for (let i = 0; i < 2; i++) {
       const res = await get('/api/analytics/health');
       expect(res.headers.get('x-cache')).toBe('Miss from cloudfront');
-      const bad = await get(`/api/analytics/overview?${QS}&zone=`, { authorization: `Bearer ${token}` });
+      const bad = await get(`/api/analytics/overview?${QS}&zone=`, bearerHeaders(token));
       expect(bad.status).toBe(400);
       expect(bad.headers.get('x-cache')).toBe('Miss from cloudfront');
     }
@@ -163,7 +166,7 @@ describe('the shared cache', () => {
   test('large JSON goes out gzip-compressed to clients that accept it, identical once decoded', async () => {
     gw.clearCache();
     const path = `/api/analytics/timeseries?${QS}&granularity=minute&metric=volume`;
-    const auth = { authorization: `Bearer ${token}` };
+    const auth = bearerHeaders(token);
     const plain = await get(path, { ...auth, 'accept-encoding': 'identity' });
     expect(plain.headers.get('content-encoding')).toBeNull();
     const text = await plain.text();
@@ -172,7 +175,7 @@ describe('the shared cache', () => {
       const zipped = await get(path, { ...auth, 'accept-encoding': 'gzip, br' });
       expect(zipped.headers.get('content-encoding')).toBe('gzip');
       expect(zipped.headers.get('x-cache')).toBe('Hit from cloudfront');
-      expect(zipped.headers.get('vary')).toBe('Authorization, Accept-Encoding');
+      expect(zipped.headers.get('vary')).toBe(`${AUTH_HEADER}, Accept-Encoding`);
       expect(await zipped.text()).toBe(text);
     }
   });

@@ -15,6 +15,7 @@ import {
   type AuthResult,
   type Verifier,
 } from '../functions/shared/auth.js';
+import { AUTH_HEADER } from '../functions/shared/contracts/api.js';
 
 type Alg = 'RS256' | 'ES256';
 interface Pair {
@@ -262,8 +263,10 @@ describe('helpers', () => {
     expect(bearerToken('Bearer')).toBeUndefined();
     expect(bearerToken('Bearer a b')).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
-    expect(bearerFromHeaders({ Authorization: 'Bearer t1' })).toBe('t1');
-    expect(bearerFromHeaders({ authorization: 'Bearer t2' })).toBe('t2');
+    expect(bearerFromHeaders({ [AUTH_HEADER]: 'Bearer t1' })).toBe('t1');
+    expect(bearerFromHeaders({ [AUTH_HEADER.toLowerCase()]: 'Bearer t2' })).toBe('t2');
+    // Behind CloudFront, Authorization carries the OAC signature: it is never read as the token.
+    expect(bearerFromHeaders({ authorization: 'Bearer t3' })).toBeUndefined();
     expect(bearerFromHeaders({ host: 'x' })).toBeUndefined();
   });
 

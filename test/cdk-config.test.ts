@@ -18,7 +18,11 @@ describe('loadConfig', () => {
     expect(prod.msk.topics).toEqual([...TOPICS]);
     expect(prod.stackName).toBe('MolamAnalytics-prod');
     expect(prod.logRetentionDays).toBeGreaterThan(dev.logRetentionDays);
-    expect(prod.alarms).toEqual({ offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50 });
+    expect(prod.alarms).toEqual({
+      offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50,
+      fanoutIteratorAgeSeconds: 60, freshnessP95Seconds: 5, missingDataBreaches: true,
+    });
+    expect(dev.alarms.missingDataBreaches).toBe(false);
   });
 
   test('flat -c values (strings) override the molam:<env> object, which overrides defaults', () => {
@@ -71,7 +75,9 @@ describe('loadConfig', () => {
     [{ privateSubnetIds: 'subnet-1' }, 'prod', /same length/],
     [{ mskClusterArn: 'arn:aws:kafka:eu-west-1:111111111111:topic/x/y/z' }, 'prod', /not an MSK cluster ARN/],
     [{ clickhouseSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:clickhouse' }, 'prod', /complete secret ARN/],
-    [{ startingPosition: 'AT_TIMESTAMP' }, 'prod', /TRIM_HORIZON or LATEST/],
+    [{ startingPosition: 'AT_TIMESTAMP' }, 'prod', /go together/],
+    [{ startingPosition: 'EARLIEST' }, 'prod', /TRIM_HORIZON, LATEST, AT_TIMESTAMP/],
+    [{ startingPosition: 'AT_TIMESTAMP', startingPositionTimestamp: '2026-12-01 10:00' }, 'prod', /with offset/],
     [{ batchSize: '-3' }, 'prod', /non-negative integer/],
     [{ account: '12' }, 'prod', /12 digits/],
     [{ removalPolicy: 'snapshot' }, 'prod', /retain or destroy/],
@@ -81,8 +87,10 @@ describe('loadConfig', () => {
 
   test('placeholders in use are listed; real values clear them', () => {
     expect(placeholdersInUse(loadConfig('prod', ctx({})))).toEqual([
-      'account', 'mskClusterArn', 'vpcId', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'molamIdJwksUrl',
+      'account', 'mskClusterArn', 'vpcId', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'molamIdJwksUrl', 'alarmEmail',
     ]);
+    // Only prod requires an alarm destination.
+    expect(placeholdersInUse(loadConfig('dev', ctx({})))).not.toContain('alarmEmail');
     const real = loadConfig('prod', ctx({
       account: '123456789012',
       mskClusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/6a7b8c9d-1111-2222-3333-444455556666-3',
@@ -91,8 +99,14 @@ describe('loadConfig', () => {
       securityGroupId: 'sg-0123abcd',
       clickhouseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:molam/clickhouse-Zx81Qp',
       molamIdJwksUrl: 'https://id.molam.com/.well-known/jwks.json',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
     }));
     expect(placeholdersInUse(real)).toEqual([]);
+  });
+
+  test('empty strings (cdk.json lists every key, empty until known) leave the defaults', () => {
+    const c = loadConfig('prod', ctx({ 'molam:prod': { account: '', privateSubnetIds: '', batchSize: '', alarmEmail: '' } }));
+    expect(c).toEqual(loadConfig('prod', ctx({})));
   });
 });
 

@@ -1,25 +1,36 @@
 // Least privilege across every inline policy of the stack: the ingest role writes `deltas` and
 // nothing else in DynamoDB, connection management is scoped to this API's stage, Kafka access to
 // this cluster's topics and groups, and no statement uses `*` where AWS offers a narrower resource.
-import { describe, expect, test } from 'vitest';
-import { FUNCTIONS } from '../functions/catalog.js';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { AnalyticsStack } from '../cdk/lib/analytics-stack.js';
+import { REPO_ROOT } from '../cdk/lib/app.js';
+import { FUNCTIONS, type FunctionDef, type TableAction } from '../functions/catalog.js';
 import { TOPICS } from '../functions/shared/contracts/index.js';
-import { asArray, policyStatements, statementsOfFunction, synthUnit } from './cdk-support.js';
+import { asArray, ENVS, policyStatements, statementsOfFunction, synthUnit } from './cdk-support.js';
+import { sdkCallsOf, type SdkCalls } from './support/sdk-calls.js';
 
 const idOf = (s: ReturnType<typeof synthUnit>, c: { node: { defaultChild?: unknown } }) => s.stack.getLogicalId(c.node.defaultChild as any);
 const actionsOf = (st: any): string[] => asArray(st.Action);
 
 describe('ingest role', () => {
-  test('DynamoDB: only BatchWriteItem/PutItem, only on the deltas table ARN', () => {
+  test('DynamoDB: only BatchWriteItem (what its code calls), only on the deltas table ARN', () => {
     const s = synthUnit('prod');
     const statements = statementsOfFunction(s.template, idOf(s, s.stack.functions.Ingest!));
     const dynamo = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo).toHaveLength(1);
-    expect(actionsOf(dynamo[0]).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem']);
+    expect(actionsOf(dynamo[0]).sort()).toEqual(['dynamodb:BatchWriteItem']);
     expect(dynamo[0]!.Resource).toEqual({ 'Fn::GetAtt': [idOf(s, s.stack.tables.deltas), 'Arn'] });
-    // ...and no other service than Kafka, the ClickHouse secret and its on-failure queue.
+    // ...and no other service than Kafka, the ClickHouse secret and its on-failure bucket.
     const services = new Set(statements.flatMap((st) => actionsOf(st).map((a) => a.split(':')[0])));
-    expect([...services].sort()).toEqual(['dynamodb', 'kafka', 'kafka-cluster', 'secretsmanager', 'sqs']);
+    expect([...services].sort()).toEqual(['dynamodb', 'kafka', 'kafka-cluster', 's3', 'secretsmanager', 'xray']);
+    // S3: exactly what Lambda documents for an S3 on-failure destination, on that bucket only.
+    const bucketArn = { 'Fn::GetAtt': [idOf(s, s.stack.ingestFailureBucket), 'Arn'] };
+    const s3 = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
+    expect(s3.map((st) => [actionsOf(st), st.Resource])).toEqual([
+      [['s3:PutObject'], { 'Fn::Join': ['', [bucketArn, '/*']] }],
+      [['s3:ListBucket'], bucketArn],
+    ]);
   });
 
   test('IAM auth: kafka-cluster actions on this cluster, its topics and its consumer groups only', () => {
@@ -34,7 +45,7 @@ describe('ingest role', () => {
     for (const a of ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration']) expect(byAction(a)).toEqual([c.msk.clusterArn]);
     const topicArns = TOPICS.map((t) => `${prefix}:topic/${clusterPath}/${t}`).sort();
     for (const a of ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']) expect(byAction(a).sort()).toEqual(topicArns);
-    const groupArns = TOPICS.map((t) => `${prefix}:group/${clusterPath}/analytics-consumer-${t}`).sort();
+    const groupArns = TOPICS.map((t) => `${prefix}:group/${clusterPath}/analytics-consumer-prod-${t}`).sort();
     for (const a of ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup']) expect(byAction(a).sort()).toEqual(groupArns);
     expect(kc.flatMap((st) => actionsOf(st)).some((a) => a.includes('*'))).toBe(false);
     expect(statements.some((st) => actionsOf(st).includes('secretsmanager:GetSecretValue') && String(st.Resource).includes('AmazonMSK'))).toBe(false);
@@ -87,10 +98,10 @@ describe('fan-out and WebSocket roles', () => {
       if (resources.includes(JSON.stringify(streamArn))) {
         expect(actionsOf(st).sort()).toEqual(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']);
       } else {
-        expect(resources.sort()).toEqual([
+        expect([
           JSON.stringify({ 'Fn::GetAtt': [idOf(s, s.stack.tables.connections), 'Arn'] }),
           JSON.stringify({ 'Fn::GetAtt': [idOf(s, s.stack.tables.memberships), 'Arn'] }),
-        ].sort());
+        ]).toEqual(expect.arrayContaining(resources));
       }
     }
   });
@@ -100,7 +111,12 @@ describe('fan-out and WebSocket roles', () => {
     const secretArn = s.stack.config.clickhouse.secretArn;
     for (const def of FUNCTIONS) {
       const reads = statementsOfFunction(s.template, idOf(s, s.stack.functions[def.id]!)).some((st) => asArray(st.Resource).includes(secretArn));
-      expect(reads, def.id).toBe(def.trigger.kind === 'msk' || def.trigger.kind === 'http');
+      expect(reads, def.id).toBe(def.uses?.clickhouse === true);
+    }
+    // The OpenAPI document is static: no secret.
+    expect(FUNCTIONS.find((f) => f.id === 'ApiOpenapi')!.uses?.clickhouse).toBeFalsy();
+    for (const def of FUNCTIONS.filter((f) => f.trigger.kind === 'msk' || (f.trigger.kind === 'http' && f.id !== 'ApiOpenapi'))) {
+      expect(def.uses?.clickhouse, def.id).toBe(true);
     }
   });
 
@@ -116,7 +132,7 @@ describe('fan-out and WebSocket roles', () => {
 test.each(['dev', 'staging', 'prod'] as const)('%s: no inline policy uses Resource "*" where a narrower resource exists', (env) => {
   const s = synthUnit(env);
   // AWS offers no resource-level scoping for these (service authorization reference).
-  const onlyStar = new Set(['cloudfront:GetInvalidation', 'cloudfront:CreateInvalidation']);
+  const onlyStar = new Set(['cloudfront:GetInvalidation', 'cloudfront:CreateInvalidation', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
   const offenders = policyStatements(s.template)
     .filter(({ statement }) => asArray(statement.Resource).includes('*'))
     .filter(({ statement }) => actionsOf(statement).some((a) => !onlyStar.has(a)))
@@ -125,4 +141,82 @@ test.each(['dev', 'staging', 'prod'] as const)('%s: no inline policy uses Resour
   // And no wildcard actions like dynamodb:* or s3:* in our own (non-CDK-provider) policies.
   const ours = policyStatements(s.template).filter(({ policy }) => !policy.startsWith('CustomCDKBucketDeployment'));
   expect(ours.flatMap(({ statement }) => actionsOf(statement)).filter((a) => /:\*$/.test(a))).toEqual([]);
+});
+
+// ---- What each handler's code calls must be granted, and nothing more ----------------------
+// The catalog declares per entry what its code calls (`uses`); the code is checked against the
+// declaration (SDK commands and table definitions reachable from the entry, via esbuild), and the
+// synthesized role against both. This is the check that catches `ping`, which answers through
+// the resume path and so queries deltas.
+
+const COMMAND_OF: Record<TableAction, string> = {
+  GetItem: 'GetCommand', PutItem: 'PutCommand', UpdateItem: 'UpdateCommand', DeleteItem: 'DeleteCommand',
+  Query: 'QueryCommand', BatchWriteItem: 'BatchWriteCommand',
+};
+const DYNAMO_COMMANDS = new Set(Object.values(COMMAND_OF));
+
+/** Declared uses the role of `def` lacks, and grants it holds beyond them ([] = exact). */
+function grantProblems(template: Template, stack: AnalyticsStack, def: FunctionDef): string[] {
+  const statements = statementsOfFunction(template, stack.getLogicalId(stack.functions[def.id]!.node.defaultChild as any));
+  const tableArn = (id: string) => JSON.stringify({ 'Fn::GetAtt': [stack.getLogicalId((stack.tables as any)[id].node.defaultChild), 'Arn'] });
+  const granted = (action: string, resource: string) =>
+    statements.some((st) => st.Effect === 'Allow' && actionsOf(st).includes(action) && asArray(st.Resource).some((r) => JSON.stringify(r) === resource));
+  const problems: string[] = [];
+  const declared = def.uses?.tables ?? {};
+  for (const [table, actions] of Object.entries(declared)) {
+    for (const a of actions!) if (!granted(`dynamodb:${a}`, tableArn(table))) problems.push(`missing dynamodb:${a} on ${table}`);
+  }
+  for (const table of ['connections', 'memberships', 'deltas']) {
+    const extra = statements.filter((st) => asArray(st.Resource).some((r) => JSON.stringify(r) === tableArn(table)))
+      .flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:') && !(declared as any)[table]?.includes(a.slice('dynamodb:'.length)));
+    for (const a of extra) problems.push(`extra ${a} on ${table}`);
+  }
+  const posts = statements.some((st) => actionsOf(st).includes('execute-api:ManageConnections'));
+  if (posts !== (def.uses?.postToConnection === true)) problems.push(`execute-api:ManageConnections ${posts ? 'extra' : 'missing'}`);
+  return problems;
+}
+
+describe('every handler is granted what its code calls', () => {
+  const calls = new Map<string, SdkCalls>();
+  beforeAll(async () => {
+    for (const def of FUNCTIONS) calls.set(def.id, await sdkCallsOf(REPO_ROOT, def.entry));
+  }, 120_000);
+
+  test.each(FUNCTIONS.map((f) => [f.id, f] as const))('%s: the catalog declares exactly what the code calls', (_id, def) => {
+    const code = calls.get(def.id)!;
+    expect(Object.keys(def.uses?.tables ?? {}).sort(), 'tables read by the code').toEqual(code.tables);
+    const declaredCommands = new Set(Object.values(def.uses?.tables ?? {}).flatMap((actions) => actions!.map((a) => COMMAND_OF[a])));
+    expect([...declaredCommands].sort(), 'DynamoDB calls in the code').toEqual(code.commands.filter((c) => DYNAMO_COMMANDS.has(c)));
+    expect(def.uses?.postToConnection === true, 'postToConnection').toBe(code.commands.includes('PostToConnectionCommand'));
+    expect(def.uses?.clickhouse === true, 'ClickHouse secret').toBe(code.commands.includes('GetSecretValueCommand'));
+  });
+
+  test.each(ENVS)('%s: each role holds exactly the declared calls', (env) => {
+    const s = synthUnit(env);
+    for (const def of FUNCTIONS) expect(grantProblems(s.template, s.stack, def), def.id).toEqual([]);
+  });
+
+  test('ping reads deltas, and removing that grant is caught', () => {
+    const s = synthUnit('prod');
+    const ping = FUNCTIONS.find((f) => f.id === 'WsPing')!;
+    expect(calls.get('WsPing')!.tables).toContain('deltas');
+    // The same template with ping's deltas statement removed, as the stack had it before.
+    const json = JSON.parse(JSON.stringify(s.template.toJSON()));
+    const deltasArn = JSON.stringify({ 'Fn::GetAtt': [idOf(s, s.stack.tables.deltas), 'Arn'] });
+    const pingRole = json.Resources[idOf(s, s.stack.functions.WsPing!)].Properties.Role['Fn::GetAtt'][0];
+    for (const res of Object.values<any>(json.Resources)) {
+      if (res.Type !== 'AWS::IAM::Policy' || !res.Properties.Roles.some((r: any) => r.Ref === pingRole)) continue;
+      res.Properties.PolicyDocument.Statement = res.Properties.PolicyDocument.Statement
+        .filter((st: any) => !asArray(st.Resource).some((r) => JSON.stringify(r) === deltasArn));
+    }
+    expect(grantProblems(Template.fromJSON(json), s.stack, ping)).toEqual(['missing dynamodb:Query on deltas']);
+    expect(grantProblems(s.template, s.stack, ping)).toEqual([]);
+  });
+
+  test('a WebSocket function that never touches connections or memberships gets nothing there', () => {
+    const s = synthUnit('prod');
+    expect(calls.get('WsDefault')!.tables).toEqual([]);
+    const dynamo = statementsOfFunction(s.template, idOf(s, s.stack.functions.WsDefault!)).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamo).toEqual([]);
+  });
 });

@@ -84,3 +84,9 @@ export function statementsOfFunction(template: Template, functionLogicalId: stri
 }
 
 export const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+export const ENVS = ['dev', 'staging', 'prod'] as const;
+
+/** Logical id of a construct's default CloudFormation resource in a synth's stack. */
+export const logicalId = (s: { stack: { getLogicalId: (e: any) => string } }, c: { node: { defaultChild?: unknown } }) =>
+  s.stack.getLogicalId(c.node.defaultChild as any);

@@ -20,6 +20,7 @@ import {
 } from '../functions/shared/contracts/index.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { launchChromium, resolveChromium, type LaunchedBrowser } from './support/browser.js';
+import { bearerHeaders } from '../functions/shared/contracts/api.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const SHOTS = path.join(ROOT, 'test-results', 'dashboard-e2e');
@@ -69,7 +70,7 @@ let tokenSerial = 0;
 /** GET on the REST API with a token of our own; a new token per call, so the gateway's 10 s cache never answers for an older read. */
 async function api<T>(route: string, params: Record<string, string>): Promise<T> {
   const token = await cloud.devToken(['*'], 3600 + ++tokenSerial);
-  const res = await fetch(`${cloud.urls.api}${route}?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${cloud.urls.api}${route}?${new URLSearchParams(params)}`, { headers: bearerHeaders(token) });
   const body = await res.text();
   if (res.status !== 200) throw new Error(`${route} answered ${res.status}: ${body}`);
   return JSON.parse(body) as T;

@@ -12,6 +12,7 @@ import { startLocalCloud, type LocalCloud } from '../local/cloud.js';
 import { WsClient, eventually } from './ws-harness.js';
 import type { DeltaMessage } from '../functions/shared/contracts/delta.js';
 import type { OverviewResponse } from '../functions/shared/contracts/api.js';
+import { bearerHeaders } from '../functions/shared/contracts/api.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -54,7 +55,7 @@ describe('local cloud', () => {
     const to = new Date(Date.now() + 60_000).toISOString();
     const from = new Date(Date.now() - 3_600_000).toISOString();
     const overview = await eventually(async () => {
-      const res = await fetch(`${cloud.urls.api}/overview?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${token.token}` } });
+      const res = await fetch(`${cloud.urls.api}/overview?from=${from}&to=${to}`, { headers: bearerHeaders(token.token) });
       const body = (await res.json()) as OverviewResponse;
       return res.status === 200 && body.totals.length > 0 ? body : undefined;
     }, 30_000, 500);

@@ -12,7 +12,8 @@ export type MskAuth =
   /** SASL/SCRAM-512: the AmazonMSK_* secret and the customer-managed KMS key that encrypts it. */
   | { kind: 'scram'; secretArn: string; kmsKeyArn?: string };
 
-export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
+export const STARTING_POSITIONS = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;
+export type StartingPosition = (typeof STARTING_POSITIONS)[number];
 
 export interface EnvConfig {
   envName: EnvName;
@@ -24,11 +25,32 @@ export interface EnvConfig {
     clusterArn: string;
     auth: MskAuth;
     topics: readonly string[];
-    /** Consumer group of a topic's event source mapping is `<prefix>-<topic>` (must be unique per mapping). */
+    /**
+     * Consumer group of a topic's mapping is `<prefix>-<env>-<topic>`: unique per mapping and
+     * environment (two environments may share a cluster). Fixed once the mapping exists.
+     */
     consumerGroupPrefix: string;
+    /** Records per invocation; prod is sized for ClickHouse (thousands of rows per insert). */
     batchSize: number;
-    maxBatchingWindowSeconds: number;
+    /**
+     * Seconds Lambda gathers records (about one insert per second per partition). Undefined = Lambda's
+     * 500 ms default; once set in whole seconds a mapping cannot return to 500 ms without being recreated.
+     */
+    maxBatchingWindowSeconds?: number;
+    /** Where a NEW mapping starts reading (fixed once it exists); AT_TIMESTAMP for a cut-over. */
     startingPosition: StartingPosition;
+    /** With AT_TIMESTAMP: Unix seconds. */
+    startingPositionTimestamp?: number;
+    /**
+     * Failure path of a batch the ingest function keeps failing on (ClickHouse down): Lambda retries
+     * it `retryAttempts` times, then writes it WITH its payload to the S3 on-failure bucket and
+     * moves on; `npm run redrive` stores it from there. Retry settings exist in provisioned mode only.
+     */
+    retryAttempts: number;
+    /** Event pollers per mapping (provisioned mode, required for the retry settings). */
+    provisionedPollers: { minimum: number; maximum: number };
+    /** Days the on-failure bucket keeps a failed batch (time to re-drive it). */
+    onFailureRetentionDays: number;
   };
   network: {
     vpcId: string;
@@ -58,9 +80,18 @@ export interface EnvConfig {
     parallelizationFactor: number;
     maxRecordAgeSeconds: number;
   };
+  api: {
+    /** Reserved concurrency of each REST function (a flood cannot take the account's concurrency). */
+    reservedConcurrency: number;
+  };
   webSocketStageName: string;
   logRetentionDays: number;
+  /** E-mail subscribed to the alarm topic (this or alarmTopicArn is required for prod). */
   alarmEmail?: string;
+  /** An existing SNS topic (pager, chat) every alarm also notifies. */
+  alarmTopicArn?: string;
+  /** X-Ray active tracing of the ingest, fan-out and API functions. */
+  tracing: boolean;
   /** 'retain' keeps tables and buckets when the stack is deleted (prod). */
   removalPolicy: 'retain' | 'destroy';
   pointInTimeRecovery: boolean;
@@ -70,6 +101,12 @@ export interface EnvConfig {
     apiP95Seconds: number;
     /** Rejected WebSocket connections per 5 minutes. */
     rejectedWsConnectionsPer5Min: number;
+    /** Fan-out stream IteratorAge (oldest record not yet processed), seconds. */
+    fanoutIteratorAgeSeconds: number;
+    /** analytics_streaming_latency_seconds P95 (Kafka record -> delta posted), seconds. */
+    freshnessP95Seconds: number;
+    /** Prod: no data from lag / insert latency is an alarm (the pipeline went quiet). */
+    missingDataBreaches: boolean;
   };
 }
 
@@ -90,9 +127,12 @@ function defaults(envName: EnvName, account: string, region: string): EnvConfig 
       auth: { kind: 'iam' },
       topics: [...TOPICS],
       consumerGroupPrefix: 'analytics-consumer',
-      batchSize: 100,
+      batchSize: prod ? 5_000 : envName === 'staging' ? 1_000 : 100,
       maxBatchingWindowSeconds: 1,
       startingPosition: prod ? 'TRIM_HORIZON' : 'LATEST',
+      retryAttempts: 10,
+      provisionedPollers: prod ? { minimum: 1, maximum: 10 } : { minimum: 1, maximum: 2 },
+      onFailureRetentionDays: prod ? 30 : 14,
     },
     network: {
       vpcId: 'vpc-00000000000000000',
@@ -111,11 +151,16 @@ function defaults(envName: EnvName, account: string, region: string): EnvConfig 
       loginUrl: 'https://id.molam.example/login',
     },
     fanout: { batchSize: 100, maxBatchingWindowSeconds: 0, retryAttempts: 3, parallelizationFactor: 2, maxRecordAgeSeconds: 600 },
+    api: { reservedConcurrency: prod ? 50 : envName === 'staging' ? 10 : 5 },
     webSocketStageName: envName,
     logRetentionDays: prod ? 90 : envName === 'staging' ? 30 : 7,
     removalPolicy: prod ? 'retain' : 'destroy',
     pointInTimeRecovery: prod,
-    alarms: { offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50 },
+    tracing: true,
+    alarms: {
+      offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50,
+      fanoutIteratorAgeSeconds: 60, freshnessP95Seconds: 5, missingDataBreaches: prod,
+    },
   };
 }
 
@@ -126,6 +171,7 @@ export const CONTEXT_KEYS = [
   'availabilityZones', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'clickhouseDatabase',
   'molamIdPublicKey', 'molamIdJwksUrl', 'molamIdAudience', 'molamIdIssuer', 'loginUrl', 'logRetentionDays',
   'alarmEmail', 'removalPolicy', 'pointInTimeRecovery', 'webSocketStageName',
+  'startingPositionTimestamp', 'mskRetryAttempts', 'mskMinimumPollers', 'mskMaximumPollers', 'mskOnFailureRetentionDays', 'apiReservedConcurrency', 'alarmTopicArn', 'tracing',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -139,6 +185,15 @@ const int = (key: string, v: unknown): number => {
   return n;
 };
 const bool = (v: unknown): boolean => v === true || v === 'true';
+/** Unix seconds from a number of seconds or an ISO-8601 date-time with offset. */
+const timestamp = (v: unknown): number => {
+  const text = String(v).trim();
+  const seconds = /^\d+$/.test(text) ? Number(text) : Date.parse(text) / 1000;
+  if (!Number.isFinite(seconds) || !/^\d+$|[zZ]$|[+-]\d\d:\d\d$/.test(text)) {
+    throw new Error(`startingPositionTimestamp must be Unix seconds or an ISO-8601 date-time with offset, got ${text}`);
+  }
+  return Math.floor(seconds);
+};
 
 export function isEnvName(v: unknown): v is EnvName {
   return typeof v === 'string' && (ENV_NAMES as readonly string[]).includes(v);
@@ -151,9 +206,11 @@ export function isEnvName(v: unknown): v is EnvName {
 export function loadConfig(envName: unknown, ctx: ContextReader): EnvConfig {
   if (!isEnvName(envName)) throw new Error(`-c env=<${ENV_NAMES.join('|')}> is required (got ${String(envName)})`);
   const fromObject = (ctx(`molam:${envName}`) ?? {}) as Record<string, unknown>;
+  // An empty string is unset: cdk.json lists every key of an environment, empty until known.
   const get = (key: ContextKey): unknown => {
     const flat = ctx(key);
-    return flat !== undefined ? flat : fromObject[key];
+    const v = flat !== undefined ? flat : fromObject[key];
+    return v === '' ? undefined : v;
   };
   const str = (key: ContextKey, current: string): string => {
     const v = get(key);
@@ -178,12 +235,26 @@ export function loadConfig(envName: unknown, ctx: ContextReader): EnvConfig {
   if (get('topics') !== undefined) c.msk.topics = list(get('topics'));
   c.msk.consumerGroupPrefix = str('consumerGroupPrefix', c.msk.consumerGroupPrefix);
   if (get('batchSize') !== undefined) c.msk.batchSize = int('batchSize', get('batchSize'));
-  if (get('maxBatchingWindowSeconds') !== undefined) {
-    c.msk.maxBatchingWindowSeconds = int('maxBatchingWindowSeconds', get('maxBatchingWindowSeconds'));
-  }
+  const window = get('maxBatchingWindowSeconds');
+  // `none`: leave the window to Lambda's 500 ms default (only for a mapping that never had one).
+  if (window === 'none') delete c.msk.maxBatchingWindowSeconds;
+  else if (window !== undefined) c.msk.maxBatchingWindowSeconds = int('maxBatchingWindowSeconds', window);
   const sp = str('startingPosition', c.msk.startingPosition);
-  if (sp !== 'TRIM_HORIZON' && sp !== 'LATEST') throw new Error(`startingPosition must be TRIM_HORIZON or LATEST, got ${sp}`);
-  c.msk.startingPosition = sp;
+  if (!(STARTING_POSITIONS as readonly string[]).includes(sp)) {
+    throw new Error(`startingPosition must be ${STARTING_POSITIONS.join(', ')}, got ${sp}`);
+  }
+  c.msk.startingPosition = sp as StartingPosition;
+  const ts = get('startingPositionTimestamp');
+  if (ts !== undefined) c.msk.startingPositionTimestamp = timestamp(ts);
+  if ((c.msk.startingPosition === 'AT_TIMESTAMP') !== (c.msk.startingPositionTimestamp !== undefined)) {
+    throw new Error('startingPosition=AT_TIMESTAMP and startingPositionTimestamp (ISO-8601 or Unix seconds) go together');
+  }
+  if (get('mskRetryAttempts') !== undefined) c.msk.retryAttempts = int('mskRetryAttempts', get('mskRetryAttempts'));
+  if (get('mskMinimumPollers') !== undefined) c.msk.provisionedPollers.minimum = int('mskMinimumPollers', get('mskMinimumPollers'));
+  if (get('mskMaximumPollers') !== undefined) c.msk.provisionedPollers.maximum = int('mskMaximumPollers', get('mskMaximumPollers'));
+  if (get('mskOnFailureRetentionDays') !== undefined) {
+    c.msk.onFailureRetentionDays = int('mskOnFailureRetentionDays', get('mskOnFailureRetentionDays'));
+  }
 
   c.network.vpcId = str('vpcId', c.network.vpcId);
   if (get('availabilityZones') !== undefined) c.network.availabilityZones = list(get('availabilityZones'));
@@ -203,11 +274,14 @@ export function loadConfig(envName: unknown, ctx: ContextReader): EnvConfig {
 
   if (get('logRetentionDays') !== undefined) c.logRetentionDays = int('logRetentionDays', get('logRetentionDays'));
   if (get('alarmEmail')) c.alarmEmail = String(get('alarmEmail'));
+  if (get('alarmTopicArn')) c.alarmTopicArn = String(get('alarmTopicArn'));
+  if (get('tracing') !== undefined) c.tracing = bool(get('tracing'));
   const rp = str('removalPolicy', c.removalPolicy);
   if (rp !== 'retain' && rp !== 'destroy') throw new Error(`removalPolicy must be retain or destroy, got ${rp}`);
   c.removalPolicy = rp;
   if (get('pointInTimeRecovery') !== undefined) c.pointInTimeRecovery = bool(get('pointInTimeRecovery'));
   c.webSocketStageName = str('webSocketStageName', c.webSocketStageName);
+  if (get('apiReservedConcurrency') !== undefined) c.api.reservedConcurrency = int('apiReservedConcurrency', get('apiReservedConcurrency'));
 
   validate(c);
   return c;
@@ -218,7 +292,15 @@ function validate(c: EnvConfig): void {
   parseClusterArn(c.msk.clusterArn);
   if (c.msk.topics.length === 0) throw new Error('at least one topic is required');
   if (c.msk.batchSize < 1 || c.msk.batchSize > 10_000) throw new Error('batchSize must be 1..10000');
-  if (c.msk.maxBatchingWindowSeconds > 300) throw new Error('maxBatchingWindowSeconds must be 0..300');
+  if (c.msk.maxBatchingWindowSeconds !== undefined && c.msk.maxBatchingWindowSeconds > 300) throw new Error('maxBatchingWindowSeconds must be 0..300');
+  // -1 (infinite) is not offered: with an on-failure destination Lambda caps it at 10 anyway.
+  if (c.msk.retryAttempts > 10_000) throw new Error('mskRetryAttempts must be 0..10000');
+  const { minimum, maximum } = c.msk.provisionedPollers;
+  if (minimum < 1 || minimum > 200 || maximum < minimum || maximum > 2000) {
+    throw new Error('mskMinimumPollers must be 1..200 and mskMaximumPollers mskMinimumPollers..2000');
+  }
+  if (c.api.reservedConcurrency < 1) throw new Error('apiReservedConcurrency must be at least 1');
+  if (c.msk.onFailureRetentionDays < 1) throw new Error('mskOnFailureRetentionDays must be at least 1');
   if (c.network.privateSubnetIds.length !== c.network.availabilityZones.length) {
     throw new Error('privateSubnetIds and availabilityZones must have the same length (one subnet per AZ)');
   }
@@ -243,7 +325,7 @@ export function parseClusterArn(arn: string): ClusterArnParts {
   return { partition: m[1]!, region: m[2]!, account: m[3]!, clusterName: m[4]!, clusterUuid: m[5]! };
 }
 
-/** The placeholders a config still carries (the app warns about each before a deploy). */
+/** The placeholders a config still carries: synth warns about each, a deploy refuses them. */
 export function placeholdersInUse(c: EnvConfig): string[] {
   const out: string[] = [];
   if (c.account === PLACEHOLDER_ACCOUNT) out.push('account');
@@ -253,5 +335,7 @@ export function placeholdersInUse(c: EnvConfig): string[] {
   if (c.network.securityGroupId === 'sg-00000000000000000') out.push('securityGroupId');
   if (c.clickhouse.secretArn.endsWith('-AbCdEf')) out.push('clickhouseSecretArn');
   if (c.auth.jwksUrl?.includes('molam.example') && !c.auth.publicKeyPem) out.push('molamIdJwksUrl');
+  // Prod alarms must reach someone.
+  if (c.envName === 'prod' && !c.alarmEmail && !c.alarmTopicArn) out.push('alarmEmail');
   return out;
 }

@@ -22,6 +22,8 @@ export interface HandlerFunctionProps {
   timeout: Duration;
   logRetentionDays: number;
   removalPolicy: RemovalPolicy;
+  reservedConcurrentExecutions?: number;
+  tracing?: lambda.Tracing;
   vpc?: { vpc: ec2.IVpc; subnets: ec2.ISubnet[]; securityGroup: ec2.ISecurityGroup };
 }
 
@@ -46,6 +48,8 @@ export function createHandlerFunction(scope: Construct, props: HandlerFunctionPr
     timeout: props.timeout,
     logGroup,
     loggingFormat: lambda.LoggingFormat.JSON,
+    ...(props.tracing ? { tracing: props.tracing } : {}),
+    ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
     environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     ...(props.vpc
       ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] }

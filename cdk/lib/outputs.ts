@@ -8,6 +8,7 @@ export const OUTPUT = {
   webSocketUrl: 'WebSocketUrl',
   managementEndpoint: 'WebSocketManagementEndpoint',
   alarmTopicArn: 'AlarmTopicArn',
+  ingestFailureBucket: 'IngestFailureBucketName',
 } as const;
 
 /** Output carrying a table's physical name: `<envVar without underscores>Name`, e.g. DELTASTABLEName. */

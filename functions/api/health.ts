@@ -1,7 +1,11 @@
-// GET /api/analytics/health (no auth): 200 when ClickHouse answers SELECT 1, else 503. Never cached.
+// GET /api/analytics/health (no auth): 200 when ClickHouse answers SELECT 1, else 503. Never cached
+// at the edge (no-store), but cheap: a healthy verdict is reused per container for
+// HEALTH_CACHE_MS (10 s) and concurrent calls share one probe, so a flood of health checks costs
+// ClickHouse at most one query per container per 10 s (reserved concurrency bounds the containers).
 import type { HealthResponse } from '../shared/contracts/api.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler } from './lib/handler.js';
+import { createHealthCache } from './lib/health-cache.js';
 import { apiLogger } from './lib/middleware.js';
 import { ROUTES } from './lib/params.js';
 import { NO_STORE } from './lib/responses.js';
@@ -22,11 +26,15 @@ async function clickhouseReachable(): Promise<boolean> {
   }
 }
 
+const healthCacheMs = () => Number(process.env.HEALTH_CACHE_MS ?? 10_000);
+const verdicts = createHealthCache(clickhouseReachable, healthCacheMs);
+
 export const handler = apiHandler({
   route: ROUTES.health,
   auth: false,
   run: async ({ now }) => {
-    const ok = await clickhouseReachable();
+    // The container's clock, not the event's: the cache ages in real time.
+    const { ok } = await verdicts.check(Date.now());
     const body: HealthResponse = { status: ok ? 'ok' : 'degraded', clickhouse: ok ? 'ok' : 'unreachable', time: iso(now) };
     return { status: ok ? 200 : 503, body, cacheControl: NO_STORE };
   },

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the query API: written out by hand (not generated from the
 // validator) so test/api-openapi.test.ts can hold the two against each other in both directions.
 // Enum values come from the shared contracts so a new metric cannot be documented differently.
-import { API_BASE, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS } from '../shared/contracts/api.js';
+import { API_BASE, AUTH_HEADER, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS } from '../shared/contracts/api.js';
 import { EVENT_TYPES } from '../shared/contracts/event.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -13,7 +13,7 @@ const error = (description: string) => ({
 const ok = (schema: string, description: string) => ({
   description,
   headers: {
-    'Cache-Control': { description: 'public, max-age=0, s-maxage=10: CloudFront keeps the answer 10 s (Authorization is in its cache key), browsers revalidate.', schema: { type: 'string' } },
+    'Cache-Control': { description: 'public, max-age=0, s-maxage=10: CloudFront keeps the answer 10 s (the token header is in its cache key), browsers revalidate.', schema: { type: 'string' } },
   },
   content: { 'application/json': { schema: ref(schema) } },
 });
@@ -99,7 +99,9 @@ export const OPENAPI_DOCUMENT = {
   },
   components: {
     securitySchemes: {
-      bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Molam ID token (RS256/ES256) with a `zones` claim.' },
+      // Not the http/bearer scheme: that one means the Authorization header, which CloudFront's
+      // origin access control overwrites with its own signature.
+      bearerAuth: { type: 'apiKey', in: 'header', name: AUTH_HEADER, description: `Molam ID token (RS256/ES256) with a \`zones\` claim, sent as \`${AUTH_HEADER}: Bearer <jwt>\`.` },
     },
     parameters: {
       from: { name: 'from', in: 'query', required: false, description: 'Start, inclusive: ISO-8601 date or date-time with offset (floored to the bucket).', schema: { type: 'string', maxLength: 40, examples: ['2026-11-27T00:00:00Z'] } },

@@ -4,6 +4,7 @@
 import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, errors, importSPKI, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
+import { AUTH_HEADER } from './contracts/api.js';
 import { hasAllZones, parseRoom, roomInScope } from './contracts/rooms.js';
 
 /** Only asymmetric algorithms Molam ID signs with; anything else (none, HS*) is refused. */
@@ -233,18 +234,22 @@ export function verifierFromEnv(env: NodeJS.ProcessEnv = process.env): Verifier 
   return verifier;
 }
 
-/** Token from an `Authorization: Bearer <token>` value (scheme case-insensitive). */
+/** Token from a `Bearer <token>` header value (scheme case-insensitive). */
 export function bearerToken(headerValue: string | undefined | null): string | undefined {
   if (!headerValue) return undefined;
   const m = /^\s*bearer\s+(\S+)\s*$/i.exec(headerValue);
   return m ? m[1] : undefined;
 }
 
-/** The Authorization header of a Lambda event's headers, whatever their case. */
-export function bearerFromHeaders(headers: Record<string, string | undefined> | null | undefined): string | undefined {
+/**
+ * The bearer token of a Lambda event's headers, from the API's token header (AUTH_HEADER, whatever
+ * its case). `Authorization` is never read: behind CloudFront it carries the OAC signature.
+ */
+export function bearerFromHeaders(headers: Record<string, string | undefined> | null | undefined, name: string = AUTH_HEADER): string | undefined {
   if (!headers) return undefined;
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() === 'authorization') return bearerToken(value);
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return bearerToken(value);
   }
   return undefined;
 }

@@ -34,9 +34,11 @@ export const METRIC_SERVICE = SERVICE;
  * - ClickHouse insert latency, seconds: `{ service: 'ingest' }`
  * - API latency, seconds: `{ service: 'api' }`
  * - rejected WebSocket connections, count: `{ service: 'websocket', status: 'rejected' }`
+ * - freshness (Kafka record -> delta posted), seconds: `{ service: 'fanout' }` (the default dimension)
  */
 export const ALARM_DIMENSIONS = {
   clickhouseInsertDuration: { service: SERVICE.ingest },
   httpRequestDuration: { service: SERVICE.api },
   wsConnectionsRejected: { service: SERVICE.websocket, status: 'rejected' },
+  streamingLatency: { service: SERVICE.fanout },
 } as const;

@@ -5,6 +5,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { integrationTargets, type Targets } from './targets.js';
 import { TABLES, tableName } from '../../functions/shared/dynamo/tables.js';
 import { WsClient, UpgradeRefused } from '../ws-harness.js';
+import { bearerHeaders } from '../../functions/shared/contracts/api.js';
 
 let t: Targets;
 beforeAll(async () => {
@@ -29,10 +30,10 @@ describe(`deployment (${process.env.ANALYTICS_TARGET ?? 'local'})`, () => {
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ error: { code: 'unauthorized' } });
     const token = await t.token(['WAEMU']);
-    const ok = await fetch(`${t.apiUrl}/overview?${q}`, { headers: { authorization: `Bearer ${token}` } });
+    const ok = await fetch(`${t.apiUrl}/overview?${q}`, { headers: bearerHeaders(token) });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('cache-control')).toMatch(/s-maxage=10/);
-    const other = await fetch(`${t.apiUrl}/overview?${q}&zone=CEMAC`, { headers: { authorization: `Bearer ${token}` } });
+    const other = await fetch(`${t.apiUrl}/overview?${q}&zone=CEMAC`, { headers: bearerHeaders(token) });
     expect(other.status).toBe(403);
   });
 

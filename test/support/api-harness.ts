@@ -12,6 +12,7 @@ import type { PaymentEvent } from '../../functions/shared/contracts/event.js';
 import { closeClickHouse } from '../../functions/shared/clickhouse.js';
 import { startTestClickHouse, type TestClickHouse } from './engines.js';
 import { generateDataset, insertRawEvents, type DatasetOptions } from './api-dataset.js';
+import { bearerHeaders } from '../../functions/shared/contracts/api.js';
 
 export type Lambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
@@ -37,7 +38,7 @@ export async function call<T = any>(handler: Lambda, urlPath: string, query: Rec
     method: 'GET',
     path: urlPath,
     rawQueryString,
-    headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    headers: { ...(token !== undefined ? bearerHeaders(token) : {}), ...headers },
   });
   const result = (await handler(event, lambdaContext('test'))) as APIGatewayProxyStructuredResultV2;
   return { status: result.statusCode ?? 200, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body ?? 'null') as T };

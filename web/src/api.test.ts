@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseWebConfig } from '../../functions/shared/contracts/index.js';
+import { AUTH_HEADER, parseWebConfig } from '../../functions/shared/contracts/index.js';
 import { ApiClient, ApiHttpError, describeError } from './api.js';
 import { Auth, type AuthEnv, TOKEN_KEY, loginRedirectUrl, tokenFromFragment } from './auth.js';
 
@@ -19,8 +19,8 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `dev-${devTokens}` }));
       return;
     }
-    seen.push(`${req.headers.authorization} ${url.pathname}${url.search}`);
-    if (req.headers.authorization === 'Bearer expired') {
+    seen.push(`${req.headers[AUTH_HEADER.toLowerCase()]} ${url.pathname}${url.search}`);
+    if (req.headers[AUTH_HEADER.toLowerCase()] === 'Bearer expired') {
       res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unauthorized', message: 'token expired' } }));
     } else if (url.searchParams.get('zone') === 'CEMAC') {
       res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'forbidden', message: 'zone CEMAC is outside your scope', parameter: 'zone' } }));

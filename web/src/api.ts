@@ -1,6 +1,6 @@
 // REST client for /api/analytics: bearer token, one retry with a fresh token after a 401, and errors
 // that carry the API's own code and message.
-import type { ApiError } from '../../functions/shared/contracts/index.js';
+import { bearerHeaders, type ApiError } from '../../functions/shared/contracts/index.js';
 import type { Auth } from './auth.js';
 
 export class ApiHttpError extends Error {
@@ -40,7 +40,7 @@ export class ApiClient {
   }
 
   private send(url: string, token: string, signal?: AbortSignal): Promise<Response> {
-    return this.fetchImpl(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal });
+    return this.fetchImpl(url, { headers: { ...bearerHeaders(token), accept: 'application/json' }, signal });
   }
 }
 

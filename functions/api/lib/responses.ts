@@ -1,13 +1,13 @@
 // Response headers shared by every API function.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ApiError } from '../../shared/contracts/api.js';
+import { AUTH_HEADER, type ApiError } from '../../shared/contracts/api.js';
 
 /**
  * Successful query answers: CloudFront (shared cache, s-maxage) keeps them 10 s; browsers
  * (max-age=0) revalidate every time, so a tab never shows figures older than the edge's.
- * `public` and not `private`: the CloudFront cache policy puts the Authorization header in the
- * cache key, so one holder's answer is never served to another; `private` would stop CloudFront
- * from caching at all. `Vary: Authorization` says the same to any other shared cache on the way.
+ * `public` and not `private`: the CloudFront cache policy puts the token header (AUTH_HEADER) in
+ * the cache key, so one holder's answer is never served to another; `private` would stop CloudFront
+ * from caching at all. `Vary: <token header>` says the same to any other shared cache on the way.
  */
 export const QUERY_CACHE_CONTROL = 'public, max-age=0, s-maxage=10';
 /** Errors, health: never cached (a 401/403 must not outlive a fixed token, health must be live). */
@@ -39,7 +39,7 @@ export function jsonResponse(
     headers: {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': cacheControl,
-      vary: 'Authorization',
+      vary: AUTH_HEADER,
       ...corsHeaders(),
       ...extra,
     },

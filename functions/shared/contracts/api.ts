@@ -3,6 +3,19 @@ import type { EventType } from './event.js';
 
 export const API_BASE = '/api/analytics';
 
+/**
+ * The request header carrying the Molam ID token (`Bearer <jwt>`) to the REST API. Not
+ * `Authorization`: CloudFront signs its requests to the function URLs (origin access control,
+ * SigV4) and overwrites that header. It is part of the CloudFront cache key, since answers depend
+ * on the token's zone scope.
+ */
+export const AUTH_HEADER = 'X-Molam-Authorization';
+
+/** Request headers presenting a token to the REST API. */
+export function bearerHeaders(token: string): Record<string, string> {
+  return { [AUTH_HEADER]: `Bearer ${token}` };
+}
+
 export const GRANULARITIES = ['minute', 'hour', 'day'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 

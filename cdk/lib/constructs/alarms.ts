@@ -1,7 +1,8 @@
-// The predecessor's alerts as CloudWatch alarms on one SNS topic: consumer lag, ClickHouse insert
-// latency, API latency, rejected WebSocket connections, dead letters, Lambda errors and throttles.
-// Custom metrics are read with the namespace, names and dimensions the handlers emit with.
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+// Alarms: the predecessor's alerts as CloudWatch alarms on one KMS-encrypted SNS topic: consumer
+// lag, ClickHouse insert latency, API latency, rejected WebSocket connections, dead letters, Lambda
+// errors and throttles. Custom metrics are read with the namespace, names and dimensions the
+// handlers emit with.
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,20 +10,33 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ALARM_DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../../functions/shared/observability-names.js';
-import type { EnvConfig } from './config.js';
+import { ALARM_DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../../../functions/shared/observability-names.js';
+import type { EnvConfig } from '../config.js';
+import { ON_FAILURE_METRICS_ID } from './ingest.js';
 
 export interface AlarmProps {
   config: EnvConfig;
   removalPolicy: RemovalPolicy;
   functions: Record<string, lambda.Function>;
   ingestFunction: lambda.Function;
+  fanoutFunction: lambda.Function;
   deadLetterQueues: sqs.Queue[];
+  /** The MSK mappings' S3 on-failure destination. */
+  ingestFailureBucket: s3.IBucket;
 }
 
-export function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
+export class Alarms {
+  readonly topic: sns.Topic;
+
+  constructor(scope: Construct, props: AlarmProps) {
+    this.topic = createAlarms(scope, props);
+  }
+}
+
+function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
   const { config } = props;
   // SNS encryption with a customer key: CloudWatch cannot publish to a topic under the AWS-managed key.
   const key = new kms.Key(scope, 'AlarmTopicKey', {
@@ -30,19 +44,32 @@ export function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
     enableKeyRotation: true,
     removalPolicy: props.removalPolicy,
   });
-  key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+  // Only CloudWatch alarms of this account and region may use it (confused-deputy conditions).
+  const stack = Stack.of(scope);
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'CloudWatchAlarmsOfThisAccount',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+    },
+  }));
   const topic = new sns.Topic(scope, 'AlarmTopic', {
     displayName: `Molam Analytics ${config.envName} alarms`,
     masterKey: key,
     enforceSSL: true,
   });
   if (config.alarmEmail) topic.addSubscription(new EmailSubscription(config.alarmEmail));
-  const action = new SnsAction(topic);
+  const actions = [new SnsAction(topic), ...(config.alarmTopicArn ? [new SnsAction(sns.Topic.fromTopicArn(scope, 'ExternalAlarmTopic', config.alarmTopicArn))] : [])];
+  // Prod: lag and insert latency without data mean the pipeline went quiet, which is an alarm.
+  const quiet = config.alarms.missingDataBreaches ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING;
 
   const alarm = (id: string, p: cloudwatch.AlarmProps) => {
     const a = new cloudwatch.Alarm(scope, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...p });
-    a.addAlarmAction(action);
-    a.addOkAction(action);
+    a.addAlarmAction(...actions);
+    a.addOkAction(...actions);
     return a;
   };
   const custom = (metricName: string, dimensionsMap: Record<string, string>, statistic: string, period = Duration.minutes(5)) =>
@@ -61,11 +88,34 @@ export function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     evaluationPeriods: 5,
     datapointsToAlarm: 5,
+    treatMissingData: quiet,
   });
   alarm('ClickHouseInsertLatencyAlarm', {
     alarmDescription: `ClickHouse insert latency P95 above ${config.alarms.clickhouseInsertP95Seconds} s`,
     metric: custom(METRIC.clickhouseInsertDuration, { ...ALARM_DIMENSIONS.clickhouseInsertDuration }, 'p95'),
     threshold: config.alarms.clickhouseInsertP95Seconds,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 2,
+    treatMissingData: quiet,
+  });
+  alarm('FanoutIteratorAgeAlarm', {
+    alarmDescription: `The fan-out is more than ${config.alarms.fanoutIteratorAgeSeconds} s behind the deltas stream`,
+    metric: new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'IteratorAge',
+      dimensionsMap: { FunctionName: props.fanoutFunction.functionName },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
+    }),
+    threshold: config.alarms.fanoutIteratorAgeSeconds * 1000, // IteratorAge is in milliseconds
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 5,
+    datapointsToAlarm: 3,
+  });
+  alarm('FreshnessAlarm', {
+    alarmDescription: `Freshness (Kafka record to delta posted) P95 above ${config.alarms.freshnessP95Seconds} s`,
+    metric: custom(METRIC.streamingLatency, { ...ALARM_DIMENSIONS.streamingLatency }, 'p95'),
+    threshold: config.alarms.freshnessP95Seconds,
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     evaluationPeriods: 2,
   });
@@ -92,6 +142,34 @@ export function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
       evaluationPeriods: 1,
     });
   }
+  // The MSK failure path: a batch written to the on-failure bucket needs a re-drive; a batch Lambda
+  // could not even write there is lost to the pipeline until replayed from Kafka.
+  alarm('IngestOnFailureBatchesAlarm', {
+    alarmDescription: 'The ingest function gave up on a batch: it is in the on-failure bucket, re-drive it (runbook: troubleshooting)',
+    metric: new cloudwatch.Metric({
+      namespace: 'AWS/S3',
+      metricName: 'PutRequests',
+      dimensionsMap: { BucketName: props.ingestFailureBucket.bucketName, FilterId: ON_FAILURE_METRICS_ID },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(1),
+    }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+  });
+  alarm('IngestDestinationDeliveryFailuresAlarm', {
+    alarmDescription: 'Lambda could not write a failed MSK batch to the on-failure bucket: replay its offsets from Kafka',
+    metric: new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'DestinationDeliveryFailures',
+      dimensionsMap: { FunctionName: props.ingestFunction.functionName },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(1),
+    }),
+    threshold: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+  });
   for (const [id, fn] of Object.entries(props.functions)) {
     alarm(`${id}ErrorsAlarm`, {
       alarmDescription: `${id}: invocation errors`,
