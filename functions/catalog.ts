@@ -4,9 +4,19 @@
 
 export type Trigger =
   | { kind: 'msk' }
-  | { kind: 'dynamodb-stream'; table: 'deltas' }
+  | { kind: 'dynamodb-stream'; table: 'deltas'; eventNames: readonly StreamEventName[] }
+  /** Invoked synchronously by another function of the catalog (`by`), never by a trigger of its own. */
+  | { kind: 'invoke'; by: string; envVar: string }
   | { kind: 'websocket'; routeKey: '$connect' | '$disconnect' | '$default' | 'subscribe' | 'unsubscribe' | 'ping' | 'resume' }
   | { kind: 'http'; method: 'GET'; path: string; auth: boolean };
+
+export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
+
+/**
+ * The stream records that invoke the fan-out (the event source mapping's filter, and the local
+ * stream emulation's): new and rewritten snapshots. TTL removals of old snapshots never invoke it.
+ */
+export const FANOUT_STREAM_EVENTS: readonly StreamEventName[] = ['INSERT', 'MODIFY'];
 
 export interface FunctionDef {
   /** Logical id (CDK construct id, metric service name). */
@@ -19,7 +29,8 @@ export interface FunctionDef {
 
 export const FUNCTIONS: readonly FunctionDef[] = [
   { id: 'Ingest', entry: 'functions/ingest/handler.ts', trigger: { kind: 'msk' }, description: 'MSK batch -> ClickHouse raw (+rollups via MVs), rejects quarantined, snapshots to deltas' },
-  { id: 'Fanout', entry: 'functions/fanout/handler.ts', trigger: { kind: 'dynamodb-stream', table: 'deltas' }, description: 'deltas stream -> postToConnection for every connection of the room' },
+  { id: 'Fanout', entry: 'functions/fanout/handler.ts', trigger: { kind: 'dynamodb-stream', table: 'deltas', eventNames: FANOUT_STREAM_EVENTS }, description: 'deltas stream -> one coalesced frame per connection of the rooms (large rooms via FanoutWorker)' },
+  { id: 'FanoutWorker', entry: 'functions/fanout/worker.ts', trigger: { kind: 'invoke', by: 'Fanout', envVar: 'FANOUT_WORKER_FUNCTION' }, description: 'pushes one chunk of connections of a large room for the fan-out' },
   { id: 'WsConnect', entry: 'functions/ws/connect.ts', trigger: { kind: 'websocket', routeKey: '$connect' }, description: 'verify token, store connection' },
   { id: 'WsDisconnect', entry: 'functions/ws/disconnect.ts', trigger: { kind: 'websocket', routeKey: '$disconnect' }, description: 'remove connection and memberships' },
   { id: 'WsSubscribe', entry: 'functions/ws/subscribe.ts', trigger: { kind: 'websocket', routeKey: 'subscribe' }, description: 'join rooms within scope' },
