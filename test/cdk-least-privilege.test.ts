@@ -73,7 +73,7 @@ describe('fan-out and WebSocket roles', () => {
         expect(st.Resource, def.id).toEqual(expected);
       }
     }
-    expect([...holders].sort()).toEqual(['Fanout', 'WsDefault', 'WsPing', 'WsResume', 'WsSubscribe', 'WsUnsubscribe']);
+    expect([...holders].sort()).toEqual(['Fanout', 'FanoutWorker', 'WsDefault', 'WsPing', 'WsResume', 'WsSubscribe', 'WsUnsubscribe']);
   });
 
   test('fan-out: reads the deltas stream, reads/writes connections and memberships, never writes deltas', () => {
@@ -93,6 +93,22 @@ describe('fan-out and WebSocket roles', () => {
         ].sort());
       }
     }
+  });
+
+  test('the fan-out may invoke its worker and nothing else; the worker gets the function name', () => {
+    const s = synthUnit('prod');
+    const worker = { 'Fn::GetAtt': [idOf(s, s.stack.functions.FanoutWorker!), 'Arn'] };
+    const invokers = new Set<string>();
+    for (const def of FUNCTIONS) {
+      for (const st of statementsOfFunction(s.template, idOf(s, s.stack.functions[def.id]!))) {
+        if (!actionsOf(st).includes('lambda:InvokeFunction')) continue;
+        invokers.add(def.id);
+        expect(asArray(st.Resource)).toEqual([worker]);
+      }
+    }
+    expect([...invokers]).toEqual(['Fanout']);
+    const vars = s.template.toJSON().Resources[idOf(s, s.stack.functions.Fanout!)].Properties.Environment.Variables;
+    expect(vars.FANOUT_WORKER_FUNCTION).toEqual({ Ref: idOf(s, s.stack.functions.FanoutWorker!) });
   });
 
   test('only ClickHouse users read the ClickHouse secret', () => {

@@ -46,6 +46,7 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
 const SERVICE_OF: Record<FunctionDef['trigger']['kind'], string> = {
   msk: SERVICE.ingest,
   'dynamodb-stream': SERVICE.fanout,
+  invoke: SERVICE.fanout,
   websocket: SERVICE.websocket,
   http: SERVICE.api,
 };
@@ -278,6 +279,19 @@ export class AnalyticsStack extends Stack {
       fn.addToRolePolicy(manageConnections);
       acknowledge(fn.role!, connectionsFinding, connectionsReason);
     }
+    // Workers a function invokes synchronously (the fan-out's per-chunk workers): they post and prune.
+    for (const def of byKind('invoke')) {
+      if (def.trigger.kind !== 'invoke') continue;
+      const fn = functions[def.id]!;
+      const caller = functions[def.trigger.by]!;
+      fn.addEnvironment('WS_MANAGEMENT_ENDPOINT', managementEndpoint);
+      tables.connections.grantReadWriteData(fn);
+      tables.memberships.grantReadWriteData(fn);
+      fn.addToRolePolicy(manageConnections);
+      acknowledge(fn.role!, connectionsFinding, connectionsReason);
+      caller.addEnvironment(def.trigger.envVar, fn.functionName);
+      caller.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    }
 
     // ---- Web: access logs, dashboard bucket, CloudFront with the REST function URLs ------------
     const logBucket = new s3.Bucket(this, 'AccessLogBucket', {
@@ -456,10 +470,12 @@ export function consumerGroupId(config: EnvConfig, topic: string): string {
   return `${config.msk.consumerGroupPrefix}-${topic}`;
 }
 
-function sizing(kind: FunctionDef['trigger']['kind']): { memorySize: number; timeout: Duration } {
+export function sizing(kind: FunctionDef['trigger']['kind']): { memorySize: number; timeout: Duration } {
   switch (kind) {
     case 'msk': return { memorySize: 1024, timeout: Duration.seconds(120) };
     case 'dynamodb-stream': return { memorySize: 512, timeout: Duration.seconds(60) };
+    // Fan-out workers: posting is CPU-bound SigV4 + TLS; 1 vCPU at 1,769 MB, 1,024 is a middle ground.
+    case 'invoke': return { memorySize: 1024, timeout: Duration.seconds(60) };
     case 'websocket': return { memorySize: 256, timeout: Duration.seconds(10) };
     case 'http': return { memorySize: 512, timeout: Duration.seconds(15) };
   }
