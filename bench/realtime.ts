@@ -8,6 +8,9 @@
 //     deltas table until every client holds it. Connections updated per second, median over
 //     BENCH_FANOUT_REPEATS, measured side by side in one run: pushed inline by one invocation
 //     (FANOUT_CHUNK_SIZE above the member count) and split across workers (default chunk size).
+//  4. Batch to many: one ingest batch's worth of snapshots of one room (BENCH_BATCH_BUCKETS minute
+//     buckets, one version) to BENCH_BATCH_CONNECTIONS connections, until every client holds every
+//     bucket: connections updated per second when a batch touches several minutes.
 // Figures only, no assertions. Connections are opened through the real $connect; for the fan-out
 // the memberships are written in bulk (BatchWriteItem), which is set-up, not what is measured.
 // The same script runs on the code before coalescing (it reads `delta` and `deltas` frames).
@@ -32,7 +35,9 @@ const BATCHES = Number(process.env.BENCH_FRESHNESS_BATCHES ?? 100);
 const BATCH_EVENTS = Number(process.env.BENCH_FRESHNESS_EVENTS ?? 20);
 const SHAPE_EVENTS = Number(process.env.BENCH_SHAPE_EVENTS ?? 600);
 const INTERVAL_MS = Number(process.env.FANOUT_PUSH_INTERVAL_MS ?? 1000);
-const ONLY = process.env.BENCH_REALTIME_PART; // 'fanout' | 'freshness' | 'shape'
+const BATCH_CONNECTIONS = Number(process.env.BENCH_BATCH_CONNECTIONS ?? 1000);
+const BATCH_BUCKETS = Number(process.env.BENCH_BATCH_BUCKETS ?? 10);
+const ONLY = process.env.BENCH_REALTIME_PART; // 'fanout' | 'freshness' | 'shape' | 'batch'
 
 const stack = await startTestRealtime();
 const { rt, db, keys } = stack;
@@ -183,12 +188,56 @@ async function fanoutPart(): Promise<void> {
   while (rt.gateway.connections > 0 && performance.now() - drain < 60_000) await new Promise((r) => setTimeout(r, 100));
 }
 
-const ch = ONLY === 'fanout' ? undefined : await startTestClickHouse();
+async function batchPart(): Promise<void> {
+  const room = 'country:CI';
+  const token = await signDevToken({ zones: ['*'], ttlSeconds: 3600 }, keys);
+  const clients: WsClient[] = [];
+  for (let i = 0; i < BATCH_CONNECTIONS; i += 250) {
+    clients.push(...(await Promise.all(Array.from({ length: Math.min(250, BATCH_CONNECTIONS - i) }, () => WsClient.connect(rt.gateway.url, token)))));
+  }
+  const ids = new Set(rt.gateway.connectionIds());
+  const expiresAt = Math.floor(Date.now() / 1000) + CONNECTION_TTL_SECONDS;
+  await batchWriteAll(db.doc, 'memberships', [...ids].map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } })));
+  const times: number[] = [];
+  const posts: number[] = [];
+  for (let r = 0; r < FANOUT_REPEATS; r++) {
+    await rt.streams.flush();
+    await new Promise((res) => setTimeout(res, INTERVAL_MS));
+    const version = Date.now() * 1000 + 500 + r;
+    const minute0 = Math.floor(Date.now() / 60_000) * 60_000;
+    const snapshots: DeltaSnapshot[] = Array.from({ length: BATCH_BUCKETS }, (_, b) => ({
+      room,
+      bucket: new Date(minute0 - b * 60_000).toISOString(),
+      version,
+      values: [{ type: 'wallet_txn_created', currency: 'XOF', count: 10 + b, volume: '91500.00', fees: '915.00', merchants: 7, succeeded: 9 }],
+      recorded_at: new Date().toISOString(),
+      source_ts: Date.now(),
+    }));
+    const from = clients.map((c) => c.messages.length);
+    const complete = (c: WsClient, i: number) => c.messages.slice(from[i]).flatMap(snapshotsOf).filter((s) => s.version === version).length >= BATCH_BUCKETS;
+    const start = performance.now();
+    await writeSnapshots(db.doc, 'deltas', snapshots);
+    await Promise.all(clients.map((c, i) => c.next(() => complete(c, i), 600_000, c.messages.length)));
+    const ms = performance.now() - start;
+    times.push(ms);
+    posts.push(clients.reduce((n, c, i) => n + c.messages.slice(from[i]).filter(isFrame).length, 0) / clients.length);
+    log(`batch of ${BATCH_BUCKETS} buckets ${r + 1}: ${clients.length} clients complete in ${ms.toFixed(0)} ms (${Math.round(clients.length / (ms / 1000))}/s), ${posts.at(-1)!.toFixed(1)} frames each`);
+  }
+  const ms = median(times);
+  rows.push({ part: 'realtime', metric: `one ${BATCH_BUCKETS}-minute batch to ${clients.length} connections: connections updated per second`, value: clients.length / (ms / 1000), unit: 'conn/s', target: '≥ 5,000', note: `median of ${times.length}` });
+  rows.push({ part: 'realtime', metric: `one ${BATCH_BUCKETS}-minute batch: frames per connection`, value: median(posts), unit: 'frames' });
+  for (const c of clients) c.close();
+  const drain = performance.now();
+  while (rt.gateway.connections > 0 && performance.now() - drain < 60_000) await new Promise((r) => setTimeout(r, 100));
+}
+
+const ch = ONLY === 'fanout' || ONLY === 'batch' ? undefined : await startTestClickHouse();
 try {
   if (ch) process.env.CLICKHOUSE_URL = ch.server.url;
   // Freshness first: the thousands of disconnects of the fan-out part would otherwise queue in front of it.
   if (!ONLY || ONLY === 'freshness') await freshnessPart();
   if (!ONLY || ONLY === 'shape') await shapePart();
+  if (!ONLY || ONLY === 'batch') await batchPart();
   if (!ONLY || ONLY === 'fanout') await fanoutPart();
   report(rows);
 } finally {
