@@ -83,7 +83,9 @@ export async function fanout(
       }
     }),
   );
-  const plan = planDelivery(byRoom, membersByRoom, { nowSec: Math.floor(started / 1000), chunkSize: config.chunkSize });
+  // Without a worker everything is one chunk (one pool of FANOUT_CONCURRENCY posts).
+  const chunkSize = config.workerFunction ? config.chunkSize : Number.MAX_SAFE_INTEGER;
+  const plan = planDelivery(byRoom, membersByRoom, { nowSec: Math.floor(started / 1000), chunkSize });
   stats.connections = plan.connections;
   stats.expired = plan.expired.length;
 
