@@ -4,7 +4,9 @@
 
 export type Trigger =
   | { kind: 'msk' }
-  | { kind: 'dynamodb-stream'; table: 'deltas' }
+  | { kind: 'dynamodb-stream'; table: 'deltas'; eventNames: readonly StreamEventName[] }
+  /** Invoked synchronously by another function of the catalog (`by`), never by a trigger of its own. */
+  | { kind: 'invoke'; by: string; envVar: string }
   | { kind: 'websocket'; routeKey: '$connect' | '$disconnect' | '$default' | 'subscribe' | 'unsubscribe' | 'ping' | 'resume' }
   | { kind: 'http'; method: 'GET'; path: string; auth: boolean };
 
@@ -28,6 +30,14 @@ export interface Uses {
 const WS_STORE: readonly TableAction[] = ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'];
 const STORE_TABLES = { connections: WS_STORE, memberships: WS_STORE } as const;
 
+export type StreamEventName = 'INSERT' | 'MODIFY' | 'REMOVE';
+
+/**
+ * The stream records that invoke the fan-out (the event source mapping's filter, and the local
+ * stream emulation's): new and rewritten snapshots. TTL removals of old snapshots never invoke it.
+ */
+export const FANOUT_STREAM_EVENTS: readonly StreamEventName[] = ['INSERT', 'MODIFY'];
+
 export interface FunctionDef {
   /** Logical id (CDK construct id, metric service name). */
   id: string;
@@ -40,7 +50,8 @@ export interface FunctionDef {
 
 export const FUNCTIONS: readonly FunctionDef[] = [
   { id: 'Ingest', entry: 'functions/ingest/handler.ts', trigger: { kind: 'msk' }, description: 'MSK batch -> ClickHouse raw (+rollups via MVs), rejects quarantined, snapshots to deltas', uses: { tables: { deltas: ['BatchWriteItem'] }, clickhouse: true } },
-  { id: 'Fanout', entry: 'functions/fanout/handler.ts', trigger: { kind: 'dynamodb-stream', table: 'deltas' }, description: 'deltas stream -> postToConnection for every connection of the room', uses: { tables: STORE_TABLES, postToConnection: true } },
+  { id: 'Fanout', entry: 'functions/fanout/handler.ts', trigger: { kind: 'dynamodb-stream', table: 'deltas', eventNames: FANOUT_STREAM_EVENTS }, description: 'deltas stream -> one coalesced frame per connection of the rooms (large rooms via FanoutWorker)', uses: { tables: STORE_TABLES, postToConnection: true } },
+  { id: 'FanoutWorker', entry: 'functions/fanout/worker.ts', trigger: { kind: 'invoke', by: 'Fanout', envVar: 'FANOUT_WORKER_FUNCTION' }, description: 'pushes one chunk of connections of a large room for the fan-out', uses: { tables: STORE_TABLES, postToConnection: true } },
   { id: 'WsConnect', entry: 'functions/ws/connect.ts', trigger: { kind: 'websocket', routeKey: '$connect' }, description: 'verify token, store connection', uses: { tables: STORE_TABLES } },
   { id: 'WsDisconnect', entry: 'functions/ws/disconnect.ts', trigger: { kind: 'websocket', routeKey: '$disconnect' }, description: 'remove connection and memberships', uses: { tables: STORE_TABLES } },
   { id: 'WsSubscribe', entry: 'functions/ws/subscribe.ts', trigger: { kind: 'websocket', routeKey: 'subscribe' }, description: 'join rooms within scope', uses: { tables: STORE_TABLES, postToConnection: true } },

@@ -11,7 +11,8 @@ import { startDynamo, ensureTables, startTtlSweeper, type LocalDynamo, type TtlS
 import { startStreamProxy, type StreamProxy } from './streams.js';
 import { lambdaContext } from './lambda-context.js';
 import { startWsGateway, wsHandlersFromCatalog, type WsGateway } from './ws-gateway.js';
-import { fanoutFromCatalog } from './realtime.js';
+import { fanoutFromCatalog, fanoutStreamSettings } from './realtime.js';
+import { invokeEnv, invokeHandlersFromCatalog, startLambdaInvokeServer } from './lambda-invoke.js';
 import { startHttpGateway, httpRoutesFromCatalog, type HttpGateway } from './http-gateway.js';
 import { startDashboardServer, type DashboardServer } from './dashboard-server.js';
 import { startGeneratorSource, type GeneratorSource } from './generator-source.js';
@@ -109,6 +110,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       host: LOCAL_HOST,
       port: ports.dynamodb,
       tables: TABLES,
+      ...fanoutStreamSettings(),
       onBatch: async (event) => (fanout ? fanout(event) : undefined),
     });
     stops.push(() => streams.close());
@@ -144,6 +146,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       if (wsRunning) await ws.close();
     });
 
+    // The fan-out's workers behind a local Lambda Invoke API (the real Lambda client calls it).
+    const lambda = await startLambdaInvokeServer({ host: LOCAL_HOST, handlers: await invokeHandlersFromCatalog(ROOT) });
+    stops.push(() => lambda.close());
+    Object.assign(env, invokeEnv(lambda.endpoint));
     fanout = await fanoutFromCatalog(ROOT);
     const ingestHandler = await importHandler<(e: MSKEvent, c: unknown) => Promise<unknown>>('functions/ingest/handler.ts');
     const ingest = (event: MSKEvent) => ingestHandler(event, lambdaContext('Ingest'));

@@ -1,7 +1,9 @@
 // The real-time half of the local cloud in one call: the stream proxy in front of dynalite (so
-// writes to the deltas table become DynamoDBStreamEvents for the fan-out handler) and the
-// WebSocket gateway with the catalog's route handlers. The handlers read their configuration from
-// process.env, as in Lambda: this sets DYNAMODB_ENDPOINT (the proxy) and WS_MANAGEMENT_ENDPOINT.
+// writes to the deltas table become DynamoDBStreamEvents for the fan-out handler, filtered like the
+// event source mapping), the Lambda Invoke stand-in for the fan-out's workers, and the WebSocket
+// gateway with the catalog's route handlers. The handlers read their configuration from
+// process.env, as in Lambda: this sets DYNAMODB_ENDPOINT (the proxy), WS_MANAGEMENT_ENDPOINT,
+// LAMBDA_ENDPOINT and FANOUT_WORKER_FUNCTION.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -9,6 +11,7 @@ import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
 import { startWsGateway, wsHandlersFromCatalog, type StartWsGatewayOptions, type WsGateway } from './ws-gateway.js';
 import { startStreamProxy, type StartStreamProxyOptions, type StreamProxy } from './streams.js';
+import { invokeEnv, invokeHandlersFromCatalog, startLambdaInvokeServer, type LambdaInvokeServer } from './lambda-invoke.js';
 
 export interface StartRealtimeOptions {
   /** dynalite's own endpoint (startDynamo().endpoint). */
@@ -34,6 +37,8 @@ export interface StartRealtimeOptions {
 export interface Realtime {
   gateway: WsGateway;
   streams: StreamProxy;
+  /** The Lambda Invoke stand-in (fan-out workers). */
+  lambda: LambdaInvokeServer;
   /** Where writers (the ingest handler) must send DynamoDB requests: the proxy. */
   dynamoEndpoint: string;
   close(): Promise<void>;
@@ -49,10 +54,23 @@ export async function fanoutFromCatalog(root: string = process.cwd()): Promise<(
   return (event) => mod.handler(event, lambdaContext(def.id));
 }
 
+/**
+ * The event source mapping settings of the deltas stream that the catalog declares: the eventName
+ * filter, and one lane (ParallelizationFactor 1), so all rooms of a connection are pushed by one
+ * invocation at a time and the fan-out's pacing bounds the frames per connection.
+ */
+export function fanoutStreamSettings(): Pick<StartStreamProxyOptions, 'eventNames' | 'parallelism'> {
+  const def = FUNCTIONS.find((f) => f.trigger.kind === 'dynamodb-stream');
+  return { parallelism: 1, ...(def?.trigger.kind === 'dynamodb-stream' ? { eventNames: def.trigger.eventNames } : {}) };
+}
+
 export async function startRealtime(options: StartRealtimeOptions): Promise<Realtime> {
   const root = options.root ?? process.cwd();
   const fanout = await fanoutFromCatalog(root);
+  const lambda = await startLambdaInvokeServer({ handlers: await invokeHandlersFromCatalog(root), ...(options.host ? { host: options.host } : {}) });
+  if (options.applyEnv ?? true) Object.assign(process.env, invokeEnv(lambda.endpoint));
   const streams = await startStreamProxy({
+    ...fanoutStreamSettings(),
     ...options.stream,
     dynaliteEndpoint: options.dynaliteEndpoint,
     ...(options.host ? { host: options.host } : {}),
@@ -72,18 +90,21 @@ export async function startRealtime(options: StartRealtimeOptions): Promise<Real
     });
   } catch (err) {
     await streams.close();
+    await lambda.close();
     throw err;
   }
   if (options.applyEnv ?? true) process.env.WS_MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
   return {
     gateway,
     streams,
+    lambda,
     dynamoEndpoint: streams.endpoint,
     async close() {
       // Gateway first: its $disconnects still write through the proxy.
       await gateway.close();
       await streams.flush().catch(() => undefined);
       await streams.close();
+      await lambda.close();
     },
   };
 }

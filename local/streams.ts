@@ -43,6 +43,11 @@ export interface StartStreamProxyOptions {
   bisectOnError?: boolean;
   /** Region in records and ARNs. Default us-east-1. */
   region?: string;
+  /**
+   * The event source mapping's filter on `eventName` (FilterCriteria): records of other kinds are
+   * dropped before batching and never invoke the consumer, as in Lambda. Default: every record.
+   */
+  eventNames?: readonly string[];
   /** Called with records given up on after maxRetries (default: logged). */
   onDiscard?: (records: DynamoDBRecord[], reason: unknown) => void;
 }
@@ -55,8 +60,12 @@ export interface StreamProxy {
   flush(): Promise<void>;
   /** Records waiting or in delivery. */
   readonly pending: number;
-  /** Total records produced. */
+  /** Total records produced (filtered ones included). */
   readonly produced: number;
+  /** Records the eventName filter dropped. */
+  readonly filtered: number;
+  /** Consumer invocations so far (retries included). */
+  readonly invocations: number;
   close(): Promise<void>;
 }
 
@@ -142,6 +151,9 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
 
   let sequence = 10n ** 20n;
   let produced = 0;
+  let filtered = 0;
+  let invocations = 0;
+  const eventNames = options.eventNames ? new Set(options.eventNames) : undefined;
   let pending = 0;
   let flushing = 0;
   let closed = false;
@@ -271,6 +283,11 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
 
   function enqueue(st: StreamTable, records: DynamoDBRecord[]): void {
     for (const r of records) {
+      if (eventNames && !eventNames.has(r.eventName ?? '')) {
+        produced++;
+        filtered++;
+        continue;
+      }
       const lane = st.lanes[laneOf(r.dynamodb!.Keys as AttributeMap, st.def.partitionKey.name, st.lanes.length)]!;
       if (lane.queue.length === 0) lane.firstAt = Date.now();
       lane.queue.push(r);
@@ -302,6 +319,7 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
     let reason: unknown;
     let thrown = false;
     try {
+      invocations++;
       const result = await options.onBatch({ Records: batch });
       const failures = result && Array.isArray(result.batchItemFailures) ? result.batchItemFailures : [];
       if (failures.length > 0) {
@@ -502,6 +520,12 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
     },
     get produced() {
       return produced;
+    },
+    get filtered() {
+      return filtered;
+    },
+    get invocations() {
+      return invocations;
     },
     close() {
       closing ??= (async () => {

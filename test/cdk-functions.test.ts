@@ -22,10 +22,10 @@ describe('functions come from the catalog', () => {
       expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
       expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
       expect(vars.POWERTOOLS_SERVICE_NAME).toBe(
-        { msk: 'ingest', 'dynamodb-stream': 'fanout', websocket: 'websocket', http: 'api' }[def.trigger.kind],
+        { msk: 'ingest', 'dynamodb-stream': 'fanout', invoke: 'fanout', websocket: 'websocket', http: 'api' }[def.trigger.kind],
       );
     }
-    // 14 catalog functions + the BucketDeployment provider.
+    // Every catalog function + the BucketDeployment provider.
     s.template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length + 1);
   });
 

@@ -84,7 +84,7 @@ describe('fan-out and WebSocket roles', () => {
         expect(st.Resource, def.id).toEqual(expected);
       }
     }
-    expect([...holders].sort()).toEqual(['Fanout', 'WsDefault', 'WsPing', 'WsResume', 'WsSubscribe', 'WsUnsubscribe']);
+    expect([...holders].sort()).toEqual(['Fanout', 'FanoutWorker', 'WsDefault', 'WsPing', 'WsResume', 'WsSubscribe', 'WsUnsubscribe']);
   });
 
   test('fan-out: reads the deltas stream, reads/writes connections and memberships, never writes deltas', () => {
@@ -104,6 +104,22 @@ describe('fan-out and WebSocket roles', () => {
         ]).toEqual(expect.arrayContaining(resources));
       }
     }
+  });
+
+  test('the fan-out may invoke its worker and nothing else; the worker gets the function name', () => {
+    const s = synthUnit('prod');
+    const worker = { 'Fn::GetAtt': [idOf(s, s.stack.functions.FanoutWorker!), 'Arn'] };
+    const invokers = new Set<string>();
+    for (const def of FUNCTIONS) {
+      for (const st of statementsOfFunction(s.template, idOf(s, s.stack.functions[def.id]!))) {
+        if (!actionsOf(st).includes('lambda:InvokeFunction')) continue;
+        invokers.add(def.id);
+        expect(asArray(st.Resource)).toEqual([worker]);
+      }
+    }
+    expect([...invokers]).toEqual(['Fanout']);
+    const vars = s.template.toJSON().Resources[idOf(s, s.stack.functions.Fanout!)].Properties.Environment.Variables;
+    expect(vars.FANOUT_WORKER_FUNCTION).toEqual({ Ref: idOf(s, s.stack.functions.FanoutWorker!) });
   });
 
   test('only ClickHouse users read the ClickHouse secret', () => {
@@ -189,6 +205,9 @@ describe('every handler is granted what its code calls', () => {
     expect([...declaredCommands].sort(), 'DynamoDB calls in the code').toEqual(code.commands.filter((c) => DYNAMO_COMMANDS.has(c)));
     expect(def.uses?.postToConnection === true, 'postToConnection').toBe(code.commands.includes('PostToConnectionCommand'));
     expect(def.uses?.clickhouse === true, 'ClickHouse secret').toBe(code.commands.includes('GetSecretValueCommand'));
+    // A function that invokes another is named as that one's `invoke` trigger (`by`).
+    const invokesWorker = FUNCTIONS.some((w) => w.trigger.kind === 'invoke' && w.trigger.by === def.id);
+    expect(invokesWorker, 'lambda:InvokeFunction').toBe(code.commands.includes('InvokeCommand'));
   });
 
   test.each(ENVS)('%s: each role holds exactly the declared calls', (env) => {

@@ -6,10 +6,11 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
-import { writeSnapshots, itemToSnapshot } from '../functions/shared/dynamo/deltas-store.js';
+import { writeSnapshots, itemToSnapshots, snapshotsToItems } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
 import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
 import { startStreamProxy, type StreamProxy } from '../local/streams.js';
+import { FANOUT_STREAM_EVENTS } from '../functions/catalog.js';
 
 let dynamo: LocalDynamo;
 let proxy: StreamProxy;
@@ -72,7 +73,7 @@ describe('stream records from real writes', () => {
   it('PutItem, UpdateItem, DeleteItem and BatchWriteItem give INSERT / MODIFY / REMOVE with Keys and NewImage', async () => {
     const s = snapshot('zone:WAEMU', 1);
     await writeSnapshots(db.doc, 'deltas', [s]);
-    const key = { room: 'zone:WAEMU', sk: `${'1'.padStart(16, '0')}#${s.bucket}` };
+    const key = { room: 'zone:WAEMU', sk: snapshotsToItems([s])[0]!.sk };
     // The caller gets exactly the response it asked for (no Attributes it did not request).
     const put = await db.doc.send(new PutCommand({ TableName: 'deltas', Item: { ...key, bucket: s.bucket, version: 1, recordedAt: s.recorded_at, values: s.values, expiresAt: 1 } }));
     expect(put.Attributes).toBeUndefined();
@@ -99,7 +100,7 @@ describe('stream records from real writes', () => {
     expect([...seqs].sort((a, b) => (a < b ? -1 : 1))).toEqual(seqs);
     expect(new Set(seqs).size).toBe(seqs.length);
     // NewImage is the stored item, marshalled; the snapshot mapping reads it back exactly.
-    expect(itemToSnapshot(unmarshall(rs[0]!.dynamodb!.NewImage as Record<string, AttributeValue>))).toEqual(s);
+    expect(itemToSnapshots(unmarshall(rs[0]!.dynamodb!.NewImage as Record<string, AttributeValue>))).toEqual([s]);
     expect(unmarshall(rs[2]!.dynamodb!.NewImage as Record<string, AttributeValue>).expiresAt).toBe(2);
     expect(rs[3]!.dynamodb?.NewImage).toBeUndefined();
     expect(rs.every((r) => r.eventSourceARN === rs[0]!.eventSourceARN)).toBe(true);
@@ -118,6 +119,40 @@ describe('stream records from real writes', () => {
         .filter((i) => i.room === room)
         .map((i) => i.version);
       expect(versions).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    }
+  });
+});
+
+describe('the eventName filter of the event source mapping', () => {
+  it('drops what the filter excludes (TTL removals) before batching: they never invoke the consumer', async () => {
+    const seen: DynamoDBStreamEvent[] = [];
+    const filtered = await startStreamProxy({
+      dynaliteEndpoint: dynamo.endpoint,
+      windowMs: 5,
+      eventNames: FANOUT_STREAM_EVENTS,
+      onBatch: async (event) => {
+        seen.push(structuredClone(event));
+      },
+    });
+    const c = createDynamoClients({ endpoint: filtered.endpoint });
+    try {
+      const s = snapshot('country:TG', 77);
+      await writeSnapshots(c.doc, 'deltas', [s]);
+      const key = { room: s.room, sk: snapshotsToItems([s])[0]!.sk };
+      await c.doc.send(new DeleteCommand({ TableName: 'deltas', Key: key })); // what the TTL sweep does
+      await filtered.flush();
+      const names = seen.flatMap((b) => b.Records.map((r) => r.eventName));
+      expect(names).toEqual(['INSERT']);
+      expect(filtered.filtered).toBe(1);
+      expect(filtered.invocations).toBe(1);
+      // Rewrites (MODIFY) pass the filter.
+      await writeSnapshots(c.doc, 'deltas', [s]);
+      await writeSnapshots(c.doc, 'deltas', [s]);
+      await filtered.flush();
+      expect(seen.flatMap((b) => b.Records.map((r) => r.eventName))).toEqual(['INSERT', 'INSERT', 'MODIFY']);
+    } finally {
+      c.client.destroy();
+      await filtered.close();
     }
   });
 });

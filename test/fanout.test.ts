@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, MSKEvent } from 'aws-lambda';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
-import { snapshotToItem, writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
-import { applySnapshot, bucketKey, type BucketState, type DeltaMessage, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
-import type { AckMessage } from '../functions/shared/contracts/ws.js';
+import { snapshotsToItems, writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
+import { applySnapshot, bucketKey, type BucketState, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+import { DEFAULT_PUSH_INTERVAL_MS, DELTAS_MESSAGE_VERSION, MAX_FRAME_BYTES, type AckMessage, type DeltasMessage } from '../functions/shared/contracts/ws.js';
+import { fanoutConfig } from '../functions/fanout/config.js';
+import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
 import { roomsOf } from '../functions/shared/contracts/rooms.js';
 import { toUnits } from '../functions/shared/contracts/decimal.js';
 import { minuteBucket } from '../functions/shared/time.js';
@@ -39,9 +41,17 @@ async function join_(zones: string[], rooms: string[]): Promise<WsClient> {
   return c;
 }
 
-function deltas(c: WsClient, from = 0): DeltaMessage[] {
-  return c.messages.slice(from).filter((m) => (m as DeltaMessage).type === 'delta') as DeltaMessage[];
+/** The `deltas` frames a client received (from message index `from`). */
+function frames(c: WsClient, from = 0): DeltasMessage[] {
+  return c.messages.slice(from).filter((m) => (m as DeltasMessage).type === 'deltas') as DeltasMessage[];
 }
+
+/** Every snapshot pushed to a client, in arrival order. */
+function deltas(c: WsClient, from = 0): DeltaSnapshot[] {
+  return frames(c, from).flatMap((f) => f.snapshots);
+}
+
+const holds = (version: number) => (m: unknown) => (m as DeltasMessage).type === 'deltas' && (m as DeltasMessage).snapshots.some((s) => s.version === version);
 
 /** What a dashboard holds: the latest snapshot of every (room, bucket) it received. */
 function stateOf(c: WsClient): BucketState {
@@ -62,8 +72,16 @@ function comparableExpected(m: Map<string, Expected>) {
 }
 
 async function membersOf(room: string): Promise<string[]> {
-  const out = await db.doc.send(new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': room } }));
-  return (out.Items ?? []).map((i) => String(i.connectionId));
+  const ids: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.doc.send(
+      new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': room }, ExclusiveStartKey: start }),
+    );
+    ids.push(...(out.Items ?? []).map((i) => String(i.connectionId)));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return ids;
 }
 
 function snapshot(room: string, version: number, count: number): DeltaSnapshot {
@@ -131,12 +149,75 @@ describe('MSK batch -> ingest -> stream -> fan-out -> clients', () => {
     expect(deltas(cemac)).toEqual([]);
   });
 
+  it('a batch over many rooms and minutes reaches each client in one frame (or the fewest 32 KB allows), with exactly its rooms', async () => {
+    const now = Date.now();
+    const all = new EventGenerator({ seed: 11, now: () => now, spreadMs: 30 * 60_000, lateShare: 0 }).records(600);
+    const batch = all.filter((r) => r.event?.zone === 'WAEMU');
+    const ci = batch.find((r) => r.event!.country === 'CI')!.event!;
+    const both = await join_(['WAEMU'], ['zone:WAEMU', 'country:CI']);
+    const one = await join_(['WAEMU'], [`city:CI:${ci.city}`]);
+    const everything = await join_(['*'], ['global']);
+    const marks = new Map([both, one, everything].map((c) => [c, c.messages.length]));
+    await ingest(toMskEvent(batch, { startOffset: 50_000 }), lambdaContext('Ingest'));
+    await rt.streams.flush();
+    // Snapshots are absolute: the minutes also hold the first test's events.
+    const expected = expectedByRoom([...(records ?? []), ...batch]);
+    for (const [c, rooms] of [[both, ['zone:WAEMU', 'country:CI']], [one, [`city:CI:${ci.city}`]], [everything, ['global']]] as const) {
+      await c.roundTrip();
+      const got = frames(c, marks.get(c));
+      const snaps = got.flatMap((f) => f.snapshots);
+      const touched = expectedByRoom(batch);
+      const wanted = [...touched.keys()].filter((k) => rooms.some((r) => k.startsWith(`${r}|`))).sort();
+      expect(wanted.length, rooms.join()).toBeGreaterThan(rooms.length * 3);
+      // Every bucket of exactly its rooms, once, with the right absolute values.
+      expect(snaps.map((x) => bucketKey(x.room, x.bucket)).sort(), rooms.join()).toEqual(wanted);
+      for (const x of snaps) expect(comparable(x), bucketKey(x.room, x.bucket)).toEqual(comparableExpected(expected.get(bucketKey(x.room, x.bucket))!));
+      // The fewest frames: greedy packing wastes less than one snapshot per frame.
+      const sizes = got.map((f) => Buffer.byteLength(JSON.stringify(f)));
+      const largest = Math.max(...snaps.map((x) => Buffer.byteLength(JSON.stringify(x))));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      for (const n of sizes) expect(n).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      if (total <= MAX_FRAME_BYTES) expect(got.length, rooms.join()).toBe(1);
+      expect(got.length).toBeLessThanOrEqual(Math.ceil(total / (MAX_FRAME_BYTES - largest)));
+      expect(got.every((f) => f.v === DELTAS_MESSAGE_VERSION && f.resume === undefined)).toBe(true);
+    }
+    // The multi-room client got both rooms together: one frame when they fit.
+    expect(frames(both, marks.get(both)).length).toBe(1);
+  });
+
+  it('ten batches inside one push interval: at most the interval\'s frames, the last holding the newest values', async () => {
+    const room = 'country:TG';
+    const c = await join_(['WAEMU'], [room]);
+    const interval = fanoutConfig().pushIntervalMs;
+    expect(interval).toBe(DEFAULT_PUSH_INTERVAL_MS);
+    // Start on an idle lane (an earlier invocation's hold has passed).
+    await rt.streams.flush();
+    await new Promise((r) => setTimeout(r, interval));
+    const from = c.messages.length;
+    const base = Date.now() * 1000;
+    const started = performance.now();
+    for (let i = 1; i <= 10; i++) await writeSnapshots(db.doc, 'deltas', [snapshot(room, base + i, i)]);
+    const elapsed = performance.now() - started;
+    await rt.streams.flush();
+    await c.roundTrip();
+    const got = frames(c, from);
+    // Leading edge + one frame per interval after it; slow writes (a loaded machine) may span more intervals.
+    expect(got.length).toBeGreaterThanOrEqual(1);
+    expect(got.length).toBeLessThanOrEqual(1 + Math.ceil(elapsed / interval));
+    if (elapsed < interval) expect(got.length).toBeLessThanOrEqual(2);
+    const last = got.at(-1)!.snapshots.find((x) => x.room === room)!;
+    expect([last.version, last.values[0]!.count]).toEqual([base + 10, 10]);
+    // Versions only ever go up on the client.
+    const versions = got.flatMap((f) => f.snapshots.map((x) => x.version));
+    expect([...versions].sort((a, b) => a - b)).toEqual(versions);
+  });
+
   it('a replayed snapshot or a retried batch does not change what a client holds', async () => {
     const before = stateOf(waemu);
     const pushedBefore = deltas(waemu).length;
     // The same snapshot item written again: a MODIFY on the stream, pushed again.
     const held = [...before.values()][0]!;
-    await db.doc.send(new PutCommand({ TableName: 'deltas', Item: snapshotToItem(held) }));
+    await db.doc.send(new PutCommand({ TableName: 'deltas', Item: snapshotsToItems([held])[0]! }));
     // The same MSK batch delivered again (event source retry).
     await ingest(toMskEvent(records), lambdaContext('Ingest'));
     await rt.streams.flush();
@@ -232,6 +313,82 @@ describe('fan-out under faults of the management API', () => {
 });
 
 describe('scale', () => {
+  it('a 20,000-member room is split across parallel workers: each member gets the frame once, gone ones are pruned, throttled posts retried', async () => {
+    const room = 'country:GA';
+    const real = await Promise.all(Array.from({ length: 20 }, () => join_(['CEMAC'], [room])));
+    const realIds = new Set(rt.gateway.connectionIds().slice(-20));
+    const synthetic = Array.from({ length: 20_000 - real.length }, (_, i) => `Syn${String(i).padStart(7, '0')}xyz=`);
+    const gone = new Set(synthetic.filter((_, i) => i % 1000 === 7));
+    const throttled = new Set(synthetic.filter((_, i) => i % 1000 === 500));
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    await batchWriteAll(db.doc, 'memberships', synthetic.map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } })));
+    expect((await membersOf(room)).length).toBe(20_000);
+
+    // The management API as the workers see it: real connections go on to the gateway; synthetic
+    // ones answer 200, 410 (gone) or 429 once (throttled).
+    const posts = new Map<string, number[]>();
+    const target = new URL(rt.gateway.managementEndpoint);
+    const api = createServer((req, res) => {
+      const id = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const seen = posts.get(id) ?? [];
+        const status = realIds.has(id) ? 200 : gone.has(id) ? 410 : throttled.has(id) && seen.length === 0 ? 429 : 200;
+        posts.set(id, [...seen, status]);
+        if (status !== 200) {
+          const type = status === 410 ? 'GoneException' : 'LimitExceededException';
+          res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
+          res.end(JSON.stringify({ message: type }));
+        } else if (realIds.has(id)) {
+          const up = httpRequest({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+            res.writeHead(r.statusCode ?? 500, r.headers);
+            r.pipe(res);
+          });
+          up.end(Buffer.concat(chunks));
+        } else {
+          res.writeHead(200, { 'content-length': 0 });
+          res.end();
+        }
+      });
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));
+    const saved = { endpoint: process.env.WS_MANAGEMENT_ENDPOINT, chunk: process.env.FANOUT_CHUNK_SIZE };
+    process.env.WS_MANAGEMENT_ENDPOINT = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    process.env.FANOUT_CHUNK_SIZE = '2000';
+    const workersBefore = rt.lambda.invocations.FanoutWorker ?? 0;
+    try {
+      const version = Date.now() * 1000 + 20;
+      await writeSnapshots(db.doc, 'deltas', [snapshot(room, version, 20)]);
+      await rt.streams.flush();
+      // 10 chunks of 2,000: the fan-out pushes one itself, nine workers the others.
+      expect((rt.lambda.invocations.FanoutWorker ?? 0) - workersBefore).toBe(9);
+      const posted = [...posts.entries()];
+      expect(posted.length).toBe(20_000);
+      for (const [id, statuses] of posted) {
+        const ok = statuses.filter((x) => x === 200).length;
+        if (gone.has(id)) expect(statuses, id).toEqual([410]);
+        else if (throttled.has(id)) expect(statuses, id).toEqual([429, 200]);
+        else expect(statuses, id).toEqual([200]);
+        expect(ok).toBe(gone.has(id) ? 0 : 1);
+      }
+      for (const c of real) {
+        await c.roundTrip();
+        expect(frames(c).filter(holds(version)).length).toBe(1);
+      }
+      const left = new Set(await membersOf(room));
+      expect(left.size).toBe(20_000 - gone.size);
+      for (const id of gone) expect(left.has(id)).toBe(false);
+    } finally {
+      process.env.WS_MANAGEMENT_ENDPOINT = saved.endpoint;
+      if (saved.chunk === undefined) delete process.env.FANOUT_CHUNK_SIZE;
+      else process.env.FANOUT_CHUNK_SIZE = saved.chunk;
+      await new Promise<void>((r) => api.close(() => r()));
+      for (const c of real) c.close();
+      await batchWriteAll(db.doc, 'memberships', synthetic.filter((id) => !gone.has(id)).map((connectionId) => ({ DeleteRequest: { Key: { room, connectionId } } })));
+    }
+  }, 600_000);
+
   it('1,000 concurrent clients in one room all receive the delta', async () => {
     const room = 'country:GH';
     const token = await signDevToken({ zones: ['*'], ttlSeconds: 600 }, keys);
@@ -252,7 +409,7 @@ describe('scale', () => {
     const version = Date.now() * 1000 + 7;
     await writeSnapshots(db.doc, 'deltas', [snapshot(room, version, 42)]);
     await rt.streams.flush();
-    await Promise.all(many.map((c) => c.next((m) => (m as DeltaMessage).type === 'delta' && (m as DeltaMessage).version === version, 120_000)));
+    await Promise.all(many.map((c) => c.next(holds(version), 120_000)));
     expect(many.every((c) => deltas(c).some((d) => d.room === room && d.values[0]!.count === 42))).toBe(true);
     for (const c of many) c.close();
     await eventually(async () => (await membersOf(room)).length === 0, 180_000, 500);

@@ -6,7 +6,8 @@ import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDyn
 import { createIngest } from '../functions/ingest/ingest.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
-import { itemToSnapshot } from '../functions/shared/dynamo/deltas-store.js';
+import { itemToSnapshots } from '../functions/shared/dynamo/deltas-store.js';
+import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
 import { roomsOf } from '../functions/shared/contracts/rooms.js';
 import { toUnits, fromUnits } from '../functions/shared/contracts/decimal.js';
 import type { PaymentEventInput } from '../functions/shared/contracts/event.js';
@@ -55,9 +56,13 @@ async function totalsFrom(table: string): Promise<Record<string, Totals>> {
 
 const TABLES = ['analytics_events_raw', 'analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day'];
 
-async function deltaSnapshots() {
+async function deltaItems() {
   const out = await ddb.clients.doc.send(new ScanCommand({ TableName: DELTAS_TABLE.id }));
-  return (out.Items ?? []).map(itemToSnapshot);
+  return out.Items ?? [];
+}
+
+async function deltaSnapshots(): Promise<DeltaSnapshot[]> {
+  return (await deltaItems()).flatMap(itemToSnapshots);
 }
 
 describe('ingest handler', () => {
@@ -187,11 +192,11 @@ describe('ingest handler', () => {
     await ingest()(toMskEvent(second, { startOffset: 1000 }));
     const afterSecond = await deltaSnapshots();
 
-    const expectRoomValues = (records: GeneratedRecord[], snapshots: ReturnType<typeof itemToSnapshot>[]) => {
+    const expectRoomValues = (records: GeneratedRecord[], snapshots: DeltaSnapshot[]) => {
       // All events share one minute, so each room has exactly one expected bucket.
       const rooms = new Map([...expectedByRoom(records)].map(([key, byKey]) => [key.slice(0, key.lastIndexOf('|')), byKey]));
       // The newest snapshot of each room for this minute.
-      const latest = new Map<string, ReturnType<typeof itemToSnapshot>>();
+      const latest = new Map<string, DeltaSnapshot>();
       for (const s of snapshots) {
         if (s.bucket !== new Date(minute).toISOString()) continue;
         if ((latest.get(s.room)?.version ?? -1) < s.version) latest.set(s.room, s);
@@ -232,6 +237,28 @@ describe('ingest handler', () => {
     for (const s of snapshots) expect(Date.parse(s.bucket)).toBeGreaterThanOrEqual(oldest);
     const recentMinutes = new Set(recent.map((r) => Math.floor(Date.parse(r.event!.occurred_at) / 60_000) * 60_000));
     expect(new Set(snapshots.filter((s) => s.room === 'global').map((s) => Date.parse(s.bucket)))).toEqual(recentMinutes);
+  });
+
+  it('records a batch in at most one deltas item per room touched, each holding all its buckets', async () => {
+    await truncateAll();
+    const before = new Set((await deltaItems()).map((i) => `${i.room}|${i.sk}`));
+    const now = Date.now();
+    // 600 events over the last 30 minutes: many (room, minute) pairs, few rooms.
+    const records = new EventGenerator({ seed: 57, now: () => now, spreadMs: 30 * 60_000, lateShare: 0 }).records(600);
+    await ingest()(toMskEvent(records));
+    const items = (await deltaItems()).filter((i) => !before.has(`${i.room}|${i.sk}`));
+    const expected = expectedByRoom(records);
+    const rooms = new Set([...expected.keys()].map((k) => k.slice(0, k.lastIndexOf('|'))));
+    const pairs = expected.size;
+    expect(pairs).toBeGreaterThan(rooms.size * 3);
+    // One item per room (no item needed splitting at this size), far fewer than (room, minute) pairs.
+    expect(items.length).toBeLessThanOrEqual(rooms.size);
+    expect(new Set(items.map((i) => i.room))).toEqual(rooms);
+    for (const i of items) expect(Buffer.byteLength(JSON.stringify(i))).toBeLessThan(400 * 1024);
+    // Every (room, minute) the batch touched is in there, once, with the batch's one version.
+    const snapshots = items.flatMap(itemToSnapshots);
+    expect(snapshots.map((s) => `${s.room}|${s.bucket}`).sort()).toEqual([...expected.keys()].sort());
+    expect(new Set(snapshots.map((s) => s.version)).size).toBe(1);
   });
 
   it('re-drives an on-failure batch the offset marks would drop, once', async () => {

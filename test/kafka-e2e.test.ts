@@ -21,7 +21,8 @@ import { EventGenerator, type GeneratedRecord } from '../functions/shared/genera
 import { decodeMskRecords } from '../functions/shared/msk.js';
 import { fromUnits, toUnits } from '../functions/shared/contracts/decimal.js';
 import { TOPICS, type PaymentEventInput } from '../functions/shared/contracts/event.js';
-import type { DeltaMessage } from '../functions/shared/contracts/delta.js';
+import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+import type { DeltasMessage } from '../functions/shared/contracts/ws.js';
 import { minuteBucket } from '../functions/shared/time.js';
 import { METRIC } from '../functions/shared/observability-names.js';
 import { WsClient, eventually, quietPowertools } from './ws-harness.js';
@@ -179,8 +180,8 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
       reference.set(bucket, values);
     }
     const latest = () => {
-      const held = new Map<string, DeltaMessage>();
-      for (const m of client.ofType<DeltaMessage>('delta')) {
+      const held = new Map<string, DeltaSnapshot>();
+      for (const m of client.ofType<DeltasMessage>('deltas').flatMap((f) => f.snapshots)) {
         if (m.room !== 'global') continue;
         const h = held.get(m.bucket);
         if (!h || h.version < m.version) held.set(m.bucket, m);

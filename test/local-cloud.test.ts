@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startLocalCloud, type LocalCloud } from '../local/cloud.js';
 import { WsClient, eventually } from './ws-harness.js';
-import type { DeltaMessage } from '../functions/shared/contracts/delta.js';
+import type { DeltasMessage } from '../functions/shared/contracts/ws.js';
 import type { OverviewResponse } from '../functions/shared/contracts/api.js';
 import { bearerHeaders } from '../functions/shared/contracts/api.js';
 
@@ -40,9 +40,10 @@ describe('local cloud', () => {
     try {
       client.send({ action: 'subscribe', rooms: ['global'] });
       await client.next((m) => (m as { type?: string }).type === 'ack');
-      const delta = await client.next<DeltaMessage>((m) => (m as { type?: string }).type === 'delta', 30_000);
-      expect(delta.room).toBe('global');
-      expect(delta.values.reduce((n, v) => n + v.count, 0)).toBeGreaterThan(0);
+      const frame = await client.next<DeltasMessage>((m) => (m as { type?: string }).type === 'deltas', 30_000);
+      expect(frame.snapshots.length).toBeGreaterThan(0);
+      expect(frame.snapshots.every((s) => s.room === 'global')).toBe(true);
+      expect(frame.snapshots.flatMap((s) => s.values).reduce((n, v) => n + v.count, 0)).toBeGreaterThan(0);
     } finally {
       client.close();
     }

@@ -14,8 +14,8 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
-import type { AckMessage, ErrorMessage, ResumeMessage } from '../functions/shared/contracts/ws.js';
-import { MAX_FRAME_BYTES } from '../functions/shared/contracts/ws.js';
+import type { AckMessage, DeltasMessage, ErrorMessage } from '../functions/shared/contracts/ws.js';
+import { DELTAS_MESSAGE_VERSION, MAX_FRAME_BYTES } from '../functions/shared/contracts/ws.js';
 import { ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
 import type { Realtime } from '../local/realtime.js';
 import { UpgradeRefused, WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';
@@ -207,36 +207,43 @@ describe('management API with the real SDK client', () => {
 });
 
 describe('resume', () => {
-  it('returns exactly the snapshots recorded since the versions given, for held rooms only', async () => {
+  const minute = (i: number) => new Date(Date.UTC(2026, 10, 27, 10, i)).toISOString();
+  const isResume = (m: unknown) => (m as DeltasMessage).type === 'deltas' && (m as DeltasMessage).resume === true;
+  const rows = (m: DeltasMessage) => m.snapshots.map((s) => [s.room, s.bucket, s.version, s.values[0]!.count]);
+
+  it('returns every bucket recorded since the versions given, once, newest version, for held rooms only', async () => {
     const room = 'city:CI:Bouaké';
     const c = await connect(['WAEMU']);
     c.send({ action: 'subscribe', rooms: [room] });
     await c.next((m) => (m as AckMessage).type === 'ack');
-    await writeSnapshots(db.doc, 'deltas', [1, 2, 3, 4, 5].map((v) => snapshot(room, v, v * 10)));
+    await writeSnapshots(db.doc, 'deltas', [1, 2, 3, 4, 5].map((v) => snapshot(room, v, v * 10, minute(v))));
+    // A later batch rewrote minute 3: the client must get that bucket once, with the newest values.
+    await writeSnapshots(db.doc, 'deltas', [snapshot(room, 6, 99, minute(3))]);
     await writeSnapshots(db.doc, 'deltas', [snapshot('city:CI:Abidjan', 9, 1)]);
 
     const from = c.messages.length;
     c.send({ action: 'resume', versions: { [room]: 2, 'city:CI:Abidjan': 0 } });
-    const resumed = await c.next<ResumeMessage>((m) => (m as ResumeMessage).type === 'resume', 10_000, from);
-    expect(resumed.snapshots.map((s) => [s.room, s.version, s.values[0]!.count])).toEqual([
-      [room, 3, 30],
-      [room, 4, 40],
-      [room, 5, 50],
+    const resumed = await c.next<DeltasMessage>(isResume, 10_000, from);
+    expect(resumed.v).toBe(DELTAS_MESSAGE_VERSION);
+    expect(rows(resumed)).toEqual([
+      [room, minute(4), 4, 40],
+      [room, minute(5), 5, 50],
+      [room, minute(3), 6, 99],
     ]);
     const notHeld = c.messages.slice(from).find((m) => (m as ErrorMessage).type === 'error') as ErrorMessage;
     expect(notHeld).toMatchObject({ code: 'invalid_room', rooms: ['city:CI:Abidjan'] });
 
-    // ping with resume: pong, then the snapshots since v4.
+    // ping with resume: pong, then what was recorded since v5.
     const from2 = c.messages.length;
-    c.send({ action: 'ping', resume: { [room]: 4 } });
-    const again = await c.next<ResumeMessage>((m) => (m as ResumeMessage).type === 'resume', 10_000, from2);
-    expect(again.snapshots.map((s) => s.version)).toEqual([5]);
+    c.send({ action: 'ping', resume: { [room]: 5 } });
+    const again = await c.next<DeltasMessage>(isResume, 10_000, from2);
+    expect(rows(again)).toEqual([[room, minute(3), 6, 99]]);
     expect(c.messages.slice(from2).some((m) => (m as { type?: string }).type === 'pong')).toBe(true);
 
-    // Nothing missed: one empty resume, so the client knows it is complete.
+    // Nothing missed: one empty resume frame, so the client knows it is complete.
     const from3 = c.messages.length;
-    c.send({ action: 'resume', versions: { [room]: 5 } });
-    expect((await c.next<ResumeMessage>((m) => (m as ResumeMessage).type === 'resume', 10_000, from3)).snapshots).toEqual([]);
+    c.send({ action: 'resume', versions: { [room]: 6 } });
+    expect((await c.next<DeltasMessage>(isResume, 10_000, from3)).snapshots).toEqual([]);
   });
 
   it('splits a large resume into frames under 32 KB without losing or repeating a snapshot', async () => {
@@ -245,7 +252,7 @@ describe('resume', () => {
     c.send({ action: 'subscribe', rooms: [room] });
     await c.next((m) => (m as AckMessage).type === 'ack');
     const wide = (v: number): DeltaSnapshot => ({
-      ...snapshot(room, v, v),
+      ...snapshot(room, v, v, minute(v - 1)),
       values: Array.from({ length: 12 }, (_, i) => ({ type: 'invoice.paid' as const, currency: `C${String(i).padStart(2, '0')}`, count: v, volume: `${v}.5000`, fees: '0.0100', merchants: i, succeeded: 0 })),
     });
     await writeSnapshots(db.doc, 'deltas', Array.from({ length: 60 }, (_, i) => wide(i + 1)));
@@ -255,10 +262,10 @@ describe('resume', () => {
     c.send({ action: 'resume', versions: { [room]: 0 } });
     const versions = new Set<number>();
     await eventually(async () => {
-      for (const m of c.messages.slice(from)) if ((m as ResumeMessage).type === 'resume') for (const s of (m as ResumeMessage).snapshots) versions.add(s.version);
+      for (const m of c.messages.slice(from)) if (isResume(m)) for (const s of (m as DeltasMessage).snapshots) versions.add(s.version);
       return versions.size === 60;
     });
-    const frames = c.messages.slice(from).filter((m) => (m as ResumeMessage).type === 'resume') as ResumeMessage[];
+    const frames = c.messages.slice(from).filter(isResume) as DeltasMessage[];
     expect(frames.length).toBeGreaterThan(1);
     expect(frames.flatMap((f) => f.snapshots.map((s) => s.version)).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     const resumeSizes = rawSizes.filter((n) => n > 1000);

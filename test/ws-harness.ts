@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createDynamoClients, resetDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
 import { resetManagementClients } from '../functions/shared/ws-management.js';
+import { resetLambdaClient } from '../functions/fanout/workers.js';
 import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
 import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
 import { startRealtime, type Realtime, type StartRealtimeOptions } from '../local/realtime.js';
@@ -170,6 +171,7 @@ export async function startTestRealtime(options: Omit<StartRealtimeOptions, 'dyn
     async close() {
       await rt.close();
       resetManagementClients();
+      resetLambdaClient();
       db.client.destroy();
       resetDynamoClients();
       await dynamo.close();

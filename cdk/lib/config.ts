@@ -150,7 +150,8 @@ function defaults(envName: EnvName, account: string, region: string): EnvConfig 
       issuer: 'https://id.molam.example',
       loginUrl: 'https://id.molam.example/login',
     },
-    fanout: { batchSize: 100, maxBatchingWindowSeconds: 0, retryAttempts: 3, parallelizationFactor: 2, maxRecordAgeSeconds: 600 },
+    // One lane per shard: the fan-out paces each lane to one frame per connection per interval.
+    fanout: { batchSize: 100, maxBatchingWindowSeconds: 0, retryAttempts: 3, parallelizationFactor: 1, maxRecordAgeSeconds: 600 },
     api: { reservedConcurrency: prod ? 50 : envName === 'staging' ? 10 : 5 },
     webSocketStageName: envName,
     logRetentionDays: prod ? 90 : envName === 'staging' ? 30 : 7,

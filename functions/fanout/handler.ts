@@ -1,151 +1,134 @@
-// Delta fan-out: DynamoDB stream records of the deltas table -> every connection of the room.
-// One Query per room per batch; posts run with bounded concurrency; a connection that is gone
-// (410) is pruned; throttling is retried with backoff; a record whose pushes still fail is
-// reported in batchItemFailures so the event source mapping retries from it (snapshots are
-// absolute, so re-pushing to clients that already have one changes nothing).
+// Delta fan-out: DynamoDB stream records of the deltas table -> one `deltas` frame (or the fewest
+// the frame limit allows) per connection per invocation, holding the newest snapshot of every
+// bucket of all its rooms. One Query per room; rooms with more members than one chunk are pushed
+// by parallel worker invocations (workers.ts). After pushing, the invocation holds until the push
+// interval has passed since it started: the event source mapping delivers a lane's next batch only
+// then, so records arriving meanwhile are coalesced into the next frame (the newest values win,
+// nothing is dropped) and a connection gets at most one frame per interval per lane.
+// Failed pushes report the records of the affected rooms in batchItemFailures.
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { itemToSnapshot } from '../shared/dynamo/deltas-store.js';
-import type { DeltaMessage, DeltaSnapshot } from '../shared/contracts/delta.js';
-import { MAX_FRAME_BYTES } from '../shared/contracts/ws.js';
-import { roomKind } from '../shared/contracts/rooms.js';
+import { itemToSnapshots } from '../shared/dynamo/deltas-store.js';
+import type { DeltaSnapshot } from '../shared/contracts/delta.js';
+import { FANOUT_STREAM_EVENTS } from '../catalog.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { METRIC, SERVICE } from '../shared/observability-names.js';
-import { byteLength, managementClient, managementEndpoint, postData } from '../shared/ws-management.js';
+import { managementClient, managementEndpoint } from '../shared/ws-management.js';
 import { wsStoreFromEnv, type Membership } from '../shared/ws-store.js';
-import { runPool } from './pool.js';
 import { flushMetrics } from '../shared/ws-metrics.js';
+import { fanoutConfig } from './config.js';
+import { deliverChunk, emptyOutcome, mergeOutcomes, type DeliveryOutcome } from './deliver.js';
+import { planDelivery } from './plan.js';
+import { invokeWorker } from './workers.js';
+
+export { fanoutConcurrency } from './config.js';
 
 const logger = createLogger(SERVICE.fanout);
 const metrics = createMetrics(SERVICE.fanout);
 
-/** Posts in flight at once (FANOUT_CONCURRENCY overrides). */
-export function fanoutConcurrency(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.FANOUT_CONCURRENCY ?? '64');
-  return Number.isInteger(n) && n > 0 ? n : 64;
-}
-
-interface Pending {
-  record: DynamoDBRecord;
-  snapshot: DeltaSnapshot;
-  data: string;
-  failed: boolean;
-}
-
 export interface FanoutStats {
+  records: number;
   snapshots: number;
+  connections: number;
+  /** Frames posted (what API Gateway meters). */
   pushes: number;
+  workers: number;
   gone: number;
   expired: number;
   failedPushes: number;
 }
 
-/** The message one snapshot becomes: `{type:'delta', room, bucket, version, values, recorded_at, source_ts}`. */
-export function deltaMessage(snapshot: DeltaSnapshot): DeltaMessage {
-  return { type: 'delta', ...snapshot };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The records worth pushing: INSERT/MODIFY with a new image (TTL removals carry nothing). */
+function pushable(record: DynamoDBRecord): boolean {
+  return (FANOUT_STREAM_EVENTS as readonly string[]).includes(record.eventName ?? '') && record.dynamodb?.NewImage !== undefined;
 }
 
-export async function fanout(event: DynamoDBStreamEvent, env: NodeJS.ProcessEnv = process.env): Promise<DynamoDBBatchResponse & { stats: FanoutStats }> {
-  const stats: FanoutStats = { snapshots: 0, pushes: 0, gone: 0, expired: 0, failedPushes: 0 };
-  const byRoom = new Map<string, Pending[]>();
+export async function fanout(
+  event: DynamoDBStreamEvent,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DynamoDBBatchResponse & { stats: FanoutStats }> {
+  const started = Date.now();
+  const config = fanoutConfig(env);
+  const stats: FanoutStats = { records: 0, snapshots: 0, connections: 0, pushes: 0, workers: 0, gone: 0, expired: 0, failedPushes: 0 };
+  const byRoom = new Map<string, DeltaSnapshot[]>();
+  const recordsOfRoom = new Map<string, DynamoDBRecord[]>();
   for (const record of event.Records ?? []) {
-    // NEW_IMAGE stream: REMOVEs (TTL expiry of old snapshots) carry nothing to push.
-    if (record.eventName === 'REMOVE' || !record.dynamodb?.NewImage) continue;
-    const item = unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>);
-    const snapshot = itemToSnapshot(item);
-    const data = JSON.stringify(deltaMessage(snapshot));
-    if (byteLength(data) > MAX_FRAME_BYTES) {
-      logger.warn('delta larger than one frame', { room: snapshot.room, bytes: byteLength(data) });
+    if (!pushable(record)) continue;
+    stats.records++;
+    for (const s of itemToSnapshots(unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>))) {
+      (byRoom.get(s.room) ?? byRoom.set(s.room, []).get(s.room)!).push(s);
+      stats.snapshots++;
     }
-    const list = byRoom.get(snapshot.room) ?? [];
-    list.push({ record, snapshot, data, failed: false });
-    byRoom.set(snapshot.room, list);
-    stats.snapshots++;
+    const room = String(unmarshall(record.dynamodb!.Keys as Record<string, AttributeValue>).room);
+    (recordsOfRoom.get(room) ?? recordsOfRoom.set(room, []).get(room)!).push(record);
   }
   if (byRoom.size === 0) return { batchItemFailures: [], stats };
 
   const store = wsStoreFromEnv(env);
-  const client = managementClient(managementEndpoint(undefined, env), env);
-  const nowSec = Math.floor(Date.now() / 1000);
-  const pruned = new Set<string>();
-  const prune = async (m: Membership) => {
-    if (pruned.has(m.connectionId)) return;
-    pruned.add(m.connectionId);
-    await store.removeConnection(m.connectionId, [m.room]);
-  };
-
-  // One Query per room, then one task per (room, connection) that posts the room's snapshots in
-  // stream order, so a client sees versions ascending.
-  const members = await Promise.all(
+  const failedRooms = new Set<string>();
+  const membersByRoom = new Map<string, Membership[]>();
+  await Promise.all(
     [...byRoom.keys()].map(async (room) => {
       try {
-        return { room, list: await store.membersOf(room) };
+        membersByRoom.set(room, await store.membersOf(room));
       } catch (err) {
         logger.error('membership query failed', { room, error: err as Error });
-        for (const p of byRoom.get(room)!) p.failed = true;
-        return { room, list: [] as Membership[] };
+        failedRooms.add(room);
       }
     }),
   );
-  const tasks: Array<() => Promise<void>> = [];
-  const perKind = new Map<string, number>();
-  for (const { room, list } of members) {
-    const pending = byRoom.get(room)!;
-    const kind = roomKind(room) ?? 'unknown';
-    for (const m of list) {
-      if (m.expiresAt > 0 && m.expiresAt <= nowSec) {
-        // Past API Gateway's 2-hour maximum: the socket is closed already, only the rows are left.
-        stats.expired++;
-        tasks.push(() => prune(m));
-        continue;
-      }
-      tasks.push(async () => {
-        for (const p of pending) {
-          try {
-            const outcome = await postData(client, m.connectionId, p.data);
-            if (outcome === 'gone') {
-              stats.gone++;
-              await prune(m);
-              return;
-            }
-            stats.pushes++;
-            perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
-          } catch (err) {
-            stats.failedPushes++;
-            p.failed = true;
-            logger.warn('push failed', { room, connectionId: m.connectionId, error: err as Error });
-          }
-        }
-      });
-    }
-  }
-  await runPool(tasks, fanoutConcurrency(env));
+  // Without a worker everything is one chunk (one pool of FANOUT_CONCURRENCY posts).
+  const chunkSize = config.workerFunction ? config.chunkSize : Number.MAX_SAFE_INTEGER;
+  const plan = planDelivery(byRoom, membersByRoom, { nowSec: Math.floor(started / 1000), chunkSize });
+  stats.connections = plan.connections;
+  stats.expired = plan.expired.length;
 
-  for (const [kind, n] of perKind) {
-    metrics.singleMetric().addDimension('room_kind', kind).addMetric(METRIC.wsMessages, MetricUnit.Count, n);
-  }
+  const client = managementClient(managementEndpoint(undefined, env), env);
+  const onError = (connectionId: string, error: unknown) => logger.warn('push failed', { connectionId, error: error as Error });
+  const local = (i: number) => deliverChunk(plan.chunks[i]!, { client, store, concurrency: config.concurrency, onError });
+  // The first chunk is pushed here; the others by workers in parallel (inline without a worker).
+  const outcomes: DeliveryOutcome[] = await Promise.all(
+    plan.chunks.map(async (chunk, i) => {
+      if (i === 0 || !config.workerFunction) return local(i);
+      stats.workers++;
+      try {
+        return await invokeWorker(config.workerFunction, chunk, env);
+      } catch (err) {
+        logger.error('worker invocation failed', { connections: chunk.targets.length, error: err as Error });
+        return { ...emptyOutcome(), failedPushes: chunk.targets.length, failedRooms: [...new Set(chunk.targets.flatMap((t) => t.rooms))] };
+      }
+    }),
+  );
+  await Promise.all(plan.expired.map((m) => store.removeConnection(m.connectionId, [m.room]).catch(() => undefined)));
+  const outcome = mergeOutcomes(outcomes);
+  stats.pushes = outcome.frames;
+  stats.gone = outcome.gone;
+  stats.failedPushes = outcome.failedPushes;
+  for (const r of outcome.failedRooms) failedRooms.add(r);
+
+  if (outcome.frames > 0) metrics.addMetric(METRIC.wsMessages, MetricUnit.Count, outcome.frames);
   if (stats.gone + stats.expired > 0) {
     metrics.singleMetric().addDimension('status', 'gone').addMetric(METRIC.wsConnections, MetricUnit.Count, stats.gone + stats.expired);
   }
   const pushedAt = Date.now();
-  for (const list of byRoom.values()) {
-    for (const p of list) {
-      if (p.snapshot.source_ts !== undefined && !p.failed) {
-        metrics.addMetric(METRIC.streamingLatency, MetricUnit.Seconds, Math.max(0, pushedAt - p.snapshot.source_ts) / 1000);
-      }
-    }
+  for (const [room, list] of byRoom) {
+    if (failedRooms.has(room)) continue;
+    const newest = Math.max(...list.map((s) => s.source_ts ?? 0));
+    if (newest > 0) metrics.addMetric(METRIC.streamingLatency, MetricUnit.Seconds, Math.max(0, pushedAt - newest) / 1000);
   }
 
   // The event source mapping retries from the lowest reported sequence number onwards.
-  const failures = [...byRoom.values()]
-    .flat()
-    .filter((p) => p.failed)
-    .map((p) => p.record.dynamodb?.SequenceNumber ?? p.record.eventID ?? '');
-  if (failures.length > 0) logger.warn('records to retry', { count: failures.length });
+  const failures = [...failedRooms].flatMap((room) => (recordsOfRoom.get(room) ?? []).map((r) => r.dynamodb?.SequenceNumber ?? r.eventID ?? ''));
+  if (failures.length > 0) logger.warn('records to retry', { count: failures.length, rooms: [...failedRooms] });
+  // Pace the lane (see the header); not when records must be retried anyway.
+  const hold = started + config.pushIntervalMs - Date.now();
+  if (failures.length === 0 && stats.pushes > 0 && hold > 0) await sleep(hold);
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })), stats };
 }
 
@@ -157,4 +140,3 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, 
     logger.debug('fan-out done', { ...stats });
     return { batchItemFailures };
   });
-

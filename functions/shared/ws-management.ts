@@ -10,8 +10,7 @@ import {
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { MAX_FRAME_BYTES, type ServerMessage } from './contracts/ws.js';
-import type { DeltaSnapshot } from './contracts/delta.js';
+import type { ServerMessage } from './contracts/ws.js';
 import { LOCAL_DUMMY_CREDENTIALS } from './dynamo/client.js';
 
 /** A WebSocket route event as API Gateway delivers it ($connect also carries headers). */
@@ -145,29 +144,4 @@ export function postMessage(
 /** Bytes of a string as UTF-8. */
 export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
-}
-
-/**
- * Splits snapshots into `resume` messages that each stay under one frame (MAX_FRAME_BYTES).
- * Always yields at least one message, so a client learns that the resume is complete.
- */
-export function resumeMessages(snapshots: DeltaSnapshot[], maxBytes = MAX_FRAME_BYTES): string[] {
-  const envelope = byteLength(JSON.stringify({ type: 'resume', snapshots: [] }));
-  const out: string[] = [];
-  let chunk: string[] = [];
-  let size = envelope;
-  const emit = () => {
-    out.push(`{"type":"resume","snapshots":[${chunk.join(',')}]}`);
-    chunk = [];
-    size = envelope;
-  };
-  for (const s of snapshots) {
-    const json = JSON.stringify(s);
-    const bytes = byteLength(json) + 1;
-    if (chunk.length > 0 && size + bytes > maxBytes) emit();
-    chunk.push(json);
-    size += bytes;
-  }
-  if (chunk.length > 0 || out.length === 0) emit();
-  return out;
 }

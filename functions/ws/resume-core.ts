@@ -1,11 +1,13 @@
-// The snapshots a client missed: for each room it holds, everything recorded in the deltas table
-// after the version it last saw, sent as `resume` messages that each fit one frame.
+// The snapshots a client missed: for each room it holds, the newest snapshot of every bucket
+// recorded in the deltas table after the version it last saw, sent in the same `deltas` form the
+// fan-out pushes (marked `resume`), in frames that each fit the frame limit.
 import { documentClient } from '../shared/dynamo/client.js';
 import { DELTAS_TABLE, tableName } from '../shared/dynamo/tables.js';
 import { snapshotsSince } from '../shared/dynamo/deltas-store.js';
+import { deltasFrames } from '../shared/contracts/ws.js';
 import type { DeltaSnapshot } from '../shared/contracts/delta.js';
 import { roomAllowed } from '../shared/auth.js';
-import { resumeMessages, type WsEvent } from '../shared/ws-management.js';
+import type { WsEvent } from '../shared/ws-management.js';
 import { wsStoreFromEnv } from '../shared/ws-store.js';
 import { errorMessage, reply, replyData } from './common.js';
 
@@ -26,7 +28,7 @@ export async function sendResume(event: WsEvent, versions: Record<string, number
     rooms.filter((r) => !notHeld.includes(r)).map((room) => snapshotsSince(doc, table, room, versions[room]!)),
   );
   const snapshots: DeltaSnapshot[] = perRoom.flat();
-  for (const frame of resumeMessages(snapshots)) {
+  for (const frame of deltasFrames(snapshots, { resume: true })) {
     if ((await replyData(event, frame)) === 'gone') return;
   }
 }

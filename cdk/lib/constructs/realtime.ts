@@ -36,7 +36,8 @@ export class Realtime {
     const stack = Stack.of(scope);
     const wsDefs = defsOfKind(FUNCTIONS, 'websocket');
     const streamDefs = defsOfKind(FUNCTIONS, 'dynamodb-stream');
-    for (const def of [...streamDefs, ...wsDefs]) this.functions[def.id] = catalogFunction(scope, def, props);
+    const workerDefs = defsOfKind(FUNCTIONS, 'invoke');
+    for (const def of [...streamDefs, ...workerDefs, ...wsDefs]) this.functions[def.id] = catalogFunction(scope, def, props);
     this.fanoutFunction = this.functions[streamDefs[0]!.id]!;
     this.fanoutDlq = deadLetterQueue(scope, 'FanoutDlq', 'deltas stream batches the fan-out function failed on');
 
@@ -98,13 +99,28 @@ export class Realtime {
         maxRecordAge: Duration.seconds(config.fanout.maxRecordAgeSeconds),
         onFailure: new SqsDlq(this.fanoutDlq),
         // Snapshots expire by TTL: those REMOVE records must never invoke the fan-out.
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY') })],
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...def.trigger.eventNames) })],
       }));
       grantTableUses(fn, def, tables);
       if (def.uses?.postToConnection) {
         fn.addToRolePolicy(manageConnections);
         acknowledge(fn.role!, connectionsFinding, connectionsReason);
       }
+    }
+    // Workers a function invokes synchronously (the fan-out's per-chunk workers): they post and
+    // prune like the fan-out; the caller may invoke exactly its worker and learns its name.
+    for (const def of workerDefs) {
+      const fn = this.functions[def.id]!;
+      const caller = this.functions[def.trigger.by];
+      if (!caller) throw new Error(`${def.id} is invoked by ${def.trigger.by}, which is not a real-time function`);
+      fn.addEnvironment('WS_MANAGEMENT_ENDPOINT', managementEndpoint);
+      grantTableUses(fn, def, tables);
+      if (def.uses?.postToConnection) {
+        fn.addToRolePolicy(manageConnections);
+        acknowledge(fn.role!, connectionsFinding, connectionsReason);
+      }
+      caller.addEnvironment(def.trigger.envVar, fn.functionName);
+      caller.addToRolePolicy(new iam.PolicyStatement({ sid: `Invoke${def.id}`, actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
     }
   }
 }

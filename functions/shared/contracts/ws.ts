@@ -1,5 +1,5 @@
 // WebSocket messages between dashboards and the API Gateway WebSocket API.
-import type { DeltaMessage, DeltaSnapshot } from './delta.js';
+import { bucketKey, type DeltaMessage, type DeltaSnapshot } from './delta.js';
 
 export const WS_ACTIONS = ['subscribe', 'unsubscribe', 'ping', 'resume'] as const;
 export type WsAction = (typeof WS_ACTIONS)[number];
@@ -28,11 +28,86 @@ export interface ErrorMessage {
   message: string;
   rooms?: string[];
 }
+
+/** Version of the `deltas` message; bumped when its shape changes incompatibly. */
+export const DELTAS_MESSAGE_VERSION = 1;
+
+/**
+ * What the server pushes: every snapshot one fan-out invocation (or one resume) has for a
+ * connection, newest version per (room, bucket), in as few frames as MAX_FRAME_BYTES allows.
+ * `resume: true` marks the replies to a resume request (at least one, possibly empty).
+ */
+export interface DeltasMessage {
+  type: 'deltas';
+  v: typeof DELTAS_MESSAGE_VERSION;
+  snapshots: DeltaSnapshot[];
+  resume?: true;
+}
+
+/** @deprecated The server sends `deltas` (also for resume); clients still accept this form. */
 export interface ResumeMessage {
   type: 'resume';
   snapshots: DeltaSnapshot[];
 }
-export type ServerMessage = AckMessage | PongMessage | ErrorMessage | DeltaMessage | ResumeMessage;
+export type ServerMessage = AckMessage | PongMessage | ErrorMessage | DeltasMessage | DeltaMessage | ResumeMessage;
 
-/** API Gateway WebSocket frames are limited to 32 KB; we stay under it. */
+/** API Gateway WebSocket frames are limited to 32 KB (and metered per 32 KB); we stay under it. */
 export const MAX_FRAME_BYTES = 32 * 1024;
+
+/** Default minimum time between two frames to one connection (FANOUT_PUSH_INTERVAL_MS overrides). */
+export const DEFAULT_PUSH_INTERVAL_MS = 1_000;
+
+/** UTF-8 length of a string without Buffer (this module is shared with the browser). */
+export function utf8Bytes(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Keeps the highest version of every (room, bucket); ordered by room, then bucket. */
+export function newestPerBucket(snapshots: Iterable<DeltaSnapshot>): DeltaSnapshot[] {
+  const held = new Map<string, DeltaSnapshot>();
+  for (const s of snapshots) {
+    const key = bucketKey(s.room, s.bucket);
+    const prev = held.get(key);
+    if (!prev || prev.version < s.version) held.set(key, s);
+  }
+  return [...held.values()].sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0));
+}
+
+/**
+ * Serializes snapshots into `deltas` frames of at most `maxBytes` each (a single snapshot larger
+ * than that still gets a frame of its own). With `resume`, always at least one frame, so the
+ * client learns the resume is complete; otherwise none for no snapshots.
+ */
+export function deltasFrames(snapshots: readonly DeltaSnapshot[], opts: { resume?: boolean; maxBytes?: number } = {}): string[] {
+  const maxBytes = opts.maxBytes ?? MAX_FRAME_BYTES;
+  const head = `{"type":"deltas","v":${DELTAS_MESSAGE_VERSION},${opts.resume ? '"resume":true,' : ''}"snapshots":[`;
+  const envelope = utf8Bytes(head) + 2;
+  const out: string[] = [];
+  let chunk: string[] = [];
+  let size = envelope;
+  const emit = () => {
+    out.push(`${head}${chunk.join(',')}]}`);
+    chunk = [];
+    size = envelope;
+  };
+  for (const s of snapshots) {
+    const json = JSON.stringify(s);
+    const bytes = utf8Bytes(json);
+    // +1 for the separating comma.
+    if (chunk.length > 0 && size + 1 + bytes > maxBytes) emit();
+    size += (chunk.length > 0 ? 1 : 0) + bytes;
+    chunk.push(json);
+  }
+  if (chunk.length > 0 || (opts.resume && out.length === 0)) emit();
+  return out;
+}

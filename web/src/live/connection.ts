@@ -1,5 +1,6 @@
 // Browser side of live mode: a WebSocket driven by the ReconnectMachine, subscribed to one room.
 import type { ClientMessage, DeltaMessage, ServerMessage } from '../../../functions/shared/contracts/index.js';
+import { snapshotsForRoom } from './messages.js';
 import { type LiveStatus, ReconnectMachine, type ReconnectOptions } from './reconnect.js';
 
 export interface LiveHandlers {
@@ -89,11 +90,10 @@ export class LiveConnection {
       } catch {
         return;
       }
-      if (msg.type === 'delta') {
-        // Snapshots of a room we just left may still be in flight.
-        if (msg.room === this.room) this.handlers.delta(msg);
-      } else if (msg.type === 'resume') {
-        for (const s of msg.snapshots) if (s.room === this.room) this.handlers.delta({ ...s, type: 'delta' });
+      if (msg.type === 'deltas' || msg.type === 'delta' || msg.type === 'resume') {
+        // One frame carries every room of the connection; snapshots of a room we just left may
+        // still be in flight.
+        for (const s of snapshotsForRoom(msg, this.room)) this.handlers.delta({ ...s, type: 'delta' });
       } else if (msg.type === 'ack') {
         if (msg.action === 'subscribe' && msg.rooms.includes(this.room)) this.machine.acked();
       } else if (msg.type === 'error') {

@@ -1,0 +1,99 @@
+// Local stand-in for the Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`), so a
+// function that invokes another (the fan-out and its workers) uses the real @aws-sdk/client-lambda
+// locally with only an endpoint override (LAMBDA_ENDPOINT). RequestResponse runs the handler and
+// answers its JSON result; a throw answers 200 with X-Amz-Function-Error: Unhandled and the error,
+// as Lambda does; Event (async) answers 202 and runs it in the background.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { FUNCTIONS } from '../functions/catalog.js';
+import { lambdaContext } from './lambda-context.js';
+import { listen } from './listen.js';
+
+export type InvokeHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface LambdaInvokeServer {
+  /** http://host:port — LAMBDA_ENDPOINT for the callers. */
+  endpoint: string;
+  /** Invocations by function name. */
+  readonly invocations: Record<string, number>;
+  close(): Promise<void>;
+}
+
+/** The functions of the catalog another function invokes (`invoke` triggers), by id. */
+export async function invokeHandlersFromCatalog(root: string = process.cwd()): Promise<Record<string, InvokeHandler>> {
+  const out: Record<string, InvokeHandler> = {};
+  for (const def of FUNCTIONS) {
+    if (def.trigger.kind !== 'invoke') continue;
+    const mod = (await import(pathToFileURL(resolve(root, def.entry)).href)) as { handler: InvokeHandler };
+    out[def.id] = mod.handler;
+  }
+  return out;
+}
+
+/** The environment callers need: LAMBDA_ENDPOINT and each invoked function's name variable. */
+export function invokeEnv(endpoint: string): Record<string, string> {
+  const env: Record<string, string> = { LAMBDA_ENDPOINT: endpoint };
+  for (const def of FUNCTIONS) if (def.trigger.kind === 'invoke') env[def.trigger.envVar] = def.id;
+  return env;
+}
+
+async function body(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function json(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  const text = payload === undefined ? 'null' : JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export async function startLambdaInvokeServer(options: { handlers: Record<string, InvokeHandler>; host?: string; port?: number }): Promise<LambdaInvokeServer> {
+  const invocations: Record<string, number> = {};
+  const running = new Set<Promise<unknown>>();
+  const server = createServer((req, res) => {
+    void (async () => {
+      const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?(?:\?.*)?$/.exec(req.url ?? '');
+      const payload = await body(req);
+      if (req.method !== 'POST' || !m) return json(res, 404, { message: 'Not Found' }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+      // A name, or an ARN whose last part is the name.
+      const name = decodeURIComponent(m[1]!).split(':').filter((p) => p !== '$LATEST').pop()!;
+      const handler = options.handlers[name];
+      if (!handler) return json(res, 404, { message: `Function not found: ${name}` }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
+      invocations[name] = (invocations[name] ?? 0) + 1;
+      const event: unknown = payload.length > 0 ? JSON.parse(payload.toString('utf8')) : {};
+      const run = handler(event, lambdaContext(name));
+      running.add(run);
+      run.finally(() => running.delete(run)).catch(() => undefined);
+      if (req.headers['x-amz-invocation-type'] === 'Event') {
+        run.catch((err: unknown) => console.error(`lambda-invoke: ${name} failed:`, err));
+        return json(res, 202, undefined);
+      }
+      try {
+        json(res, 200, await run, { 'x-amz-executed-version': '$LATEST' });
+      } catch (err) {
+        const e = err as Error;
+        json(res, 200, { errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(err) }, { 'x-amz-function-error': 'Unhandled' });
+      }
+    })().catch((err: unknown) => {
+      if (!res.headersSent) json(res, 500, { message: String(err) }, { 'x-amzn-errortype': 'ServiceException' });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  const { hostPort } = await listen(server, options.port ?? 0, options.host);
+  return {
+    endpoint: `http://${hostPort}`,
+    invocations,
+    async close() {
+      await Promise.allSettled([...running]);
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
