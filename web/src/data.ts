@@ -2,6 +2,8 @@
 import {
   type BreakdownResponse,
   type EventType,
+  type FailuresResponse,
+  type SummaryResponse,
   type Metric,
   type OverviewResponse,
   type QueryFilters,
@@ -12,6 +14,8 @@ import {
   SNAPSHOT_WINDOW_MINUTES,
 } from '../../functions/shared/contracts/index.js';
 import type { ApiClient } from './api.js';
+import { effectiveGranularity } from './charts/honest.js';
+import { effectiveBy } from './drill/drill.js';
 import { type DashboardFilters, type ResolvedRange, queryFilters, resolveRange } from './filters.js';
 
 /** How many recent minutes are fetched per minute as the baseline that live snapshots replace. */
@@ -39,6 +43,14 @@ export interface DashboardData {
   overview: OverviewResponse;
   /** Unique merchants per currency across event types (not additive over types), now and before. */
   merchants: { current: BreakdownResponse; previous: BreakdownResponse };
+  /** Currency-independent figures over every currency (counts, statuses, distinct merchants). */
+  summary: SummaryResponse;
+  /** Phase 2: failures per value of the breakdown's dimension, every currency. */
+  failures?: FailuresResponse;
+  /** Phase 2: the chart's series for the previous period (ghost line). */
+  previousTimeseries?: TimeseriesResponse;
+  /** Phase 2: why the chart could not be loaded (the KPIs stay). */
+  chartError?: unknown;
   /** Phase 2 (absent while it loads): chart, breakdown and the per-minute baseline. */
   timeseries?: TimeseriesResponse;
   breakdown?: BreakdownResponse;
@@ -97,10 +109,11 @@ export async function fetchDashboard(
   const range = resolveRange(filters, now);
   const q = queryFilters(filters, range);
   const prev: QueryFilters = { ...q, ...previousRange(range) };
-  const [overview, merchantsNow, merchantsBefore] = await Promise.all([
+  const [overview, merchantsNow, merchantsBefore, allCurrencies] = await Promise.all([
     api.get<OverviewResponse>('/overview', q, signal),
     api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
+    api.get<SummaryResponse>('/summary', q, signal),
   ]);
   const summary: DashboardData = {
     fetchedAt: now,
@@ -108,6 +121,7 @@ export async function fetchDashboard(
     room: roomForFilter(filters),
     overview,
     merchants: { current: merchantsNow, previous: merchantsBefore },
+    summary: allCurrencies,
   };
   onSummary?.(summary);
 
@@ -115,21 +129,36 @@ export async function fetchDashboard(
   const baselineFrom = Math.max(Date.parse(range.from), toMs - BASELINE_MINUTES * 60_000);
   const baselineQ: QueryFilters = { ...q, from: new Date(baselineFrom).toISOString() };
   const minute = (metric: Metric) => api.get<TimeseriesResponse>('/timeseries', { ...baselineQ, metric, granularity: 'minute' }, signal);
-  // Without a currency filter every currency comes back and the view picks one: keep the limit high
-  // enough that the chosen currency's rows are not cut off by other currencies.
-  const limit = filters.currency ? '20' : '100';
   const olderQ: QueryFilters = { ...q, to: new Date(baselineFrom).toISOString() };
-  const [timeseries, breakdown, bCount, bVolume, bFees, older] = await Promise.all([
-    api.get<TimeseriesResponse>(
-      '/timeseries',
-      { ...q, metric: filters.metric, ...(filters.granularity !== 'auto' ? { granularity: filters.granularity } : {}) },
-      signal,
-    ),
-    api.get<BreakdownResponse>('/breakdown', { ...q, by: filters.by, metric: 'volume', limit }, signal),
+  // The chart's granularity is chosen here (never the API's minute default for a day), and a chart
+  // request that fails leaves the KPIs and the breakdown on screen with the chart's own error.
+  const granularity = effectiveGranularity(filters.granularity, toMs - Date.parse(range.from));
+  const by = effectiveBy(filters);
+  const chartError: { error?: unknown } = {};
+  const chart = <T,>(p: Promise<T>): Promise<T | undefined> =>
+    p.catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+      chartError.error ??= err;
+      return undefined;
+    });
+  const [timeseries, breakdown, bCount, bVolume, bFees, older, previousTimeseries, failures] = await Promise.all([
+    chart(api.get<TimeseriesResponse>('/timeseries', { ...q, metric: filters.metric, granularity }, signal)),
+    api.get<BreakdownResponse>('/breakdown', { ...q, by, metric: 'volume', limit: '100' }, signal),
     minute('count'),
     minute('volume'),
     minute('fees'),
     baselineFrom > Date.parse(range.from) ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals) : Promise.resolve([] as TotalsRow[]),
+    chart(api.get<TimeseriesResponse>('/timeseries', { ...prev, metric: filters.metric, granularity }, signal)),
+    api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal),
   ]);
-  return { ...summary, timeseries, breakdown, older, baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees) };
+  return {
+    ...summary,
+    ...(timeseries ? { timeseries } : {}),
+    ...(previousTimeseries ? { previousTimeseries } : {}),
+    ...(chartError.error !== undefined ? { chartError: chartError.error } : {}),
+    breakdown,
+    failures,
+    older,
+    baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees),
+  };
 }

@@ -63,5 +63,7 @@ describe('resolveRange', () => {
     const r = resolveRange(f, now);
     expect(r).toEqual({ from: f.from, to: f.to, relative: false });
     expect(queryFilters(f, r)).toEqual({ from: f.from, to: f.to, zone: 'WAEMU', country: 'SN', type: 'invoice.paid' });
+    // The currency picks the money shown; it never narrows the counts.
+    expect(queryFilters({ ...f, currency: 'XOF' }, r)).toEqual(queryFilters(f, r));
   });
 });
