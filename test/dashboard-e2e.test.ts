@@ -486,6 +486,21 @@ describe('dashboard in Chromium against the local cloud', () => {
     expect(lastRow).toContain('(en cours)');
     expect(await page.textContent('[data-testid=kpi-count-change]')).toContain('vs période précédente');
     expect(await page.textContent('[data-testid=tz-label]')).toBe('Heures en UTC');
+
+    // 30 days in UTC+1: day buckets of the West-African business day, folded from the hour rollup.
+    await page.goto(`${cloud.urls.dashboard!}?range=30d&tz=wat`);
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+    await eventually(async () => expect(await page.getAttribute('[data-testid=timeseries-chart]', 'data-granularity')).toBe('day'));
+    expect(await page.textContent('[data-testid=tz-label]')).toContain('UTC+1');
+    const requested = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .map((e) => new URL(e.name))
+        .filter((u) => u.pathname.endsWith('/timeseries'))
+        .map((u) => u.searchParams.get('granularity')),
+    );
+    expect(requested).toContain('hour');
+    expect(requested).not.toContain('day');
   }, 120_000);
 
   it('click-through: a breakdown row filters one level down, the URL and the breakdown follow', async () => {

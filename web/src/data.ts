@@ -14,7 +14,8 @@ import {
   SNAPSHOT_WINDOW_MINUTES,
 } from '../../functions/shared/contracts/index.js';
 import type { ApiClient } from './api.js';
-import { effectiveGranularity } from './charts/honest.js';
+import { WAT_OFFSET_MS, foldHoursIntoDays } from './charts/business-day.js';
+import { effectiveGranularity, granularityRefusal } from './charts/honest.js';
 import { effectiveBy } from './drill/drill.js';
 import { type DashboardFilters, type ResolvedRange, queryFilters, resolveRange } from './filters.js';
 
@@ -51,6 +52,11 @@ export interface DashboardData {
   previousTimeseries?: TimeseriesResponse;
   /** Phase 2: why the chart could not be loaded (the KPIs stay). */
   chartError?: unknown;
+  /**
+   * Set when the chart's days are UTC+1 business days folded from hours: the series' bucket times
+   * are on a clock shifted by this much (see charts/business-day.ts).
+   */
+  dayShiftMs?: number;
   /** Phase 2 (absent while it loads): chart, breakdown and the per-minute baseline. */
   timeseries?: TimeseriesResponse;
   breakdown?: BreakdownResponse;
@@ -132,7 +138,12 @@ export async function fetchDashboard(
   const olderQ: QueryFilters = { ...q, to: new Date(baselineFrom).toISOString() };
   // The chart's granularity is chosen here (never the API's minute default for a day), and a chart
   // request that fails leaves the KPIs and the breakdown on screen with the chart's own error.
-  const granularity = effectiveGranularity(filters.granularity, toMs - Date.parse(range.from));
+  const span = toMs - Date.parse(range.from);
+  const chosen = effectiveGranularity(filters.granularity, span);
+  // UTC+1 days come from the hour rollup (when the range allows hourly points).
+  const businessDays = chosen === 'day' && filters.tz === 'wat' && !granularityRefusal('hour', span);
+  const granularity = businessDays ? 'hour' : chosen;
+  const fold = (ts: TimeseriesResponse | undefined) => (ts && businessDays ? foldHoursIntoDays(ts, WAT_OFFSET_MS) : ts);
   const by = effectiveBy(filters);
   const chartError: { error?: unknown } = {};
   const chart = <T,>(p: Promise<T>): Promise<T | undefined> =>
@@ -153,8 +164,9 @@ export async function fetchDashboard(
   ]);
   return {
     ...summary,
-    ...(timeseries ? { timeseries } : {}),
-    ...(previousTimeseries ? { previousTimeseries } : {}),
+    ...(timeseries ? { timeseries: fold(timeseries) } : {}),
+    ...(previousTimeseries ? { previousTimeseries: fold(previousTimeseries) } : {}),
+    ...(businessDays ? { dayShiftMs: WAT_OFFSET_MS } : {}),
     ...(chartError.error !== undefined ? { chartError: chartError.error } : {}),
     breakdown,
     failures,

@@ -43,8 +43,11 @@ export interface DashboardFilters {
   granularity: 'auto' | Granularity;
   metric: ChartMetric;
   by: BreakdownBy;
-  /** Time zone of displayed times (buckets stay UTC). */
-  tz: 'utc' | 'local';
+  /**
+   * Time zone of displayed times: UTC, UTC+1 (West and Central Africa: NG, CM, NE, BJ… — day
+   * buckets then follow that business day), or the browser's.
+   */
+  tz: 'utc' | 'wat' | 'local';
 }
 
 export const DEFAULT_FILTERS: DashboardFilters = { range: '24h', granularity: 'auto', metric: 'volume', by: 'country', tz: 'utc' };
@@ -96,7 +99,8 @@ export function parseFilters(search: string): DashboardFilters {
   if (includes(CHART_METRICS, metric)) f.metric = metric;
   const by = q.get('by');
   if (includes(BREAKDOWN_BY, by)) f.by = by;
-  if (q.get('tz') === 'local') f.tz = 'local';
+  const tz = q.get('tz');
+  if (tz === 'local' || tz === 'wat') f.tz = tz;
   return f;
 }
 

@@ -93,16 +93,17 @@ export function formatAge(ms: number, locale: string): string {
 }
 
 /** Time zone of displayed times: UTC, or the browser's own zone. */
-export type DisplayZone = 'utc' | 'local';
+export type DisplayZone = 'utc' | 'wat' | 'local';
 
-/** The IANA zone for Intl (undefined = the browser's). */
+/** The IANA zone for Intl (undefined = the browser's). West Africa Time has no daylight saving. */
 export function intlZone(zone: DisplayZone): string | undefined {
-  return zone === 'utc' ? 'UTC' : undefined;
+  return zone === 'utc' ? 'UTC' : zone === 'wat' ? 'Africa/Lagos' : undefined;
 }
 
 /** "UTC" or the browser zone with its offset, e.g. "heure locale (Africa/Lagos, UTC+1)". */
 export function zoneLabel(zone: DisplayZone, locale: string, at: number = Date.now()): string {
   if (zone === 'utc') return 'UTC';
+  if (zone === 'wat') return 'UTC+1 (Afrique de l’Ouest et centrale)';
   const name = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const offset = new Intl.DateTimeFormat(locale, { timeZoneName: 'shortOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
   return `heure locale (${name}${offset ? `, ${offset.replace('GMT', 'UTC')}` : ''})`;

@@ -42,12 +42,15 @@ export function Dashboard({ config, auth, api, scope, locale }: { config: WebCon
     if (!currency) return { global };
     const sel = { currency, ...(filters.type ? { type: filters.type } : {}) };
     const { diffs } = liveDiffs(data, live, sel);
-    const series = chartSeries(data, sel, filters.metric, diffs);
+    // UTC+1 business days: the series is on a shifted clock; live minutes move with it.
+    const shift = data.dayShiftMs ?? 0;
+    const series = chartSeries(data, sel, filters.metric, shift ? diffs.map((d) => ({ ...d, bucket: d.bucket + shift })) : diffs);
     return {
       global,
       kpis: computeKpis(data, currency, diffs),
       series,
-      incomplete: series ? incompleteIndex(series.labels, series.granularity, Date.now()) : -1,
+      shifted: shift !== 0,
+      incomplete: series ? incompleteIndex(series.labels, series.granularity, Date.now() + shift) : -1,
       ghost: ghostValues(data.previousTimeseries, sel, series?.labels.length ?? 0),
     };
     // liveVersion stands for the mutable live map's content.
@@ -131,7 +134,7 @@ export function Dashboard({ config, auth, api, scope, locale }: { config: WebCon
               spanMs={data ? Date.parse(data.range.to) - Date.parse(data.range.from) : 0}
               currency={currency ?? ''}
               locale={locale}
-              zone={filters.tz}
+              zone={view?.shifted ? 'utc' : filters.tz}
               zoneText={zoneText}
               incomplete={view?.incomplete ?? -1}
               ghost={view?.ghost ?? []}

@@ -162,12 +162,13 @@ export function FilterBar({
           options={[{ value: '', label: 'Tous les types' }, ...EVENT_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] }))]}
           onChange={(v) => set({ type: v || undefined })}
         />
-        <Select<'utc' | 'local'>
+        <Select<'utc' | 'wat' | 'local'>
           label="Fuseau horaire"
           testId="filter-tz"
           value={filters.tz}
           options={[
             { value: 'utc', label: 'UTC' },
+            { value: 'wat', label: 'UTC+1 (NG, CM, NE, BJ…)' },
             { value: 'local', label: 'Heure locale du navigateur' },
           ]}
           onChange={(v) => set({ tz: v || 'utc' })}

@@ -31,7 +31,7 @@ function series(metric: 'count' | 'volume' | 'fees', values: Record<string, stri
   return { from: FROM, to: TO, granularity: 'minute', metric, series: [{ type: 'wallet_txn_created', currency: 'XOF', points }] };
 }
 
-function fixture(): Required<Omit<DashboardData, 'failures' | 'previousTimeseries' | 'chartError'>> & DashboardData {
+function fixture(): Required<Pick<DashboardData, 'timeseries' | 'breakdown' | 'baseline' | 'older'>> & DashboardData {
   const count = series('count', { [M14]: 2, [M15]: 1 }, W);
   const volume = series('volume', { [M14]: '3000.0000', [M15]: '500.0000' }, W);
   const fees = series('fees', { [M14]: '30.0000', [M15]: '5.0000' }, W);
