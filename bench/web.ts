@@ -10,7 +10,9 @@
 //     of API data the default view transferred (every /api/analytics/ response, encoded body);
 //  4. long tasks while live: the default view open for BENCH_WEB_LIVE_SECONDS (20) while batches go
 //     through the real ingest handler every second; the page's PerformanceObserver('longtask')
-//     counts them and their longest.
+//     counts them and their longest;
+//  5. Lighthouse performance, mobile and desktop presets (median of BENCH_WEB_LIGHTHOUSE_RUNS, 3),
+//     with its CLS, against the same default view.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +25,7 @@ import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
 import { launchChromium } from '../test/support/browser.js';
 import { generateDataset, insertRawEvents } from '../test/support/api-dataset.js';
 import { isMain, median, report, type BenchRow } from './lib.js';
+import { lighthouseScores, type LighthouseScores } from './lighthouse.js';
 
 const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 
@@ -94,16 +97,17 @@ interface ChartsNavigation {
 /** One navigation to the charts, with the API bytes it took. */
 async function navigateToCharts(context: BrowserContext, url: string): Promise<ChartsNavigation> {
   const page = await context.newPage();
+  // The API is another origin (no Timing-Allow-Origin), so Resource Timing hides its sizes: count
+  // the bytes on the wire from the browser's own network events instead.
+  const sizes: Array<Promise<number>> = [];
+  page.on('requestfinished', (req) => {
+    if (req.url().includes('/api/analytics/')) sizes.push(req.sizes().then((s) => s.responseBodySize + s.responseHeadersSize));
+  });
   try {
     await page.addInitScript({ content: CHARTS_PROBE });
     await page.goto(url);
     const charts = await page.evaluate(() => (window as unknown as { __charts: Promise<number> }).__charts);
-    const api = await page.evaluate(() =>
-      performance
-        .getEntriesByType('resource')
-        .filter((e) => e.name.includes('/api/analytics/'))
-        .map((e) => (e as PerformanceResourceTiming).encodedBodySize),
-    );
+    const api = await Promise.all(sizes);
     return { charts, apiBytes: api.reduce((a, b) => a + b, 0), apiRequests: api.length };
   } finally {
     await page.close();
@@ -260,9 +264,25 @@ async function main(): Promise<void> {
       const charts = chartRuns.map((r) => r.charts);
       rows.push(
         { part: 'web', metric: `navigation → charts drawn (median of ${WARM_RUNS})`, value: median(charts), unit: 'ms', target: '< 1,500 ms', note: `fresh page each, browser cache on; ${spread(charts)}` },
-        { part: 'web', metric: 'API data of the default view (24 h), encoded bytes', value: kb(median(chartRuns.map((r) => r.apiBytes))), unit: 'KB', target: '—', note: `${chartRuns[0]!.apiRequests} requests, median of ${WARM_RUNS}` },
+        { part: 'web', metric: 'API data of the default view (24 h), bytes on the wire', value: kb(median(chartRuns.map((r) => r.apiBytes))), unit: 'KB', target: '—', note: `${chartRuns[0]!.apiRequests} requests, median of ${WARM_RUNS}` },
         { part: 'web', metric: `long tasks while live (${LIVE_SECONDS} s, a batch per second)`, value: live.count, unit: 'tasks', target: 'none > 200 ms', note: `longest ${live.longest.toFixed(0)} ms, total ${live.total.toFixed(0)} ms; ${live.deltas} deltas received` },
       );
+
+      const LH_RUNS = Number(process.env.BENCH_WEB_LIGHTHOUSE_RUNS ?? 3);
+      for (const formFactor of ['mobile', 'desktop'] as const) {
+        if (LH_RUNS <= 0) break;
+        const scores: LighthouseScores[] = [];
+        for (let i = 0; i < LH_RUNS; i++) scores.push(await lighthouseScores(url, formFactor));
+        console.log(`lighthouse ${formFactor}: ${scores.map((x) => `${x.performance} (CLS ${x.cls.toFixed(3)}, LCP ${x.lcpMs.toFixed(0)} ms, TBT ${x.tbtMs.toFixed(0)} ms)`).join('; ')}`);
+        rows.push({
+          part: 'web',
+          metric: `Lighthouse 12.8.2 performance, ${formFactor} (median of ${LH_RUNS})`,
+          value: median(scores.map((x) => x.performance)),
+          unit: 'score',
+          target: formFactor === 'mobile' ? '≥ 75' : '≥ 90',
+          note: `CLS ${median(scores.map((x) => x.cls)).toFixed(3)} (target < 0.1), LCP ${median(scores.map((x) => x.lcpMs)).toFixed(0)} ms, TBT ${median(scores.map((x) => x.tbtMs)).toFixed(0)} ms`,
+        });
+      }
       rows.push(
         { part: 'web', metric: 'navigation → first KPI, cold (first navigation)', value: cold!, unit: 'ms', target: '< 1,000 ms', note: 'fresh browser profile, cloud just started' },
         { part: 'web', metric: `navigation → first KPI, warm (median of ${WARM_RUNS})`, value: median(warm), unit: 'ms', target: '< 1,000 ms', note: `fresh page each, browser cache on; ${spread(warm)}` },

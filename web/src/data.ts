@@ -42,7 +42,10 @@ export interface DashboardData {
   /** The WebSocket room whose snapshots belong to this view. */
   room: string;
   overview: OverviewResponse;
-  /** Unique merchants per currency across event types (not additive over types), now and before. */
+  /**
+   * Unique merchants per currency across event types (not additive over types), now and before.
+   * Phase 2 (empty rows before): the KPIs' merchants are currency-independent, from `summary`.
+   */
   merchants: { current: BreakdownResponse; previous: BreakdownResponse };
   /** Currency-independent figures over every currency (counts, statuses, distinct merchants). */
   summary: SummaryResponse;
@@ -100,7 +103,7 @@ export function previousRange(range: { from: string; to: string }): { from: stri
 }
 
 /**
- * Fetches one view in two phases: the KPI figures first (overview and unique merchants), then the
+ * Fetches one view in two phases: the KPI figures first (overview and the all-currency summary), then the
  * chart, the breakdown and the per-minute baseline. `onSummary` renders the KPIs as soon as phase 1
  * is in. Phase 2 starts after phase 1 on purpose: a query engine that runs requests one at a time
  * (the local chdb server) then answers the KPIs first, and on AWS it costs the charts one round trip.
@@ -115,18 +118,14 @@ export async function fetchDashboard(
   const range = resolveRange(filters, now);
   const q = queryFilters(filters, range);
   const prev: QueryFilters = { ...q, ...previousRange(range) };
-  const [overview, merchantsNow, merchantsBefore, allCurrencies] = await Promise.all([
-    api.get<OverviewResponse>('/overview', q, signal),
-    api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-    api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-    api.get<SummaryResponse>('/summary', q, signal),
-  ]);
+  const [overview, allCurrencies] = await Promise.all([api.get<OverviewResponse>('/overview', q, signal), api.get<SummaryResponse>('/summary', q, signal)]);
+  const noMerchants = (r: { from: string; to: string }): BreakdownResponse => ({ ...r, by: 'currency', metric: 'merchants', rows: [] });
   const summary: DashboardData = {
     fetchedAt: now,
     range,
     room: roomForFilter(filters),
     overview,
-    merchants: { current: merchantsNow, previous: merchantsBefore },
+    merchants: { current: noMerchants(q), previous: noMerchants(prev) },
     summary: allCurrencies,
   };
   onSummary?.(summary);
@@ -152,7 +151,7 @@ export async function fetchDashboard(
       chartError.error ??= err;
       return undefined;
     });
-  const [timeseries, breakdown, bCount, bVolume, bFees, older, previousTimeseries, failures] = await Promise.all([
+  const [timeseries, breakdown, bCount, bVolume, bFees, older, previousTimeseries, failures, merchantsNow, merchantsBefore] = await Promise.all([
     chart(api.get<TimeseriesResponse>('/timeseries', { ...q, metric: filters.metric, granularity }, signal)),
     api.get<BreakdownResponse>('/breakdown', { ...q, by, metric: 'volume', limit: '100' }, signal),
     minute('count'),
@@ -161,6 +160,8 @@ export async function fetchDashboard(
     baselineFrom > Date.parse(range.from) ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals) : Promise.resolve([] as TotalsRow[]),
     chart(api.get<TimeseriesResponse>('/timeseries', { ...prev, metric: filters.metric, granularity }, signal)),
     api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal),
+    api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
+    api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
   ]);
   return {
     ...summary,
@@ -168,6 +169,7 @@ export async function fetchDashboard(
     ...(previousTimeseries ? { previousTimeseries: fold(previousTimeseries) } : {}),
     ...(businessDays ? { dayShiftMs: WAT_OFFSET_MS } : {}),
     ...(chartError.error !== undefined ? { chartError: chartError.error } : {}),
+    merchants: { current: merchantsNow, previous: merchantsBefore },
     breakdown,
     failures,
     older,

@@ -54,6 +54,7 @@ export function BreakdownPanel({ breakdown, failures, by, shownBy, currency, loc
         </div>
       </div>
       {shownBy !== by && <p className="panel-note">Un seul {BY_LABELS[by].toLowerCase()} est filtré : la répartition descend d’un niveau.</p>}
+      <div className="panel-body panel-body-breakdown">
       {!breakdown ? (
         <Skeleton lines={6} testId="breakdown-skeleton" />
       ) : rows.length === 0 ? (
@@ -67,7 +68,7 @@ export function BreakdownPanel({ breakdown, failures, by, shownBy, currency, loc
               </Suspense>
             </div>
           )}
-          <div className="table-scroll">
+          <div className="table-scroll table-scroll-capped">
             <table className="data-table breakdown-table" data-testid="breakdown-table">
               <caption className="visually-hidden">{title}, plus gros volume d’abord{onDrill ? ' ; choisissez une ligne pour filtrer un niveau plus bas' : ''}</caption>
               <thead>
@@ -115,6 +116,7 @@ export function BreakdownPanel({ breakdown, failures, by, shownBy, currency, loc
           </button>
         </div>
       )}
+      </div>
     </section>
   );
 }

@@ -2,7 +2,20 @@ import { formatChange, formatCount, formatMoney, formatPercent, relativeChange }
 import type { CurrencyRow } from '../overview/currencies.js';
 
 /** One row per currency: every currency at once, each in its own money. A click shows its money KPIs. */
-export function CurrencyTable({ rows, locale, selected, onSelect }: { rows: CurrencyRow[]; locale: string; selected: string | undefined; onSelect(currency: string): void }) {
+export function CurrencyTable({
+  rows,
+  merchants,
+  locale,
+  selected,
+  onSelect,
+}: {
+  rows: CurrencyRow[];
+  /** Distinct merchants per currency (arrives with the second phase). */
+  merchants: ReadonlyMap<string, number>;
+  locale: string;
+  selected: string | undefined;
+  onSelect(currency: string): void;
+}) {
   return (
     <section className="panel panel-currencies" aria-labelledby="cur-title">
       <h2 id="cur-title">Par devise</h2>
@@ -16,6 +29,7 @@ export function CurrencyTable({ rows, locale, selected, onSelect }: { rows: Curr
               <th scope="col" className="num">Volume</th>
               <th scope="col" className="num">Frais</th>
               <th scope="col" className="num">Succès (wallet)</th>
+              <th scope="col" className="num">Marchands</th>
               <th scope="col" className="num">Évolution du volume</th>
             </tr>
           </thead>
@@ -33,6 +47,7 @@ export function CurrencyTable({ rows, locale, selected, onSelect }: { rows: Curr
                 </td>
                 <td className="num">{formatMoney(r.fees, r.currency, locale)}</td>
                 <td className="num">{r.successRate === null ? '—' : formatPercent(r.successRate, locale)}</td>
+                <td className="num">{merchants.has(r.currency) ? formatCount(merchants.get(r.currency)!, locale) : '—'}</td>
                 <td className="num">{formatChange(relativeChange(Number(r.volume), Number(r.previousVolume)), locale)}</td>
               </tr>
             ))}

@@ -1,10 +1,10 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import type { WebConfig } from '../../../functions/shared/contracts/index.js';
 import type { ApiClient } from '../api.js';
 import type { Auth } from '../auth.js';
 import { ghostValues, incompleteIndex } from '../charts/honest.js';
 import { breadcrumbs, countryLabel, drillChange, effectiveBy } from '../drill/drill.js';
-import { type DashboardFilters, withChange } from '../filters.js';
+import { type DashboardFilters, resolveRange, withChange } from '../filters.js';
 import { formatDateTime, zoneLabel } from '../format.js';
 import { RANGE_LABELS } from '../labels.js';
 import { indicator, rangeIncludesNow } from '../live/indicator.js';
@@ -22,9 +22,10 @@ import { FilterBar } from './FilterBar.js';
 import { GlobalKpiCards, KpiCards } from './KpiCards.js';
 import { EmptyState, ErrorState, Skeleton } from './States.js';
 import { StatusIndicator } from './StatusIndicator.js';
-import { TimeseriesPanel } from './TimeseriesPanel.js';
+import { TimeseriesPanel, preloadCharts } from './TimeseriesPanel.js';
 
 export function Dashboard({ config, auth, api, scope, locale }: { config: WebConfig; auth: Auth; api: ApiClient; scope: Scope; locale: string }) {
+  useEffect(preloadCharts, []);
   const normalize = useCallback((f: DashboardFilters) => scopedFilters(f, scope), [scope]);
   const [filters, setFilters] = useUrlFilters(normalize);
   const state = useDashboard(config, auth, api, filters);
@@ -78,7 +79,15 @@ export function Dashboard({ config, auth, api, scope, locale }: { config: WebCon
   };
 
   const zoneText = zoneLabel(filters.tz, locale);
-  const compareLabel = data ? `vs période précédente (${formatDateTime(data.overview.previous.from, locale, filters.tz)} → ${formatDateTime(data.overview.previous.to, locale, filters.tz)})` : 'vs période précédente';
+  // Known before any answer, so the header does not grow (and shift the page) when data arrives.
+  const range = data?.range ?? resolveRange(filters, Date.now());
+  const merchantsByCurrency = useMemo(() => new Map((data?.merchants.current.rows ?? []).map((r) => [r.key, r.merchants])), [data]);
+  // Short on the cards (one line, no layout shift); the dates of the previous period once, above them.
+  const compareLabel = 'vs période précédente';
+  const previousRange = {
+    from: new Date(2 * Date.parse(range.from) - Date.parse(range.to)).toISOString(),
+    to: range.from,
+  };
   const drillable = shownBy !== 'type' || !filters.type;
   const onDrill = drillable ? (key: string) => set(drillChange(shownBy, key)) : undefined;
   const crumbs = breadcrumbs(filters, (c) => countryLabel(c, locale)).filter((_, i) => i > 0 || scope.all);
@@ -91,15 +100,15 @@ export function Dashboard({ config, auth, api, scope, locale }: { config: WebCon
           <p className="subtitle" data-testid="range-label">
             {RANGE_LABELS[filters.range]}
             {filters.range !== 'custom' && ' (fenêtre glissante, actualisée chaque minute)'}
-            {data && (
-              <>
-                {' · '}
-                <time dateTime={data.range.from}>{formatDateTime(data.range.from, locale, filters.tz)}</time> →{' '}
-                <time dateTime={data.range.to}>{formatDateTime(data.range.to, locale, filters.tz)}</time>
-              </>
-            )}
+            {' · '}
+            <time dateTime={range.from}>{formatDateTime(range.from, locale, filters.tz)}</time> →{' '}
+            <time dateTime={range.to}>{formatDateTime(range.to, locale, filters.tz)}</time>
             {' · '}
             <span data-testid="tz-label">Heures en {zoneText}</span>
+            {' · '}
+            <span data-testid="previous-label">
+              période précédente : {formatDateTime(previousRange.from, locale, filters.tz)} → {formatDateTime(previousRange.to, locale, filters.tz)}
+            </span>
           </p>
         </div>
         <StatusIndicator indicator={pill} newest={newest} locale={locale} onReconnect={reconnect} />
@@ -109,10 +118,28 @@ export function Dashboard({ config, auth, api, scope, locale }: { config: WebCon
       <main data-testid="dashboard" data-loading={state.loading || state.refreshing ? 'true' : 'false'}>
         {state.error && !state.loading ? <ErrorState error={state.error} onRetry={state.refetch} /> : null}
         {showSkeleton ? (
-          <div className="kpis" data-testid="kpi-skeleton">
-            {Array.from({ length: 7 }, (_, i) => (
-              <Skeleton key={i} lines={3} />
+          <div data-testid="kpi-skeleton">
+            {/* The same boxes as the loaded view (titles, card heights, table), so nothing moves when it arrives. */}
+            {[
+              ['Toutes devises', 4],
+              ['Montants', 3],
+            ].map(([title, n]) => (
+              <div className="kpi-group" key={title}>
+                <p className="group-title" aria-hidden="true">
+                  {title}
+                </p>
+                <div className="kpis">
+                  {Array.from({ length: n as number }, (_, i) => (
+                    <div className="kpi" key={i}>
+                      <Skeleton lines={3} />
+                    </div>
+                  ))}
+                </div>
+              </div>
             ))}
+            <div className="panel panel-currencies currency-skeleton">
+              <Skeleton lines={7} />
+            </div>
           </div>
         ) : view ? (
           <>
@@ -122,7 +149,7 @@ export function Dashboard({ config, auth, api, scope, locale }: { config: WebCon
             ) : (
               view.kpis && <KpiCards kpis={view.kpis} locale={locale} compareLabel={compareLabel} />
             )}
-            {rows.length > 0 && <CurrencyTable rows={rows} locale={locale} selected={currency} onSelect={(c) => set({ currency: c })} />}
+            {rows.length > 0 && <CurrencyTable rows={rows} merchants={merchantsByCurrency} locale={locale} selected={currency} onSelect={(c) => set({ currency: c })} />}
           </>
         ) : null}
         {(showSkeleton || (view && currency)) && (

@@ -11,12 +11,13 @@ export function FailuresPanel({ failures, by, locale, onDrill }: { failures: Fai
   return (
     <section className="panel panel-failures" aria-labelledby="fail-title">
       <h2 id="fail-title">Échecs par {BY_LABELS[by].toLowerCase()} (toutes devises)</h2>
+      <div className="panel-body panel-body-failures">
       {!failures ? (
         <Skeleton lines={4} testId="failures-skeleton" />
       ) : rows.length === 0 ? (
         <EmptyState testId="failures-empty">Aucun échec sur cette période.</EmptyState>
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll table-scroll-capped">
           <table className="data-table" data-testid="failures-table">
             <caption className="visually-hidden">Échecs par {BY_LABELS[by].toLowerCase()}, plus d’échecs d’abord</caption>
             <thead>
@@ -50,6 +51,7 @@ export function FailuresPanel({ failures, by, locale, onDrill }: { failures: Fai
           </table>
         </div>
       )}
+      </div>
     </section>
   );
 }

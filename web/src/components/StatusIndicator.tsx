@@ -19,11 +19,10 @@ export function StatusIndicator({ indicator, newest, locale, onReconnect }: { in
         {indicator.label}
         {indicator.detail && <span className="visually-hidden"> : {indicator.detail}</span>}
       </span>
-      {newest !== undefined && (
-        <span className="status-age" data-testid="status-age" data-newest={new Date(newest).toISOString()}>
-          données il y a {formatAge(now - newest, locale)}
-        </span>
-      )}
+      {/* Always present (reserving its width), outside the live region. */}
+      <span className="status-age" data-testid="status-age" data-newest={newest === undefined ? undefined : new Date(newest).toISOString()}>
+        {newest === undefined ? 'données…' : `données il y a ${formatAge(now - newest, locale)}`}
+      </span>
       {indicator.canReconnect && (
         <button type="button" className="small-button" data-testid="reconnect" onClick={onReconnect}>
           Reconnecter

@@ -10,7 +10,12 @@ import type { ChartSeries } from '../live/merge.js';
 import { Select } from './Select.js';
 import { EmptyState, ErrorState, Skeleton } from './States.js';
 
-const TimeseriesChart = lazy(() => import('./charts.js').then((m) => ({ default: m.TimeseriesChart })));
+const loadCharts = () => import('./charts.js');
+const TimeseriesChart = lazy(() => loadCharts().then((m) => ({ default: m.TimeseriesChart })));
+/** Starts fetching the chart chunk while the KPIs load, so charts do not wait for it afterwards. */
+export function preloadCharts(): void {
+  void loadCharts();
+}
 const G_LABEL: Record<Granularity, string> = { minute: 'Minute', hour: 'Heure', day: 'Jour' };
 const G_PER: Record<Granularity, string> = { minute: 'minute', hour: 'heure', day: 'jour' };
 

@@ -18,6 +18,10 @@ import { Bar, Line } from 'react-chartjs-2';
 import { type DisplayZone, formatBucket, formatCount, formatMoney } from '../format.js';
 import { TYPE_COLORS, TYPE_LABELS } from '../labels.js';
 import type { ChartSeries } from '../live/merge.js';
+import { decimate } from '../charts/decimate.js';
+
+/** Points drawn per line at most (the data table keeps every point). */
+export const DRAWN_POINTS = 400;
 
 ChartJS.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 // Chart text follows the page's fluid font size (larger on wall screens).
@@ -46,8 +50,13 @@ export interface TimeseriesChartProps {
   ghost: Array<number | null>;
 }
 
-export function TimeseriesChart({ series, metric, currency, locale, zone, incomplete, ghost }: TimeseriesChartProps) {
+export function TimeseriesChart({ series: full, metric, currency, locale, zone, incomplete: fullIncomplete, ghost: fullGhost }: TimeseriesChartProps) {
   const fmt = valueFormatter(metric, currency, locale);
+  const { indexes } = decimate([...full.lines.map((l) => l.values), fullGhost.map((v) => v ?? 0)], DRAWN_POINTS, [fullIncomplete]);
+  const pick = <T,>(xs: readonly T[]) => indexes.map((i) => xs[i]!);
+  const series: ChartSeries = { granularity: full.granularity, labels: pick(full.labels), lines: full.lines.map((l) => ({ type: l.type, values: pick(l.values) })) };
+  const ghost = indexes.map((i) => fullGhost[i] ?? null);
+  const incomplete = fullIncomplete < 0 ? -1 : indexes.indexOf(fullIncomplete);
   // The segment into the incomplete bucket is dashed: it is still filling, not falling.
   const dashed = (ctx: ScriptableLineSegmentContext) => (incomplete >= 0 && ctx.p1DataIndex >= incomplete ? [6, 4] : undefined);
   const options: ChartOptions<'line'> = {
@@ -83,7 +92,6 @@ export function TimeseriesChart({ series, metric, currency, locale, zone, incomp
             borderColor: TYPE_COLORS[l.type],
             backgroundColor: TYPE_COLORS[l.type],
             pointRadius: l.values.map((_, i) => (i === incomplete ? 4 : many ? 0 : 2)),
-            pointStyle: l.values.map((_, i) => (i === incomplete ? 'circle' : 'circle')),
             pointBackgroundColor: l.values.map((_, i) => (i === incomplete ? '#ffffff' : TYPE_COLORS[l.type])),
             borderWidth: 2,
             tension: 0.2,
