@@ -570,6 +570,18 @@ describe('dashboard in Chromium against the local cloud', () => {
       }
     }
     await page.setViewportSize({ width: 1440, height: 900 });
+
+    // A closed select commits on Enter, not at every arrow step: one history entry, not three.
+    await page.goto(cloud.urls.dashboard!);
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+    const before = await page.evaluate(() => history.length);
+    await page.focus('[data-testid=filter-type]');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => history.length)).toBe(before);
+    expect(url().searchParams.get('type')).toBeNull();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('type') !== null, { timeout: 30_000 });
+    expect(await page.evaluate(() => history.length)).toBe(before + 1);
   }, 240_000);
 
   it('a WAEMU-only token sees WAEMU by default, is offered nothing else, subscribes only to WAEMU and is live', async () => {
