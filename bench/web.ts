@@ -72,10 +72,9 @@ window.__firstKpi = new Promise((resolve) => {
   observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-value'] });
 });`;
 
-/** Page-clock time of the first frame with the chart drawn and the view complete. */
+/** Page-clock times of the first frame with the chart drawn, and with the whole view loaded. */
 const CHARTS_PROBE = `
-window.__charts = new Promise((resolve) => {
-  const ready = () => document.querySelector('[data-testid=timeseries-chart] canvas') && document.querySelector('[data-testid=dashboard][data-loading=false]');
+const frameWhen = (ready) => new Promise((resolve) => {
   const observer = new MutationObserver(() => {
     if (!ready()) return;
     observer.disconnect();
@@ -83,6 +82,8 @@ window.__charts = new Promise((resolve) => {
   });
   observer.observe(document, { subtree: true, childList: true, attributes: true });
 });
+window.__charts = frameWhen(() => document.querySelector('[data-testid=timeseries-chart] canvas'));
+window.__complete = frameWhen(() => document.querySelector('[data-testid=timeseries-chart] canvas') && document.querySelector('[data-testid=dashboard][data-loading=false]'));
 window.__longTasks = [];
 try {
   new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });
@@ -90,6 +91,7 @@ try {
 
 interface ChartsNavigation {
   charts: number;
+  complete: number;
   apiBytes: number;
   apiRequests: number;
 }
@@ -107,8 +109,9 @@ async function navigateToCharts(context: BrowserContext, url: string): Promise<C
     await page.addInitScript({ content: CHARTS_PROBE });
     await page.goto(url);
     const charts = await page.evaluate(() => (window as unknown as { __charts: Promise<number> }).__charts);
+    const complete = await page.evaluate(() => (window as unknown as { __complete: Promise<number> }).__complete);
     const api = await Promise.all(sizes);
-    return { charts, apiBytes: api.reduce((a, b) => a + b, 0), apiRequests: api.length };
+    return { charts, complete, apiBytes: api.reduce((a, b) => a + b, 0), apiRequests: api.length };
   } finally {
     await page.close();
   }
@@ -127,7 +130,7 @@ async function longTasksWhileLive(
   try {
     await page.addInitScript({ content: CHARTS_PROBE });
     await page.goto(url);
-    await page.evaluate(() => (window as unknown as { __charts: Promise<number> }).__charts);
+    await page.evaluate(() => (window as unknown as { __complete: Promise<number> }).__complete);
     await page.waitForSelector('[data-testid=status-indicator][data-status=live]', { timeout: 60_000 });
     const t0 = await page.evaluate(() => performance.now());
     for (let i = 0; i < seconds; i++) {
@@ -249,7 +252,7 @@ async function main(): Promise<void> {
 
       const chartRuns: ChartsNavigation[] = [];
       for (let i = 0; i < WARM_RUNS; i++) chartRuns.push(await navigateToCharts(browser.context, url));
-      console.log(`navigation → charts: ${chartRuns.map((r) => r.charts.toFixed(0)).join(', ')} ms; API bytes ${chartRuns.map((r) => r.apiBytes).join(', ')} in ${chartRuns[0]!.apiRequests} requests`);
+      console.log(`navigation → charts: ${chartRuns.map((r) => r.charts.toFixed(0)).join(', ')} ms; view complete ${chartRuns.map((r) => r.complete.toFixed(0)).join(', ')} ms; API bytes ${chartRuns.map((r) => r.apiBytes).join(', ')} in ${chartRuns[0]!.apiRequests} requests`);
       const LIVE_SECONDS = Number(process.env.BENCH_WEB_LIVE_SECONDS ?? 20);
       const liveGen = new EventGenerator({ seed: 8, now: () => Date.now(), spreadMs: 30_000, lateShare: 0 });
       let offset = 1_000_000;
@@ -263,7 +266,8 @@ async function main(): Promise<void> {
       const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
       const charts = chartRuns.map((r) => r.charts);
       rows.push(
-        { part: 'web', metric: `navigation → charts drawn (median of ${WARM_RUNS})`, value: median(charts), unit: 'ms', target: '< 1,500 ms', note: `fresh page each, browser cache on; ${spread(charts)}` },
+        { part: 'web', metric: `navigation → chart drawn (median of ${WARM_RUNS})`, value: median(charts), unit: 'ms', target: '< 1,500 ms', note: `fresh page each, browser cache on; ${spread(charts)}` },
+        { part: 'web', metric: `navigation → whole view loaded (median of ${WARM_RUNS})`, value: median(chartRuns.map((r) => r.complete)), unit: 'ms', target: '—', note: 'breakdown, failures, merchants, live baseline' },
         { part: 'web', metric: 'API data of the default view (24 h), bytes on the wire', value: kb(median(chartRuns.map((r) => r.apiBytes))), unit: 'KB', target: '—', note: `${chartRuns[0]!.apiRequests} requests, median of ${WARM_RUNS}` },
         { part: 'web', metric: `long tasks while live (${LIVE_SECONDS} s, a batch per second)`, value: live.count, unit: 'tasks', target: 'none > 200 ms', note: `longest ${live.longest.toFixed(0)} ms, total ${live.total.toFixed(0)} ms; ${live.deltas} deltas received` },
       );

@@ -105,7 +105,7 @@ export function previousRange(range: { from: string; to: string }): { from: stri
 /**
  * Fetches one view in two phases: the KPI figures first (overview and the all-currency summary), then the
  * chart, the breakdown and the per-minute baseline. `onSummary` renders the KPIs as soon as phase 1
- * is in. Phase 2 starts after phase 1 on purpose: a query engine that runs requests one at a time
+ * is in, and again with the chart as soon as its two series are (before the rest of phase 2). Phase 2 starts after phase 1 on purpose: a query engine that runs requests one at a time
  * (the local chdb server) then answers the KPIs first, and on AWS it costs the charts one round trip.
  */
 export async function fetchDashboard(
@@ -151,18 +151,33 @@ export async function fetchDashboard(
       chartError.error ??= err;
       return undefined;
     });
-  const [timeseries, breakdown, bCount, bVolume, bFees, older, previousTimeseries, failures, merchantsNow, merchantsBefore] = await Promise.all([
-    chart(api.get<TimeseriesResponse>('/timeseries', { ...q, metric: filters.metric, granularity }, signal)),
+  // The chart's two requests go first (a one-at-a-time engine answers in order); after a filter
+  // change the chart is published as soon as they are in, before the rest of phase 2.
+  const currentSeries = chart(api.get<TimeseriesResponse>('/timeseries', { ...q, metric: filters.metric, granularity }, signal));
+  const previousSeries = chart(api.get<TimeseriesResponse>('/timeseries', { ...prev, metric: filters.metric, granularity }, signal));
+  let complete = false;
+  if (onSummary) {
+    void Promise.all([currentSeries, previousSeries]).then(
+      ([t, p]) => {
+        if (complete || signal?.aborted || !t) return;
+        onSummary({ ...summary, timeseries: fold(t)!, ...(p ? { previousTimeseries: fold(p)! } : {}) });
+      },
+      () => undefined,
+    );
+  }
+  const [timeseries, previousTimeseries, breakdown, bCount, bVolume, bFees, older, failures, merchantsNow, merchantsBefore] = await Promise.all([
+    currentSeries,
+    previousSeries,
     api.get<BreakdownResponse>('/breakdown', { ...q, by, metric: 'volume', limit: '100' }, signal),
     minute('count'),
     minute('volume'),
     minute('fees'),
     baselineFrom > Date.parse(range.from) ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals) : Promise.resolve([] as TotalsRow[]),
-    chart(api.get<TimeseriesResponse>('/timeseries', { ...prev, metric: filters.metric, granularity }, signal)),
     api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
   ]);
+  complete = true;
   return {
     ...summary,
     ...(timeseries ? { timeseries: fold(timeseries) } : {}),
