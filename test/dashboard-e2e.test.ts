@@ -538,6 +538,16 @@ describe('dashboard in Chromium against the local cloud', () => {
       await page.unroute('**/api/analytics/overview**');
       await page.setViewportSize({ width: 1440, height: 900 });
     }
+    // A refused second-phase request (failures) shows its error but keeps the KPIs on screen.
+    await page.route('**/api/analytics/failures**', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"internal error"}}' }));
+    try {
+      await page.goto(`${cloud.urls.dashboard!}?range=1h`);
+      await page.waitForSelector('[data-testid=error-state]', { timeout: 60_000 });
+      expect(await page.$('[data-testid=kpi-count]')).not.toBeNull();
+      expect(await page.getAttribute('[data-testid=status-indicator]', 'data-status')).not.toBe('live');
+    } finally {
+      await page.unroute('**/api/analytics/failures**');
+    }
     await page.goto(`${cloud.urls.dashboard!}?range=custom&from=2025-03-01T00:00:00.000Z&to=2025-03-02T00:00:00.000Z`);
     await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
     await page.waitForSelector('[data-testid=empty-state]', { timeout: 60_000 });

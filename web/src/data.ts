@@ -165,7 +165,9 @@ export async function fetchDashboard(
       () => undefined,
     );
   }
-  const [timeseries, previousTimeseries, breakdown, bCount, bVolume, bFees, older, failures, merchantsNow, merchantsBefore] = await Promise.all([
+  // Settled either way before the partial chart may publish: a phase-2 failure that comes back
+  // first (a fast refusal) must not be covered up by the chart arriving after it.
+  const rest = Promise.all([
     currentSeries,
     previousSeries,
     api.get<BreakdownResponse>('/breakdown', { ...q, by, metric: 'volume', limit: '100' }, signal),
@@ -176,8 +178,8 @@ export async function fetchDashboard(
     api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-  ]);
-  complete = true;
+  ]).finally(() => (complete = true));
+  const [timeseries, previousTimeseries, breakdown, bCount, bVolume, bFees, older, failures, merchantsNow, merchantsBefore] = await rest;
   return {
     ...summary,
     ...(timeseries ? { timeseries: fold(timeseries) } : {}),

@@ -99,7 +99,9 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
         if (controller.signal.aborted) return;
         // Figures of other filters must not stay on screen under the new ones; a failed quiet
         // refresh keeps the last good view below the error.
-        if (filterChanged) {
+        // KPIs already shown for these filters (phase 1) stay: a refused phase-2 request must not
+        // take them away.
+        if (filterChanged && shownKey.current !== filterKey) {
           shownKey.current = undefined;
           setData(undefined);
         }
