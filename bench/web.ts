@@ -6,6 +6,13 @@
 //     fresh pages with a warm server (browser cache on, and with the browser cache disabled).
 // The time is the page's own clock: performance.now() is measured from the navigation start, taken
 // at the first animation frame after the count KPI appears with a value.
+//  3. navigation → charts drawn (the time-series canvas present and the view loaded), and the bytes
+//     of API data the default view transferred (every /api/analytics/ response, encoded body);
+//  4. long tasks while live: the default view open for BENCH_WEB_LIVE_SECONDS (20) while batches go
+//     through the real ingest handler every second; the page's PerformanceObserver('longtask')
+//     counts them and their longest;
+//  5. Lighthouse performance, mobile and desktop presets (median of BENCH_WEB_LIGHTHOUSE_RUNS, 3),
+//     with its CLS, against the same default view.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +25,7 @@ import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
 import { launchChromium } from '../test/support/browser.js';
 import { generateDataset, insertRawEvents } from '../test/support/api-dataset.js';
 import { isMain, median, report, type BenchRow } from './lib.js';
+import { lighthouseScores, type LighthouseScores } from './lighthouse.js';
 
 const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 
@@ -63,6 +71,79 @@ window.__firstKpi = new Promise((resolve) => {
   });
   observer.observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-value'] });
 });`;
+
+/** Page-clock times of the first frame with the chart drawn, and with the whole view loaded. */
+const CHARTS_PROBE = `
+const frameWhen = (ready) => new Promise((resolve) => {
+  const observer = new MutationObserver(() => {
+    if (!ready()) return;
+    observer.disconnect();
+    requestAnimationFrame(() => resolve(performance.now()));
+  });
+  observer.observe(document, { subtree: true, childList: true, attributes: true });
+});
+window.__charts = frameWhen(() => document.querySelector('[data-testid=timeseries-chart] canvas'));
+window.__complete = frameWhen(() => document.querySelector('[data-testid=timeseries-chart] canvas') && document.querySelector('[data-testid=dashboard][data-loading=false]'));
+window.__longTasks = [];
+try {
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });
+} catch {}`;
+
+interface ChartsNavigation {
+  charts: number;
+  complete: number;
+  apiBytes: number;
+  apiRequests: number;
+}
+
+/** One navigation to the charts, with the API bytes it took. */
+async function navigateToCharts(context: BrowserContext, url: string): Promise<ChartsNavigation> {
+  const page = await context.newPage();
+  // The API is another origin (no Timing-Allow-Origin), so Resource Timing hides its sizes: count
+  // the bytes on the wire from the browser's own network events instead.
+  const sizes: Array<Promise<number>> = [];
+  page.on('requestfinished', (req) => {
+    if (req.url().includes('/api/analytics/')) sizes.push(req.sizes().then((s) => s.responseBodySize + s.responseHeadersSize));
+  });
+  try {
+    await page.addInitScript({ content: CHARTS_PROBE });
+    await page.goto(url);
+    const charts = await page.evaluate(() => (window as unknown as { __charts: Promise<number> }).__charts);
+    const complete = await page.evaluate(() => (window as unknown as { __complete: Promise<number> }).__complete);
+    const api = await Promise.all(sizes);
+    return { charts, complete, apiBytes: api.reduce((a, b) => a + b, 0), apiRequests: api.length };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Long tasks in the default view while live batches arrive every second for `seconds`. */
+async function longTasksWhileLive(
+  context: BrowserContext,
+  url: string,
+  seconds: number,
+  ingestBatch: (i: number) => Promise<void>,
+): Promise<{ count: number; longest: number; total: number; deltas: number }> {
+  const page = await context.newPage();
+  let deltas = 0;
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => (deltas += String(f.payload).includes('"delta"') ? 1 : 0)));
+  try {
+    await page.addInitScript({ content: CHARTS_PROBE });
+    await page.goto(url);
+    await page.evaluate(() => (window as unknown as { __complete: Promise<number> }).__complete);
+    await page.waitForSelector('[data-testid=status-indicator][data-status=live]', { timeout: 60_000 });
+    const t0 = await page.evaluate(() => performance.now());
+    for (let i = 0; i < seconds; i++) {
+      const started = Date.now();
+      await ingestBatch(i);
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
+    }
+    const tasks = await page.evaluate((since) => (window as unknown as { __longTasks: Array<{ start: number; duration: number }> }).__longTasks.filter((t) => t.start >= since), t0);
+    return { count: tasks.length, longest: Math.max(0, ...tasks.map((t) => t.duration)), total: tasks.reduce((s, t) => s + t.duration, 0), deltas };
+  } finally {
+    await page.close();
+  }
+}
 
 interface Navigation {
   /** Navigation start → first frame with a KPI value (ms). */
@@ -169,7 +250,43 @@ async function main(): Promise<void> {
       const warm = show('warm, browser cache on', await runs(WARM_RUNS));
       const noCache = show('warm, browser cache off', await runs(WARM_RUNS, { disableCache: true }));
 
+      const chartRuns: ChartsNavigation[] = [];
+      for (let i = 0; i < WARM_RUNS; i++) chartRuns.push(await navigateToCharts(browser.context, url));
+      console.log(`navigation → charts: ${chartRuns.map((r) => r.charts.toFixed(0)).join(', ')} ms; view complete ${chartRuns.map((r) => r.complete.toFixed(0)).join(', ')} ms; API bytes ${chartRuns.map((r) => r.apiBytes).join(', ')} in ${chartRuns[0]!.apiRequests} requests`);
+      const LIVE_SECONDS = Number(process.env.BENCH_WEB_LIVE_SECONDS ?? 20);
+      const liveGen = new EventGenerator({ seed: 8, now: () => Date.now(), spreadMs: 30_000, lateShare: 0 });
+      let offset = 1_000_000;
+      const live = await longTasksWhileLive(browser.context, url, LIVE_SECONDS, async () => {
+        await cloud.ingest(toMskEvent(liveGen.records(50), { startOffset: offset }));
+        offset += 50;
+        await cloud.flushStreams();
+      });
+      console.log(`live for ${LIVE_SECONDS} s: ${live.deltas} deltas received, ${live.count} long tasks, longest ${live.longest.toFixed(0)} ms, total ${live.total.toFixed(0)} ms`);
+
       const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
+      const charts = chartRuns.map((r) => r.charts);
+      rows.push(
+        { part: 'web', metric: `navigation → chart drawn (median of ${WARM_RUNS})`, value: median(charts), unit: 'ms', target: '< 1,500 ms', note: `fresh page each, browser cache on; ${spread(charts)}` },
+        { part: 'web', metric: `navigation → whole view loaded (median of ${WARM_RUNS})`, value: median(chartRuns.map((r) => r.complete)), unit: 'ms', target: '—', note: 'breakdown, failures, merchants, live baseline' },
+        { part: 'web', metric: 'API data of the default view (24 h), bytes on the wire', value: kb(median(chartRuns.map((r) => r.apiBytes))), unit: 'KB', target: '—', note: `${chartRuns[0]!.apiRequests} requests, median of ${WARM_RUNS}` },
+        { part: 'web', metric: `long tasks while live (${LIVE_SECONDS} s, a batch per second)`, value: live.count, unit: 'tasks', target: 'none > 200 ms', note: `longest ${live.longest.toFixed(0)} ms, total ${live.total.toFixed(0)} ms; ${live.deltas} deltas received` },
+      );
+
+      const LH_RUNS = Number(process.env.BENCH_WEB_LIGHTHOUSE_RUNS ?? 3);
+      for (const formFactor of ['mobile', 'desktop'] as const) {
+        if (LH_RUNS <= 0) break;
+        const scores: LighthouseScores[] = [];
+        for (let i = 0; i < LH_RUNS; i++) scores.push(await lighthouseScores(url, formFactor));
+        console.log(`lighthouse ${formFactor}: ${scores.map((x) => `${x.performance} (CLS ${x.cls.toFixed(3)}, LCP ${x.lcpMs.toFixed(0)} ms, TBT ${x.tbtMs.toFixed(0)} ms)`).join('; ')}`);
+        rows.push({
+          part: 'web',
+          metric: `Lighthouse 12.8.2 performance, ${formFactor} (median of ${LH_RUNS})`,
+          value: median(scores.map((x) => x.performance)),
+          unit: 'score',
+          target: formFactor === 'mobile' ? '≥ 75' : '≥ 90',
+          note: `CLS ${median(scores.map((x) => x.cls)).toFixed(3)} (target < 0.1), LCP ${median(scores.map((x) => x.lcpMs)).toFixed(0)} ms, TBT ${median(scores.map((x) => x.tbtMs)).toFixed(0)} ms`,
+        });
+      }
       rows.push(
         { part: 'web', metric: 'navigation → first KPI, cold (first navigation)', value: cold!, unit: 'ms', target: '< 1,000 ms', note: 'fresh browser profile, cloud just started' },
         { part: 'web', metric: `navigation → first KPI, warm (median of ${WARM_RUNS})`, value: median(warm), unit: 'ms', target: '< 1,000 ms', note: `fresh page each, browser cache on; ${spread(warm)}` },

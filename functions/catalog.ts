@@ -62,6 +62,8 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   { id: 'ApiOverview', entry: 'functions/api/overview.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/overview', auth: true }, description: 'totals per type and currency, with previous period', uses: { clickhouse: true } },
   { id: 'ApiTimeseries', entry: 'functions/api/timeseries.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/timeseries', auth: true }, description: 'zero-filled series from the rollups', uses: { clickhouse: true } },
   { id: 'ApiBreakdown', entry: 'functions/api/breakdown.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/breakdown', auth: true }, description: 'top keys by dimension', uses: { clickhouse: true } },
+  { id: 'ApiSummary', entry: 'functions/api/summary.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/summary', auth: true }, description: 'currency-independent counts, statuses and unique merchants, with previous period', uses: { clickhouse: true } },
+  { id: 'ApiFailures', entry: 'functions/api/failures.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/failures', auth: true }, description: 'failed and pending counts per dimension value, all currencies', uses: { clickhouse: true } },
   { id: 'ApiHealth', entry: 'functions/api/health.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/health', auth: false }, description: 'ClickHouse reachability', uses: { clickhouse: true } },
   { id: 'ApiOpenapi', entry: 'functions/api/openapi.ts', trigger: { kind: 'http', method: 'GET', path: '/api/analytics/openapi.json', auth: false }, description: 'the OpenAPI 3.1 document', uses: {} },
 ];

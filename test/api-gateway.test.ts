@@ -6,6 +6,7 @@ import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { httpRoutesFromCatalog, startHttpGateway, sharedCacheTtl, type HttpGateway } from '../local/http-gateway.js';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { AUTH_HEADER, bearerHeaders } from '../functions/shared/contracts/api.js';
+import { REQUIRED_PARAMETERS } from '../functions/api/lib/params.js';
 
 const DAY = 86_400_000;
 const END = Math.floor(Date.now() / DAY) * DAY;
@@ -47,10 +48,10 @@ const queries = () => h.ch.server.stats.queries;
 describe('routes', () => {
   test('every HTTP function of the catalog is served', async () => {
     const paths = FUNCTIONS.flatMap((f) => (f.trigger.kind === 'http' ? [f.trigger.path] : []));
-    expect(paths).toHaveLength(5);
+    expect(paths).toHaveLength(7);
     for (const p of paths) {
       const res = await get(p, bearerHeaders(token));
-      expect(res.status, p).toBe(p.endsWith('/breakdown') ? 400 : 200); // breakdown needs `by`
+      expect(res.status, p).toBe(REQUIRED_PARAMETERS[p]?.length ? 400 : 200); // breakdown and failures need `by`
       expect(res.headers.get('content-type')).toContain('application/json');
     }
   });

@@ -24,6 +24,8 @@ beforeAll(async () => {
     '/api/analytics/overview': h.handlers.overview,
     '/api/analytics/timeseries': h.handlers.timeseries,
     '/api/analytics/breakdown': h.handlers.breakdown,
+    '/api/analytics/summary': (await import('../functions/api/summary.js')).handler as Lambda,
+    '/api/analytics/failures': (await import('../functions/api/failures.js')).handler as Lambda,
     '/api/analytics/health': h.handlers.health,
     '/api/analytics/openapi.json': h.handlers.openapi,
   };
@@ -102,7 +104,7 @@ describe('parameters', () => {
     for (const [p, accepted] of Object.entries(ROUTE_PARAMETERS)) {
       for (const param of (doc.paths[p].get.parameters ?? []).map(resolve)) {
         expect(accepted).toContain(param.name);
-        const base: Record<string, string> = { ...RANGE, ...(p.endsWith('breakdown') && param.name !== 'by' ? { by: 'zone' } : {}) };
+        const base: Record<string, string> = { ...RANGE, ...((p.endsWith('breakdown') || p.endsWith('failures')) && param.name !== 'by' ? { by: 'zone' } : {}) };
         for (const v of param.schema.enum ?? []) {
           const res = await call(handlers[p]!, p, { ...base, [param.name]: v }, token);
           expect(res.status, `${p} ${param.name}=${v}`).toBe(200);
@@ -128,6 +130,9 @@ describe('responses', () => {
     ['/api/analytics/timeseries', { ...RANGE, metric: 'volume' }, true, 200],
     ['/api/analytics/timeseries', { ...RANGE, metric: 'merchants', granularity: 'day' }, true, 200],
     ['/api/analytics/breakdown', { ...RANGE, by: 'city', metric: 'fees' }, true, 200],
+    ['/api/analytics/summary', RANGE, true, 200],
+    ['/api/analytics/failures', { ...RANGE, by: 'country' }, true, 200],
+    ['/api/analytics/failures', RANGE, true, 400],
     ['/api/analytics/health', {}, false, 200],
     ['/api/analytics/overview', { ...RANGE, zone: 'x'.repeat(40) }, true, 400],
     ['/api/analytics/timeseries', RANGE, false, 401],
@@ -142,7 +147,7 @@ describe('responses', () => {
     expect(problems).toEqual([]);
     if (status === 200 && p !== '/api/analytics/health' && p !== '/api/analytics/openapi.json') {
       // Non-empty, so the row schemas were exercised too.
-      expect(JSON.stringify(res.body.totals ?? res.body.series ?? res.body.rows)).not.toBe('[]');
+      expect(JSON.stringify(res.body.totals ?? res.body.series ?? res.body.rows ?? res.body.current)).not.toBe('[]');
     }
   });
 

@@ -14,13 +14,17 @@ import {
   divideDecimal,
   fromUnits,
   toUnits,
+  COUNTRIES,
   type BreakdownResponse,
+  type FailuresResponse,
   type OverviewResponse,
+  type SummaryResponse,
   type TimeseriesResponse,
 } from '../functions/shared/contracts/index.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { launchChromium, resolveChromium, type LaunchedBrowser } from './support/browser.js';
 import { bearerHeaders } from '../functions/shared/contracts/api.js';
+import { axeViolations, pageScrollsSideways } from './support/axe.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const SHOTS = path.join(ROOT, 'test-results', 'dashboard-e2e');
@@ -128,25 +132,25 @@ async function shown(): Promise<{ kpis: Kpis; currency: string; from: string; to
   };
 }
 
-/** The KPIs of one currency as the API gives them for the same range and filters. */
+/**
+ * The KPIs as the API gives them for the same range and filters: money of one currency (never
+ * mixed), and the currency-independent ones summed over every currency.
+ */
 async function apiKpis(params: Record<string, string>, currency: string): Promise<Kpis> {
-  const [overview, merchants] = await Promise.all([
-    api<OverviewResponse>('/overview', params),
-    api<BreakdownResponse>('/breakdown', { ...params, by: 'currency', metric: 'merchants', limit: '100' }),
-  ]);
+  const [overview, summary] = await Promise.all([api<OverviewResponse>('/overview', params), api<SummaryResponse>('/summary', params)]);
   const rows = overview.totals.filter((r) => r.currency === currency);
-  const count = rows.reduce((s, r) => s + r.count, 0);
+  const currencyCount = rows.reduce((s, r) => s + r.count, 0);
   const volume = rows.reduce((s, r) => s + toUnits(r.volume), 0n);
   const fees = rows.reduce((s, r) => s + toUnits(r.fees), 0n);
-  const wallet = rows.find((r) => r.type === 'wallet_txn_created');
-  const m = merchants.rows.find((r) => r.currency === currency || r.key === currency);
+  // The summary's count is the overview's summed over every currency.
+  expect(summary.current.count).toBe(overview.totals.reduce((s, r) => s + r.count, 0));
   return {
-    count: String(count),
+    count: String(summary.current.count),
     volume: volume.toString(),
     fees: fees.toString(),
-    avgTicket: units(divideDecimal(fromUnits(volume), count)),
-    merchants: m ? String(m.merchants) : '0',
-    successRate: wallet && wallet.success_rate !== null ? String(wallet.success_rate) : '',
+    avgTicket: units(divideDecimal(fromUnits(volume), currencyCount)),
+    merchants: String(summary.current.merchants),
+    successRate: summary.current.success_rate === null ? '' : String(summary.current.success_rate),
   };
 }
 
@@ -252,7 +256,7 @@ afterAll(async () => {
 describe('dashboard in Chromium against the local cloud', () => {
   let custom: { from: string; to: string };
 
-  it('first load: the six KPIs equal the API for the range the page shows', async () => {
+  it('first load: the KPIs equal the API for the range the page shows (money per currency, counts over all)', async () => {
     await page.goto(cloud.urls.dashboard!);
     await page.waitForSelector('[data-testid=kpi-cards]', { timeout: 60_000 });
     const kpis = await kpisMatchApi({});
@@ -330,13 +334,15 @@ describe('dashboard in Chromium against the local cloud', () => {
     await eventually(async () => expect(sent).toContainEqual({ action: 'subscribe', rooms: ['zone:WAEMU'] }));
     await kpisMatchApi({ zone: 'WAEMU' });
 
-    // Country: one breakdown row, the room moves to country:SN and the server acknowledges it.
+    // Country: the breakdown steps down to SN's cities, the room moves to country:SN and the server acknowledges it.
     await page.selectOption('[data-testid=filter-country]', 'SN');
     await page.waitForURL((u) => u.searchParams.get('country') === 'SN', { timeout: 30_000 });
     expect(url().searchParams.get('zone')).toBe('WAEMU');
     await eventually(async () => {
+      expect(await page.getAttribute('[data-testid=breakdown]', 'data-by')).toBe('city');
       const keys = await page.$$eval('[data-testid=breakdown-row]', (rows) => rows.map((r) => r.getAttribute('data-key')));
-      expect(keys).toEqual(['SN']);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const k of keys) expect(COUNTRIES.SN!.cities).toContain(k);
     });
     await eventually(async () => {
       expect(sent).toContainEqual({ action: 'unsubscribe', rooms: ['zone:WAEMU'] });
@@ -416,4 +422,206 @@ describe('dashboard in Chromium against the local cloud', () => {
     await screenshot('07-live-again');
     expect(pageErrors).toEqual([]);
   }, 300_000);
+
+  it('every currency at once: one row per currency present, exact per currency; counts summed over all', async () => {
+    await page.goto(cloud.urls.dashboard!);
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+    const view = await eventually(async () => {
+      const v = await shown();
+      const overview = await api<OverviewResponse>('/overview', { from: v.from, to: v.to });
+      const apiCurrencies = [...new Set([...overview.totals, ...overview.previous.totals].map((r) => r.currency))].sort();
+      const rows = await page.$$eval('[data-testid=currency-row]', (els) =>
+        els.map((e) => ({ currency: e.getAttribute('data-currency')!, count: Number(e.getAttribute('data-count')), volume: e.getAttribute('data-volume')! })),
+      );
+      expect(rows.map((r) => r.currency).sort()).toEqual(apiCurrencies);
+      expect(apiCurrencies.length).toBeGreaterThanOrEqual(5);
+      for (const r of rows) {
+        const mine = overview.totals.filter((t) => t.currency === r.currency);
+        expect(r.count).toBe(mine.reduce((s, t) => s + t.count, 0));
+        expect(toUnits(r.volume)).toBe(mine.reduce((s, t) => s + toUnits(t.volume), 0n));
+      }
+      // The default money currency is the one with most transactions.
+      const top = [...rows].sort((a, b) => b.count - a.count)[0]!;
+      expect(v.currency).toBe(top.currency);
+      // The transactions KPI sums every currency's count.
+      expect(Number(v.kpis.count)).toBe(rows.reduce((s, r) => s + r.count, 0));
+      return v;
+    });
+    await kpisMatchApi({});
+    // The currency control offers every currency present; picking one keeps the counts.
+    const options = await page.$$eval('[data-testid=filter-currency] option', (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    const rows = await page.$$eval('[data-testid=currency-row]', (els) => els.map((e) => e.getAttribute('data-currency')));
+    expect(options.sort()).toEqual([...rows].sort());
+    const other = options.find((c) => c !== view.currency)!;
+    await page.selectOption('[data-testid=filter-currency]', other);
+    await page.waitForURL((u) => u.searchParams.get('currency') === other, { timeout: 30_000 });
+    await eventually(async () => expect(await page.getAttribute('[data-testid=kpi-cards]', 'data-currency')).toBe(other));
+    const after = await kpisMatchApi({});
+    // Counts do not depend on the money currency shown (every event is inside the 24 h window).
+    expect(after.count).toBe(view.kpis.count);
+    expect((await page.$$eval('[data-testid=filter-currency] option', (os) => os.length)) - 1).toBe(rows.length);
+    await screenshot('08-all-currencies');
+  }, 180_000);
+
+  it('honest chart: the bucket in progress is marked, the previous period is drawn, and the KPIs say what they compare with', async () => {
+    await page.goto(cloud.urls.dashboard!);
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+    await eventually(async () => {
+      const chart = await page.$eval('[data-testid=timeseries-chart]', (el) => ({
+        granularity: el.getAttribute('data-granularity'),
+        points: Number(el.getAttribute('data-points')),
+        incomplete: el.getAttribute('data-incomplete'),
+        style: el.getAttribute('data-incomplete-style'),
+        ghost: Number(el.getAttribute('data-ghost-points')),
+      }));
+      // 24 h defaults to hourly points, the last one (this hour) still filling and drawn dashed.
+      expect(chart.granularity).toBe('hour');
+      expect(chart.points).toBeGreaterThanOrEqual(24);
+      const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+      expect([new Date(hour).toISOString(), new Date(hour - 3_600_000).toISOString()]).toContain(chart.incomplete);
+      expect(chart.style).toBe('dashed');
+      // One line point per bucket (a live bucket past the fetched end may be the only one without).
+      expect(chart.ghost).toBeGreaterThanOrEqual(chart.points - 1);
+      expect(chart.ghost).toBeGreaterThan(0);
+    });
+    await page.click('.data-alt summary');
+    const lastRow = await page.$eval('[data-testid=timeseries-table] tbody tr:last-child th', (el) => el.textContent ?? '');
+    expect(lastRow).toContain('(en cours)');
+    expect(await page.textContent('[data-testid=kpi-count-change]')).toContain('vs période précédente');
+    expect(await page.textContent('[data-testid=tz-label]')).toBe('Heures en UTC');
+
+    // 30 days in UTC+1: day buckets of the West-African business day, folded from the hour rollup.
+    await page.goto(`${cloud.urls.dashboard!}?range=30d&tz=wat`);
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+    await eventually(async () => expect(await page.getAttribute('[data-testid=timeseries-chart]', 'data-granularity')).toBe('day'));
+    expect(await page.textContent('[data-testid=tz-label]')).toContain('UTC+1');
+    const requested = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .map((e) => new URL(e.name))
+        .filter((u) => u.pathname.endsWith('/timeseries'))
+        .map((u) => u.searchParams.get('granularity')),
+    );
+    expect(requested).toContain('hour');
+    expect(requested).not.toContain('day');
+  }, 120_000);
+
+  it('click-through: a breakdown row filters one level down, the URL and the breakdown follow', async () => {
+    await page.goto(`${cloud.urls.dashboard!}?by=zone`);
+    await page.waitForSelector('[data-testid=breakdown][data-by=zone]', { timeout: 60_000 });
+    await page.click('[data-testid=breakdown-row][data-key=WAEMU] [data-testid=breakdown-drill]');
+    await page.waitForURL((u) => u.searchParams.get('zone') === 'WAEMU', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=breakdown][data-by=country]', { timeout: 60_000 });
+    const first = await page.getAttribute('[data-testid=breakdown-row] >> nth=0', 'data-key');
+    expect(countriesOfZone('WAEMU')).toContain(first);
+    await page.click(`[data-testid=breakdown-row][data-key=${first}] [data-testid=breakdown-drill]`);
+    await page.waitForURL((u) => u.searchParams.get('country') === first, { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=breakdown][data-by=city]', { timeout: 60_000 });
+    expect(await page.textContent('[data-testid=breadcrumbs]')).toContain('WAEMU');
+    // Back goes up one level.
+    await page.goBack();
+    await page.waitForSelector('[data-testid=breakdown][data-by=country]', { timeout: 60_000 });
+    expect(url().searchParams.get('country')).toBeNull();
+  }, 120_000);
+
+  it('API failure: the pill is not live and the error is in French; a closed past range is not live either', async () => {
+    await page.route('**/api/analytics/overview**', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"internal error"}}' }));
+    try {
+      await page.goto(`${cloud.urls.dashboard!}?range=1h`);
+      await page.waitForSelector('[data-testid=error-state]', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid=status-indicator][data-status=error]', { timeout: 30_000 });
+      const text = await page.textContent('[data-testid=error-state]');
+      expect(text).toContain('Le service d’analyse est en panne (erreur 500)');
+      expect(text).not.toMatch(/internal error|failed|API/);
+      for (const width of [1440, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        expect(await axeViolations(page), `axe, error state, ${width} px`).toEqual([]);
+      }
+    } finally {
+      await page.unroute('**/api/analytics/overview**');
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+    // A refused second-phase request (failures) shows its error but keeps the KPIs on screen.
+    await page.route('**/api/analytics/failures**', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"internal error"}}' }));
+    try {
+      await page.goto(`${cloud.urls.dashboard!}?range=1h`);
+      await page.waitForSelector('[data-testid=error-state]', { timeout: 60_000 });
+      expect(await page.$('[data-testid=kpi-count]')).not.toBeNull();
+      expect(await page.getAttribute('[data-testid=status-indicator]', 'data-status')).not.toBe('live');
+    } finally {
+      await page.unroute('**/api/analytics/failures**');
+    }
+    await page.goto(`${cloud.urls.dashboard!}?range=custom&from=2025-03-01T00:00:00.000Z&to=2025-03-02T00:00:00.000Z`);
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=empty-state]', { timeout: 60_000 });
+    // Let the socket come up: the range is closed, so the pill must still not say live.
+    await sleep(3000);
+    expect(await page.getAttribute('[data-testid=status-indicator]', 'data-status')).toBe('paused');
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await axeViolations(page), `axe, empty state, ${width} px`).toEqual([]);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }, 180_000);
+
+  it('accessibility: axe-core finds no violation at 1440 and 390 px, and the phone layout never scrolls sideways', async () => {
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: width > 800 ? 900 : 844 });
+      await page.goto(cloud.urls.dashboard!);
+      await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid=timeseries-chart] canvas', { timeout: 60_000 });
+      expect(await axeViolations(page), `axe, default view, ${width} px`).toEqual([]);
+      expect(await pageScrollsSideways(page), `horizontal scroll at ${width} px`).toBe(false);
+      if (width === 390) {
+        // Filters folded behind chips; opened, still no sideways scroll and no violation.
+        expect(await page.isVisible('[data-testid=filters]')).toBe(false);
+        await page.click('[data-testid=filters-toggle]');
+        expect(await page.isVisible('[data-testid=filter-zone]')).toBe(true);
+        expect(await pageScrollsSideways(page)).toBe(false);
+        expect(await axeViolations(page), 'axe, filters open, 390 px').toEqual([]);
+        await screenshot('09-phone');
+      }
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // A closed select commits on Enter, not at every arrow step: one history entry, not three.
+    await page.goto(cloud.urls.dashboard!);
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+    const before = await page.evaluate(() => history.length);
+    await page.focus('[data-testid=filter-type]');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => history.length)).toBe(before);
+    expect(url().searchParams.get('type')).toBeNull();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('type') !== null, { timeout: 30_000 });
+    expect(await page.evaluate(() => history.length)).toBe(before + 1);
+  }, 240_000);
+
+  it('a WAEMU-only token sees WAEMU by default, is offered nothing else, subscribes only to WAEMU and is live', async () => {
+    const token = await cloud.devToken(['WAEMU'], 3600);
+    const scoped = await browser.context.newPage();
+    const scopedSent: Array<{ action?: string; rooms?: string[] }> = [];
+    scoped.on('websocket', (ws) => ws.on('framesent', (f) => scopedSent.push(JSON.parse(String(f.payload)) as never)));
+    try {
+      await scoped.goto(`${cloud.urls.dashboard!}#token=${token}`);
+      await scoped.waitForURL((u) => new URL(u).searchParams.get('zone') === 'WAEMU', { timeout: 60_000 });
+      await scoped.waitForSelector('[data-testid=status-indicator][data-status=live]', { timeout: 60_000 });
+      const zones = await scoped.$$eval('[data-testid=filter-zone] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+      expect(zones).toEqual(['WAEMU']);
+      const countries = await scoped.$$eval('[data-testid=filter-country] option', (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+      expect(countries.sort()).toEqual(countriesOfZone('WAEMU').sort());
+      expect(await scoped.textContent('[data-testid=breadcrumbs]')).not.toContain('Toutes les zones');
+      const subscribed = scopedSent.filter((m) => m.action === 'subscribe').flatMap((m) => m.rooms ?? []);
+      expect(subscribed.length).toBeGreaterThan(0);
+      for (const r of subscribed) expect(r).toBe('zone:WAEMU');
+      // A shared link to another zone opens the user's own zone instead of an error.
+      await scoped.goto(`${cloud.urls.dashboard!}?zone=CEMAC&country=CM`);
+      await scoped.waitForURL((u) => new URL(u).searchParams.get('zone') === 'WAEMU', { timeout: 60_000 });
+      expect(new URL(scoped.url()).searchParams.get('country')).toBeNull();
+      await scoped.waitForSelector('[data-testid=kpi-cards]', { timeout: 60_000 });
+      expect(await scoped.$('[data-testid=error-state]')).toBeNull();
+    } finally {
+      await scoped.close();
+    }
+  }, 180_000);
 });

@@ -2,6 +2,7 @@
 // validator) so test/api-openapi.test.ts can hold the two against each other in both directions.
 // Enum values come from the shared contracts so a new metric cannot be documented differently.
 import { API_BASE, AUTH_HEADER, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS } from '../shared/contracts/api.js';
+import { FAILURE_DIMENSIONS } from '../shared/contracts/api-summary.js';
 import { EVENT_TYPES } from '../shared/contracts/event.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -73,6 +74,22 @@ export const OPENAPI_DOCUMENT = {
         responses: { '200': ok('BreakdownResponse', 'Rows'), ...queryErrors },
       },
     },
+    [`${API_BASE}/summary`]: {
+      get: {
+        operationId: 'getSummary',
+        summary: 'Currency-independent figures (events, statuses, distinct merchants over every currency) for the range and the previous period',
+        parameters: filters,
+        responses: { '200': ok('SummaryResponse', 'Figures'), ...queryErrors },
+      },
+    },
+    [`${API_BASE}/failures`]: {
+      get: {
+        operationId: 'getFailures',
+        summary: 'Failed and pending counts per dimension value over every currency, most failures first',
+        parameters: [...filters, param('failureBy'), param('limit')],
+        responses: { '200': ok('FailuresResponse', 'Rows'), ...queryErrors },
+      },
+    },
     [`${API_BASE}/health`]: {
       get: {
         operationId: 'getHealth',
@@ -118,6 +135,7 @@ export const OPENAPI_DOCUMENT = {
       },
       metric: { name: 'metric', in: 'query', required: false, description: 'Measure (default count); volume and fees are decimal strings.', schema: { type: 'string', enum: [...METRICS], default: 'count' } },
       by: { name: 'by', in: 'query', required: true, description: 'Dimension of the breakdown.', schema: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] } },
+      failureBy: { name: 'by', in: 'query', required: true, description: 'Dimension the failures are counted by.', schema: { type: 'string', enum: [...FAILURE_DIMENSIONS] } },
       limit: { name: 'limit', in: 'query', required: false, description: 'Rows returned (default 10).', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
     },
     schemas: {
@@ -219,6 +237,55 @@ export const OPENAPI_DOCUMENT = {
           by: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] },
           metric: { type: 'string', enum: [...METRICS] },
           rows: { type: 'array', items: ref('BreakdownRow'), description: 'Largest first by `metric`, then key and currency.' },
+        },
+      },
+      SummaryFigures: {
+        type: 'object',
+        required: ['count', 'succeeded', 'failed', 'pending', 'merchants', 'wallet_count', 'success_rate'],
+        properties: {
+          count: { type: 'integer', description: 'Events of every type and currency.' },
+          succeeded: { type: 'integer' },
+          failed: { type: 'integer' },
+          pending: { type: 'integer' },
+          merchants: { type: 'integer', description: 'Distinct merchants across every currency (exact; not the sum of per-currency figures).' },
+          wallet_count: { type: 'integer', description: 'wallet_txn_created events (the only type with failures).' },
+          success_rate: { type: ['number', 'null'], description: 'Succeeded wallet transactions / all wallet transactions, 0-1; null without any.' },
+        },
+      },
+      SummaryResponse: {
+        type: 'object',
+        required: ['from', 'to', 'current', 'previous'],
+        properties: {
+          from: { ...timestamp, description: 'Effective start (floored to the minute).' },
+          to: { ...timestamp, description: 'Effective end, exclusive (ceiled to the minute).' },
+          current: ref('SummaryFigures'),
+          previous: {
+            description: 'The period of equal length just before `from`.',
+            type: 'object',
+            required: ['from', 'to', 'count', 'succeeded', 'failed', 'pending', 'merchants', 'wallet_count', 'success_rate'],
+            properties: { from: timestamp, to: timestamp, count: { type: 'integer' }, succeeded: { type: 'integer' }, failed: { type: 'integer' }, pending: { type: 'integer' }, merchants: { type: 'integer' }, wallet_count: { type: 'integer' }, success_rate: { type: ['number', 'null'] } },
+          },
+        },
+      },
+      FailureRow: {
+        type: 'object',
+        required: ['key', 'count', 'failed', 'pending', 'failed_share'],
+        properties: {
+          key: { type: 'string', description: 'Value of the `by` dimension.' },
+          count: { type: 'integer', description: 'Events of every currency.' },
+          failed: { type: 'integer' },
+          pending: { type: 'integer' },
+          failed_share: { type: 'number', description: 'failed / count, 0-1.' },
+        },
+      },
+      FailuresResponse: {
+        type: 'object',
+        required: ['from', 'to', 'by', 'rows'],
+        properties: {
+          from: timestamp,
+          to: timestamp,
+          by: { type: 'string', enum: [...FAILURE_DIMENSIONS] },
+          rows: { type: 'array', items: ref('FailureRow'), description: 'Most failed first, then key.' },
         },
       },
       HealthResponse: {

@@ -2,6 +2,8 @@
 import {
   type BreakdownResponse,
   type EventType,
+  type FailuresResponse,
+  type SummaryResponse,
   type Metric,
   type OverviewResponse,
   type QueryFilters,
@@ -12,6 +14,9 @@ import {
   SNAPSHOT_WINDOW_MINUTES,
 } from '../../functions/shared/contracts/index.js';
 import type { ApiClient } from './api.js';
+import { WAT_OFFSET_MS, foldHoursIntoDays } from './charts/business-day.js';
+import { effectiveGranularity, granularityRefusal } from './charts/honest.js';
+import { effectiveBy } from './drill/drill.js';
 import { type DashboardFilters, type ResolvedRange, queryFilters, resolveRange } from './filters.js';
 
 /** How many recent minutes are fetched per minute as the baseline that live snapshots replace. */
@@ -37,8 +42,24 @@ export interface DashboardData {
   /** The WebSocket room whose snapshots belong to this view. */
   room: string;
   overview: OverviewResponse;
-  /** Unique merchants per currency across event types (not additive over types), now and before. */
+  /**
+   * Unique merchants per currency across event types (not additive over types), now and before.
+   * Phase 2 (empty rows before): the KPIs' merchants are currency-independent, from `summary`.
+   */
   merchants: { current: BreakdownResponse; previous: BreakdownResponse };
+  /** Currency-independent figures over every currency (counts, statuses, distinct merchants). */
+  summary: SummaryResponse;
+  /** Phase 2: failures per value of the breakdown's dimension, every currency. */
+  failures?: FailuresResponse;
+  /** Phase 2: the chart's series for the previous period (ghost line). */
+  previousTimeseries?: TimeseriesResponse;
+  /** Phase 2: why the chart could not be loaded (the KPIs stay). */
+  chartError?: unknown;
+  /**
+   * Set when the chart's days are UTC+1 business days folded from hours: the series' bucket times
+   * are on a clock shifted by this much (see charts/business-day.ts).
+   */
+  dayShiftMs?: number;
   /** Phase 2 (absent while it loads): chart, breakdown and the per-minute baseline. */
   timeseries?: TimeseriesResponse;
   breakdown?: BreakdownResponse;
@@ -82,9 +103,9 @@ export function previousRange(range: { from: string; to: string }): { from: stri
 }
 
 /**
- * Fetches one view in two phases: the KPI figures first (overview and unique merchants), then the
+ * Fetches one view in two phases: the KPI figures first (overview and the all-currency summary), then the
  * chart, the breakdown and the per-minute baseline. `onSummary` renders the KPIs as soon as phase 1
- * is in. Phase 2 starts after phase 1 on purpose: a query engine that runs requests one at a time
+ * is in, and again with the chart as soon as its two series are (before the rest of phase 2). Phase 2 starts after phase 1 on purpose: a query engine that runs requests one at a time
  * (the local chdb server) then answers the KPIs first, and on AWS it costs the charts one round trip.
  */
 export async function fetchDashboard(
@@ -97,17 +118,15 @@ export async function fetchDashboard(
   const range = resolveRange(filters, now);
   const q = queryFilters(filters, range);
   const prev: QueryFilters = { ...q, ...previousRange(range) };
-  const [overview, merchantsNow, merchantsBefore] = await Promise.all([
-    api.get<OverviewResponse>('/overview', q, signal),
-    api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-    api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-  ]);
+  const [overview, allCurrencies] = await Promise.all([api.get<OverviewResponse>('/overview', q, signal), api.get<SummaryResponse>('/summary', q, signal)]);
+  const noMerchants = (r: { from: string; to: string }): BreakdownResponse => ({ ...r, by: 'currency', metric: 'merchants', rows: [] });
   const summary: DashboardData = {
     fetchedAt: now,
     range,
     room: roomForFilter(filters),
     overview,
-    merchants: { current: merchantsNow, previous: merchantsBefore },
+    merchants: { current: noMerchants(q), previous: noMerchants(prev) },
+    summary: allCurrencies,
   };
   onSummary?.(summary);
 
@@ -115,21 +134,62 @@ export async function fetchDashboard(
   const baselineFrom = Math.max(Date.parse(range.from), toMs - BASELINE_MINUTES * 60_000);
   const baselineQ: QueryFilters = { ...q, from: new Date(baselineFrom).toISOString() };
   const minute = (metric: Metric) => api.get<TimeseriesResponse>('/timeseries', { ...baselineQ, metric, granularity: 'minute' }, signal);
-  // Without a currency filter every currency comes back and the view picks one: keep the limit high
-  // enough that the chosen currency's rows are not cut off by other currencies.
-  const limit = filters.currency ? '20' : '100';
   const olderQ: QueryFilters = { ...q, to: new Date(baselineFrom).toISOString() };
-  const [timeseries, breakdown, bCount, bVolume, bFees, older] = await Promise.all([
-    api.get<TimeseriesResponse>(
-      '/timeseries',
-      { ...q, metric: filters.metric, ...(filters.granularity !== 'auto' ? { granularity: filters.granularity } : {}) },
-      signal,
-    ),
-    api.get<BreakdownResponse>('/breakdown', { ...q, by: filters.by, metric: 'volume', limit }, signal),
+  // The chart's granularity is chosen here (never the API's minute default for a day), and a chart
+  // request that fails leaves the KPIs and the breakdown on screen with the chart's own error.
+  const span = toMs - Date.parse(range.from);
+  const chosen = effectiveGranularity(filters.granularity, span);
+  // UTC+1 days come from the hour rollup (when the range allows hourly points).
+  const businessDays = chosen === 'day' && filters.tz === 'wat' && !granularityRefusal('hour', span);
+  const granularity = businessDays ? 'hour' : chosen;
+  const fold = (ts: TimeseriesResponse | undefined) => (ts && businessDays ? foldHoursIntoDays(ts, WAT_OFFSET_MS) : ts);
+  const by = effectiveBy(filters);
+  const chartError: { error?: unknown } = {};
+  const chart = <T,>(p: Promise<T>): Promise<T | undefined> =>
+    p.catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+      chartError.error ??= err;
+      return undefined;
+    });
+  // The chart's two requests go first (a one-at-a-time engine answers in order); after a filter
+  // change the chart is published as soon as they are in, before the rest of phase 2.
+  const currentSeries = chart(api.get<TimeseriesResponse>('/timeseries', { ...q, metric: filters.metric, granularity }, signal));
+  const previousSeries = chart(api.get<TimeseriesResponse>('/timeseries', { ...prev, metric: filters.metric, granularity }, signal));
+  let complete = false;
+  if (onSummary) {
+    void Promise.all([currentSeries, previousSeries]).then(
+      ([t, p]) => {
+        if (complete || signal?.aborted || !t) return;
+        onSummary({ ...summary, timeseries: fold(t)!, ...(p ? { previousTimeseries: fold(p)! } : {}) });
+      },
+      () => undefined,
+    );
+  }
+  // Settled either way before the partial chart may publish: a phase-2 failure that comes back
+  // first (a fast refusal) must not be covered up by the chart arriving after it.
+  const rest = Promise.all([
+    currentSeries,
+    previousSeries,
+    api.get<BreakdownResponse>('/breakdown', { ...q, by, metric: 'volume', limit: '100' }, signal),
     minute('count'),
     minute('volume'),
     minute('fees'),
     baselineFrom > Date.parse(range.from) ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals) : Promise.resolve([] as TotalsRow[]),
-  ]);
-  return { ...summary, timeseries, breakdown, older, baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees) };
+    api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal),
+    api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
+    api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
+  ]).finally(() => (complete = true));
+  const [timeseries, previousTimeseries, breakdown, bCount, bVolume, bFees, older, failures, merchantsNow, merchantsBefore] = await rest;
+  return {
+    ...summary,
+    ...(timeseries ? { timeseries: fold(timeseries) } : {}),
+    ...(previousTimeseries ? { previousTimeseries: fold(previousTimeseries) } : {}),
+    ...(businessDays ? { dayShiftMs: WAT_OFFSET_MS } : {}),
+    ...(chartError.error !== undefined ? { chartError: chartError.error } : {}),
+    merchants: { current: merchantsNow, previous: merchantsBefore },
+    breakdown,
+    failures,
+    older,
+    baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees),
+  };
 }

@@ -5,6 +5,8 @@ describe('filters in the URL', () => {
   const cases: DashboardFilters[] = [
     DEFAULT_FILTERS,
     { ...DEFAULT_FILTERS, range: '15m' },
+    { ...DEFAULT_FILTERS, tz: 'wat', by: 'type' },
+    { ...DEFAULT_FILTERS, tz: 'local', by: 'currency' },
     { ...DEFAULT_FILTERS, range: '30d', granularity: 'day', metric: 'count', by: 'city' },
     { ...DEFAULT_FILTERS, range: 'custom', from: '2026-11-01T00:00:00.000Z', to: '2026-11-27T10:15:00.000Z' },
     { ...DEFAULT_FILTERS, range: '7d', zone: 'WAEMU' },
@@ -63,5 +65,7 @@ describe('resolveRange', () => {
     const r = resolveRange(f, now);
     expect(r).toEqual({ from: f.from, to: f.to, relative: false });
     expect(queryFilters(f, r)).toEqual({ from: f.from, to: f.to, zone: 'WAEMU', country: 'SN', type: 'invoice.paid' });
+    // The currency picks the money shown; it never narrows the counts.
+    expect(queryFilters({ ...f, currency: 'XOF' }, r)).toEqual(queryFilters(f, r));
   });
 });

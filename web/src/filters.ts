@@ -27,7 +27,7 @@ export const PRESET_MS: Record<RangePreset, number> = {
 export const CHART_METRICS = ['volume', 'count', 'fees'] as const;
 export type ChartMetric = (typeof CHART_METRICS)[number];
 
-export const BREAKDOWN_BY = ['zone', 'country', 'city'] as const;
+export const BREAKDOWN_BY = ['zone', 'country', 'city', 'type', 'currency'] as const;
 export type BreakdownBy = (typeof BREAKDOWN_BY)[number];
 
 export interface DashboardFilters {
@@ -43,9 +43,14 @@ export interface DashboardFilters {
   granularity: 'auto' | Granularity;
   metric: ChartMetric;
   by: BreakdownBy;
+  /**
+   * Time zone of displayed times: UTC, UTC+1 (West and Central Africa: NG, CM, NE, BJ… — day
+   * buckets then follow that business day), or the browser's.
+   */
+  tz: 'utc' | 'wat' | 'local';
 }
 
-export const DEFAULT_FILTERS: DashboardFilters = { range: '24h', granularity: 'auto', metric: 'volume', by: 'country' };
+export const DEFAULT_FILTERS: DashboardFilters = { range: '24h', granularity: 'auto', metric: 'volume', by: 'country', tz: 'utc' };
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/;
 const includes = <T extends string>(list: readonly T[], v: string | null): v is T => v !== null && (list as readonly string[]).includes(v);
@@ -94,6 +99,8 @@ export function parseFilters(search: string): DashboardFilters {
   if (includes(CHART_METRICS, metric)) f.metric = metric;
   const by = q.get('by');
   if (includes(BREAKDOWN_BY, by)) f.by = by;
+  const tz = q.get('tz');
+  if (tz === 'local' || tz === 'wat') f.tz = tz;
   return f;
 }
 
@@ -115,6 +122,7 @@ export function serializeFilters(f: DashboardFilters): string {
   if (f.granularity !== DEFAULT_FILTERS.granularity) q.set('granularity', f.granularity);
   if (f.metric !== DEFAULT_FILTERS.metric) q.set('metric', f.metric);
   if (f.by !== DEFAULT_FILTERS.by) q.set('by', f.by);
+  if (f.tz !== DEFAULT_FILTERS.tz) q.set('tz', f.tz);
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -137,13 +145,15 @@ export function resolveRange(f: DashboardFilters, now: number): ResolvedRange {
   return { from: new Date(to - PRESET_MS[preset]).toISOString(), to: new Date(to).toISOString(), relative: true };
 }
 
-/** REST filters for a resolved range. */
+/**
+ * REST filters for a resolved range. The currency is a display choice (which money the KPIs and
+ * charts show), not a filter: counts, merchants and the per-currency table cover every currency.
+ */
 export function queryFilters(f: DashboardFilters, range: ResolvedRange): QueryFilters {
   const q: QueryFilters = { from: range.from, to: range.to };
   if (f.zone) q.zone = f.zone;
   if (f.country) q.country = f.country;
   if (f.country && f.city) q.city = f.city;
-  if (f.currency) q.currency = f.currency;
   if (f.type) q.type = f.type;
   return q;
 }

@@ -36,12 +36,19 @@ export interface FormatOptions {
   compact?: boolean;
 }
 
-/** Money in its currency: `formatMoney("1500.0000", "XOF", "fr-FR")` → "1 500 F CFA". */
+/**
+ * Currencies whose symbols collide or read alike ("F CFA" for XOF, "FCFA" for XAF): shown by ISO
+ * code, so the two francs are never confused side by side.
+ */
+export const CODE_DISPLAY_CURRENCIES: ReadonlySet<string> = new Set(['XOF', 'XAF']);
+
+/** Money in its currency: `formatMoney("1500.0000", "XOF", "fr-FR")` → "1 500 XOF". */
 export function formatMoney(value: string | number, currency: string, locale: string, opts: FormatOptions = {}): string {
   const compact = (opts.compact ?? true) && magnitude(value) >= COMPACT_FROM;
+  const display: Intl.NumberFormatOptions = CODE_DISPLAY_CURRENCIES.has(currency) ? { currencyDisplay: 'code' } : {};
   const options: Intl.NumberFormatOptions = compact
-    ? { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }
-    : { style: 'currency', currency };
+    ? { style: 'currency', currency, ...display, notation: 'compact', maximumFractionDigits: 1 }
+    : { style: 'currency', currency, ...display };
   return nf(locale, options).format(value as Intl.StringNumericLiteral);
 }
 
@@ -85,10 +92,32 @@ export function formatAge(ms: number, locale: string): string {
   return unit(Math.floor(s / 3600), 'hour');
 }
 
+/** Time zone of displayed times: UTC, or the browser's own zone. */
+export type DisplayZone = 'utc' | 'wat' | 'local';
+
+/** The IANA zone for Intl (undefined = the browser's). West Africa Time has no daylight saving. */
+export function intlZone(zone: DisplayZone): string | undefined {
+  return zone === 'utc' ? 'UTC' : zone === 'wat' ? 'Africa/Lagos' : undefined;
+}
+
+/** "UTC" or the browser zone with its offset, e.g. "heure locale (Africa/Lagos, UTC+1)". */
+export function zoneLabel(zone: DisplayZone, locale: string, at: number = Date.now()): string {
+  if (zone === 'utc') return 'UTC';
+  if (zone === 'wat') return 'UTC+1 (Afrique de l’Ouest et centrale)';
+  const name = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const offset = new Intl.DateTimeFormat(locale, { timeZoneName: 'shortOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  return `heure locale (${name}${offset ? `, ${offset.replace('GMT', 'UTC')}` : ''})`;
+}
+
 /** Axis/table label of a bucket start for a granularity. */
-export function formatBucket(iso: string, granularity: 'minute' | 'hour' | 'day', locale: string): string {
+export function formatBucket(iso: string, granularity: 'minute' | 'hour' | 'day', locale: string, zone: DisplayZone = 'utc'): string {
   const d = new Date(iso);
   const options: Intl.DateTimeFormatOptions =
     granularity === 'day' ? { day: '2-digit', month: 'short' } : granularity === 'hour' ? { day: '2-digit', hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
-  return new Intl.DateTimeFormat(locale, options).format(d);
+  return new Intl.DateTimeFormat(locale, { ...options, timeZone: intlZone(zone) }).format(d);
+}
+
+/** A date-time for range labels in the chosen zone. */
+export function formatDateTime(iso: string, locale: string, zone: DisplayZone = 'utc'): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short', timeZone: intlZone(zone) }).format(new Date(iso));
 }

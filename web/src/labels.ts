@@ -24,4 +24,4 @@ export const RANGE_LABELS: Record<RangePreset | 'custom', string> = {
 };
 
 export const METRIC_LABELS: Record<ChartMetric, string> = { volume: 'Volume', count: 'Nombre', fees: 'Frais' };
-export const BY_LABELS: Record<BreakdownBy, string> = { zone: 'Zone', country: 'Pays', city: 'Ville' };
+export const BY_LABELS: Record<BreakdownBy, string> = { zone: 'Zone', country: 'Pays', city: 'Ville', type: 'Type', currency: 'Devise' };

@@ -14,6 +14,8 @@ import type { LiveStatus } from './live/reconnect.js';
 export const SLIDE_REFRESH_MS = 60_000;
 /** After snapshots arrive, refetch once this long after the first (past the 10 s CDN cache). */
 export const RECONCILE_AFTER_MS = 12_000;
+/** Live snapshots redraw the page at most this often (coalesced), however fast they arrive. */
+export const REDRAW_EVERY_MS = 1_000;
 
 export interface DashboardState {
   data: DashboardData | undefined;
@@ -25,7 +27,11 @@ export interface DashboardState {
   liveVersion: number;
   status: LiveStatus | 'connecting';
   liveError: string | undefined;
+  /** The socket has been live since the page (or the last reconnect) started. */
+  everLive: boolean;
   refetch(): void;
+  /** Drops the live connection and opens a new one (the pill's "Reconnecter"). */
+  reconnect(): void;
 }
 
 export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filters: DashboardFilters): DashboardState {
@@ -37,6 +43,21 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
   const [liveVersion, bumpLive] = useReducer((n: number) => n + 1, 0);
   const [status, setStatus] = useState<LiveStatus | 'connecting'>('connecting');
   const [liveError, setLiveError] = useState<string>();
+  const [everLive, setEverLive] = useState(false);
+  const [connectionKey, reconnect] = useReducer((n: number) => n + 1, 0);
+  // Coalesced redraws: snapshots land in the live map at once, the page re-renders once a second.
+  const redrawTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const lastRedraw = useRef(0);
+  const scheduleRedraw = useCallback(() => {
+    if (redrawTimer.current !== undefined) return;
+    const wait = Math.max(0, lastRedraw.current + REDRAW_EVERY_MS - Date.now());
+    redrawTimer.current = setTimeout(() => {
+      redrawTimer.current = undefined;
+      lastRedraw.current = Date.now();
+      bumpLive();
+    }, wait);
+  }, []);
+  useEffect(() => () => clearTimeout(redrawTimer.current), []);
   const live = useRef<BucketState>(new Map()).current;
   const filterKey = JSON.stringify(filters);
   const room = roomForFilter(filters);
@@ -78,7 +99,9 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
         if (controller.signal.aborted) return;
         // Figures of other filters must not stay on screen under the new ones; a failed quiet
         // refresh keeps the last good view below the error.
-        if (filterChanged) {
+        // KPIs already shown for these filters (phase 1) stay: a refused phase-2 request must not
+        // take them away.
+        if (filterChanged && shownKey.current !== filterKey) {
           shownKey.current = undefined;
           setData(undefined);
         }
@@ -117,13 +140,16 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
         if (msg.room !== roomRef.current) return;
         const { type: _type, ...snapshot } = msg;
         if (applySnapshot(live, snapshot)) {
-          bumpLive();
+          scheduleRedraw();
           scheduleReconcile();
         }
       },
       status: (s) => {
         setStatus(s);
-        if (s === 'live') setLiveError(undefined);
+        if (s === 'live') {
+          setLiveError(undefined);
+          setEverLive(true);
+        }
         // Repeated refusals may be an expired token (the upgrade only says no): a REST call renews
         // it on its 401 (dev token or login page), and the next attempt uses the new one.
         if (s === 'offline') refetch();
@@ -137,9 +163,11 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
       serverError: (m) => setLiveError(m),
     });
     connection.current = c;
+    setEverLive(false);
+    setStatus('connecting');
     c.start();
     return () => c.stop();
-  }, [config.wsUrl, auth, live, scheduleReconcile]);
+  }, [config.wsUrl, auth, live, scheduleReconcile, scheduleRedraw, connectionKey]);
 
   useEffect(() => {
     connection.current?.setRoom(room);
@@ -148,7 +176,7 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
   }, [room, live]);
 
   return useMemo(
-    () => ({ data, loading, refreshing, error, live, liveVersion, status, liveError, refetch }),
-    [data, loading, refreshing, error, live, liveVersion, status, liveError],
+    () => ({ data, loading, refreshing, error, live, liveVersion, status, liveError, everLive, refetch, reconnect }),
+    [data, loading, refreshing, error, live, liveVersion, status, liveError, everLive],
   );
 }

@@ -10,6 +10,7 @@ import {
   type Granularity,
   type Metric,
 } from '../../shared/contracts/api.js';
+import { FAILURE_DIMENSIONS, type FailureDimension } from '../../shared/contracts/api-summary.js';
 import { EVENT_TYPES, type EventType } from '../../shared/contracts/event.js';
 import { badRequest } from './errors.js';
 import {
@@ -28,6 +29,8 @@ export const ROUTES = {
   overview: `${API_BASE}/overview`,
   timeseries: `${API_BASE}/timeseries`,
   breakdown: `${API_BASE}/breakdown`,
+  summary: `${API_BASE}/summary`,
+  failures: `${API_BASE}/failures`,
   health: `${API_BASE}/health`,
   openapi: `${API_BASE}/openapi.json`,
 } as const;
@@ -37,6 +40,8 @@ export const ROUTE_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   [ROUTES.overview]: [...FILTER_PARAMETERS],
   [ROUTES.timeseries]: [...FILTER_PARAMETERS, 'granularity', 'metric'],
   [ROUTES.breakdown]: [...FILTER_PARAMETERS, 'by', 'metric', 'limit'],
+  [ROUTES.summary]: [...FILTER_PARAMETERS],
+  [ROUTES.failures]: [...FILTER_PARAMETERS, 'by', 'limit'],
   [ROUTES.health]: [],
   [ROUTES.openapi]: [],
 };
@@ -44,6 +49,7 @@ export const ROUTE_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
 /** Parameters a route cannot do without. */
 export const REQUIRED_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   [ROUTES.breakdown]: ['by'],
+  [ROUTES.failures]: ['by'],
 };
 
 export const LIMITS = {
@@ -186,6 +192,12 @@ export function metricParam(query: Map<string, string>): Metric {
 
 export function byParam(query: Map<string, string>): BreakdownDimension {
   const by = enumParam(query, 'by', BREAKDOWN_DIMENSIONS);
+  if (by === undefined) throw badRequest('by', 'parameter by is required');
+  return by;
+}
+
+export function failureByParam(query: Map<string, string>): FailureDimension {
+  const by = enumParam(query, 'by', FAILURE_DIMENSIONS);
   if (by === undefined) throw badRequest('by', 'parameter by is required');
   return by;
 }

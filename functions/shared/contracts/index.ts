@@ -6,3 +6,4 @@ export * from './delta.js';
 export * from './ws.js';
 export * from './api.js';
 export * from './web-config.js';
+export * from './api-summary.js';

@@ -1,5 +1,6 @@
 import { formatChange, formatCount, formatMoney, formatPercent, formatPointChange, relativeChange } from '../format.js';
 import type { KpiFigures, Kpis } from '../live/merge.js';
+import type { GlobalKpis } from '../overview/kpis.js';
 
 interface Card {
   id: string;
@@ -10,6 +11,8 @@ interface Card {
   full: string;
   change: string;
   direction: 'up' | 'down' | 'flat' | 'none';
+  /** A rise is bad news (failures). */
+  inverse?: boolean;
 }
 
 function direction(change: number | undefined): Card['direction'] {
@@ -17,7 +20,21 @@ function direction(change: number | undefined): Card['direction'] {
   return change > 0 ? 'up' : change < 0 ? 'down' : 'flat';
 }
 
-function cards(k: Kpis, locale: string): Card[] {
+function countCard(id: string, label: string, cur: number | null, prev: number | null, locale: string, inverse = false): Card {
+  const ch = cur === null || prev === null ? undefined : relativeChange(cur, prev);
+  return {
+    id,
+    label,
+    raw: cur === null ? '' : String(cur),
+    display: cur === null ? '—' : formatCount(cur, locale),
+    full: cur === null ? 'non disponible' : formatCount(cur, locale, { compact: false }),
+    change: formatChange(ch, locale),
+    direction: direction(ch),
+    inverse,
+  };
+}
+
+function moneyCards(k: Kpis, locale: string): Card[] {
   const { current: c, previous: p, currency } = k;
   const money = (id: string, label: string, pick: (f: KpiFigures) => string): Card => {
     const ch = relativeChange(Number(pick(c)), Number(pick(p)));
@@ -31,41 +48,31 @@ function cards(k: Kpis, locale: string): Card[] {
       direction: direction(ch),
     };
   };
-  const count = (id: string, label: string, cur: number | null, prev: number | null): Card => {
-    const ch = cur === null || prev === null ? undefined : relativeChange(cur, prev);
-    return {
-      id,
-      label,
-      raw: cur === null ? '' : String(cur),
-      display: cur === null ? '—' : formatCount(cur, locale),
-      full: cur === null ? 'non disponible' : formatCount(cur, locale, { compact: false }),
-      change: formatChange(ch, locale),
-      direction: direction(ch),
-    };
-  };
-  const rateChange = c.successRate !== null && p.successRate !== null ? c.successRate - p.successRate : undefined;
+  return [money('volume', 'Volume', (f) => f.volume), money('avg-ticket', 'Panier moyen', (f) => f.avgTicket), money('fees', 'Frais', (f) => f.fees)];
+}
+
+function globalCards(g: GlobalKpis, locale: string): Card[] {
+  const rateChange = g.successRate !== null && g.previousSuccessRate !== null ? g.successRate - g.previousSuccessRate : undefined;
   return [
-    money('volume', 'Volume', (f) => f.volume),
-    count('count', 'Transactions', c.count, p.count),
-    money('avg-ticket', 'Panier moyen', (f) => f.avgTicket),
-    money('fees', 'Frais', (f) => f.fees),
-    count('merchants', 'Marchands actifs', c.merchants, p.merchants),
+    countCard('count', 'Transactions', g.count, g.previousCount, locale),
+    countCard('failed', 'Échecs', g.failed, g.previousFailed, locale, true),
     {
       id: 'success-rate',
       label: 'Taux de succès (wallet)',
-      raw: c.successRate === null ? '' : String(c.successRate),
-      display: c.successRate === null ? '—' : formatPercent(c.successRate, locale),
-      full: c.successRate === null ? 'aucune transaction wallet' : formatPercent(c.successRate, locale),
-      change: formatPointChange(c.successRate, p.successRate, locale),
+      raw: g.successRate === null ? '' : String(g.successRate),
+      display: g.successRate === null ? '—' : formatPercent(g.successRate, locale),
+      full: g.successRate === null ? 'aucune transaction wallet' : formatPercent(g.successRate, locale),
+      change: formatPointChange(g.successRate, g.previousSuccessRate, locale),
       direction: direction(rateChange),
     },
+    countCard('merchants', 'Marchands actifs', g.merchants, g.previousMerchants, locale),
   ];
 }
 
-export function KpiCards({ kpis, locale }: { kpis: Kpis; locale: string }) {
+function CardList({ cards, compareLabel }: { cards: Card[]; compareLabel: string }) {
   return (
-    <section className="kpis" aria-label={`Indicateurs clés en ${kpis.currency}`} data-testid="kpi-cards" data-currency={kpis.currency}>
-      {cards(kpis, locale).map((card) => (
+    <>
+      {cards.map((card) => (
         <article key={card.id} className="kpi" aria-labelledby={`kpi-label-${card.id}`}>
           <h3 id={`kpi-label-${card.id}`} className="kpi-label">
             {card.label}
@@ -73,12 +80,39 @@ export function KpiCards({ kpis, locale }: { kpis: Kpis; locale: string }) {
           <p className="kpi-value" data-testid={`kpi-${card.id}`} data-value={card.raw} title={card.full}>
             {card.display}
           </p>
-          <p className={`kpi-change change-${card.direction}`} data-testid={`kpi-${card.id}-change`}>
-            <span className="visually-hidden">Évolution par rapport à la période précédente : </span>
-            {card.change}
+          <p className={`kpi-change change-${card.direction}${card.inverse ? ' change-inverse' : ''}`} data-testid={`kpi-${card.id}-change`}>
+            {card.change} <span className="kpi-compare">{compareLabel}</span>
           </p>
         </article>
       ))}
+    </>
+  );
+}
+
+/** Currency-independent KPIs (every currency summed; money never). */
+export function GlobalKpiCards({ kpis, locale, compareLabel }: { kpis: GlobalKpis; locale: string; compareLabel: string }) {
+  return (
+    <section className="kpi-group" aria-labelledby="kpi-global-title" data-testid="kpi-global">
+      <h2 id="kpi-global-title" className="group-title">
+        Toutes devises
+      </h2>
+      <div className="kpis">
+        <CardList cards={globalCards(kpis, locale)} compareLabel={compareLabel} />
+      </div>
+    </section>
+  );
+}
+
+/** Money KPIs of one currency. */
+export function KpiCards({ kpis, locale, compareLabel }: { kpis: Kpis; locale: string; compareLabel: string }) {
+  return (
+    <section className="kpi-group" aria-labelledby="kpi-money-title" data-testid="kpi-cards" data-currency={kpis.currency}>
+      <h2 id="kpi-money-title" className="group-title">
+        Montants en {kpis.currency}
+      </h2>
+      <div className="kpis">
+        <CardList cards={moneyCards(kpis, locale)} compareLabel={compareLabel} />
+      </div>
     </section>
   );
 }

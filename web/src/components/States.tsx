@@ -1,8 +1,8 @@
-import { describeError } from '../api.js';
+import { describeErrorFr } from '../messages.js';
 
 export function Skeleton({ lines = 1, height, testId = 'loading-skeleton' }: { lines?: number; height?: number; testId?: string }) {
   return (
-    <div className="skeleton" data-testid={testId} aria-busy="true" aria-label="Chargement…">
+    <div className="skeleton" data-testid={testId} aria-busy="true" aria-label="Chargement…" role="progressbar">
       {Array.from({ length: lines }, (_, i) => (
         <div key={i} className="skeleton-line" style={height ? { height } : undefined} />
       ))}
@@ -10,11 +10,11 @@ export function Skeleton({ lines = 1, height, testId = 'loading-skeleton' }: { l
   );
 }
 
-export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+export function ErrorState({ error, onRetry, title = 'Les données n’ont pas pu être chargées.' }: { error: unknown; onRetry?: () => void; title?: string }) {
   return (
     <div className="state state-error" role="alert" data-testid="error-state">
-      <strong>Les données n’ont pas pu être chargées.</strong>
-      <p>{describeError(error)}</p>
+      <strong>{title}</strong>
+      <p>{describeErrorFr(error)}</p>
       {onRetry && (
         <button type="button" onClick={onRetry} data-testid="retry">
           Réessayer

@@ -1,31 +1,33 @@
 import { useEffect, useState } from 'react';
 import { formatAge } from '../format.js';
-import type { LiveStatus } from '../live/reconnect.js';
+import type { Indicator } from '../live/indicator.js';
 
-const LABELS: Record<LiveStatus | 'connecting', string> = {
-  connecting: 'Connexion…',
-  live: 'En direct',
-  reconnecting: 'Reconnexion…',
-  offline: 'Hors ligne',
-};
-
-/** Live / reconnecting / offline, with the age of the newest data (ticks every second). */
-export function StatusIndicator({ status, newest, locale, detail }: { status: LiveStatus | 'connecting'; newest?: number; locale: string; detail?: string }) {
+/**
+ * The live pill. Only the state label is a live region: the ticking age sits outside it, so screen
+ * readers hear a change of state, not a count of seconds.
+ */
+export function StatusIndicator({ indicator, newest, locale, onReconnect }: { indicator: Indicator; newest?: number; locale: string; onReconnect(): void }) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
   }, []);
   return (
-    <div className={`status status-${status}`} data-testid="status-indicator" data-status={status} role="status" aria-live="polite" title={detail}>
+    <div className={`status status-${indicator.state}`} data-testid="status-indicator" data-status={indicator.state} title={indicator.detail}>
       <span className="status-dot" aria-hidden="true" />
-      <span className="status-label">{LABELS[status]}</span>
-      {newest !== undefined && (
-        <span className="status-age" data-testid="status-age" data-newest={new Date(newest).toISOString()}>
-          données il y a {formatAge(now - newest, locale)}
-        </span>
+      <span className="status-label" role="status" aria-live="polite">
+        {indicator.label}
+        {indicator.detail && <span className="visually-hidden"> : {indicator.detail}</span>}
+      </span>
+      {/* Always present (reserving its width), outside the live region. */}
+      <span className="status-age" data-testid="status-age" data-newest={newest === undefined ? undefined : new Date(newest).toISOString()}>
+        {newest === undefined ? 'données…' : `données il y a ${formatAge(now - newest, locale)}`}
+      </span>
+      {indicator.canReconnect && (
+        <button type="button" className="small-button" data-testid="reconnect" onClick={onReconnect}>
+          Reconnecter
+        </button>
       )}
-      {detail && <span className="status-detail">{detail}</span>}
     </div>
   );
 }

@@ -12,25 +12,53 @@ import {
   PointElement,
   Tooltip,
   type ChartOptions,
+  type ScriptableLineSegmentContext,
 } from 'chart.js';
 import { Bar, Line } from 'react-chartjs-2';
-import { formatBucket, formatCount, formatMoney } from '../format.js';
+import { type DisplayZone, formatBucket, formatCount, formatMoney } from '../format.js';
 import { TYPE_COLORS, TYPE_LABELS } from '../labels.js';
 import type { ChartSeries } from '../live/merge.js';
+import { decimate } from '../charts/decimate.js';
+
+/** Points drawn per line at most (the data table keeps every point). */
+export const DRAWN_POINTS = 400;
 
 ChartJS.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 // Chart text follows the page's fluid font size (larger on wall screens).
 if (typeof document !== 'undefined') {
   const rootPx = parseFloat(getComputedStyle(document.documentElement).fontSize) || 14;
   ChartJS.defaults.font.size = Math.round(rootPx * 0.8);
+  ChartJS.defaults.color = getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#5b6475';
 }
+
+export const GHOST_LABEL = 'Période précédente';
+const GHOST_COLOR = '#8b93a3';
 
 function valueFormatter(metric: 'count' | 'volume' | 'fees', currency: string, locale: string) {
   return (v: number) => (metric === 'count' ? formatCount(v, locale) : formatMoney(v, currency, locale));
 }
 
-export function TimeseriesChart({ series, metric, currency, locale }: { series: ChartSeries; metric: 'count' | 'volume' | 'fees'; currency: string; locale: string }) {
+export interface TimeseriesChartProps {
+  series: ChartSeries;
+  metric: 'count' | 'volume' | 'fees';
+  currency: string;
+  locale: string;
+  zone: DisplayZone;
+  /** Index of the bucket still filling (drawn dashed, never as a drop); -1 for none. */
+  incomplete: number;
+  /** Previous period's total per bucket, aligned by position. */
+  ghost: Array<number | null>;
+}
+
+export function TimeseriesChart({ series: full, metric, currency, locale, zone, incomplete: fullIncomplete, ghost: fullGhost }: TimeseriesChartProps) {
   const fmt = valueFormatter(metric, currency, locale);
+  const { indexes } = decimate([...full.lines.map((l) => l.values), fullGhost.map((v) => v ?? 0)], DRAWN_POINTS, [fullIncomplete]);
+  const pick = <T,>(xs: readonly T[]) => indexes.map((i) => xs[i]!);
+  const series: ChartSeries = { granularity: full.granularity, labels: pick(full.labels), lines: full.lines.map((l) => ({ type: l.type, values: pick(l.values) })) };
+  const ghost = indexes.map((i) => fullGhost[i] ?? null);
+  const incomplete = fullIncomplete < 0 ? -1 : indexes.indexOf(fullIncomplete);
+  // The segment into the incomplete bucket is dashed: it is still filling, not falling.
+  const dashed = (ctx: ScriptableLineSegmentContext) => (incomplete >= 0 && ctx.p1DataIndex >= incomplete ? [6, 4] : undefined);
   const options: ChartOptions<'line'> = {
     responsive: true,
     maintainAspectRatio: false,
@@ -38,35 +66,55 @@ export function TimeseriesChart({ series, metric, currency, locale }: { series: 
     interaction: { mode: 'index', intersect: false },
     plugins: {
       legend: { position: 'bottom' },
-      tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${fmt(Number(ctx.parsed.y))}` } },
+      tooltip: {
+        callbacks: {
+          label: (ctx) => `${ctx.dataset.label}: ${fmt(Number(ctx.parsed.y))}${incomplete >= 0 && ctx.dataIndex >= incomplete && ctx.dataset.label !== GHOST_LABEL ? ' (en cours)' : ''}`,
+        },
+      },
     },
     scales: {
       x: { ticks: { maxTicksLimit: 12, autoSkip: true } },
       y: { beginAtZero: true, ticks: { callback: (v) => fmt(Number(v)) } },
     },
   };
+  const many = series.labels.length > 90;
   return (
     <Line
-      aria-label="Série temporelle par type d’événement"
+      aria-label={`${series.lines.length} courbes par type d’événement et la période précédente ; tableau de données disponible sous le graphique`}
       role="img"
       options={options}
       data={{
-        labels: series.labels.map((t) => formatBucket(t, series.granularity, locale)),
-        datasets: series.lines.map((l) => ({
-          label: TYPE_LABELS[l.type],
-          data: l.values,
-          borderColor: TYPE_COLORS[l.type],
-          backgroundColor: TYPE_COLORS[l.type],
-          pointRadius: series.labels.length > 90 ? 0 : 2,
-          borderWidth: 2,
-          tension: 0.2,
-        })),
+        labels: series.labels.map((t) => formatBucket(t, series.granularity, locale, zone)),
+        datasets: [
+          ...series.lines.map((l) => ({
+            label: TYPE_LABELS[l.type],
+            data: l.values,
+            borderColor: TYPE_COLORS[l.type],
+            backgroundColor: TYPE_COLORS[l.type],
+            pointRadius: l.values.map((_, i) => (i === incomplete ? 4 : many ? 0 : 2)),
+            pointBackgroundColor: l.values.map((_, i) => (i === incomplete ? '#ffffff' : TYPE_COLORS[l.type])),
+            borderWidth: 2,
+            tension: 0.2,
+            segment: { borderDash: dashed },
+          })),
+          {
+            label: GHOST_LABEL,
+            data: ghost,
+            borderColor: GHOST_COLOR,
+            backgroundColor: GHOST_COLOR,
+            borderDash: [2, 3],
+            pointRadius: 0,
+            borderWidth: 1.5,
+            tension: 0.2,
+            spanGaps: false,
+          },
+        ],
       }}
     />
   );
 }
 
-export function BreakdownChart({ rows, currency, locale }: { rows: Array<{ key: string; volume: number }>; currency: string; locale: string }) {
+export function BreakdownChart({ rows, currency, locale, onPick }: { rows: Array<{ key: string; label: string; volume: number }>; currency: string; locale: string; onPick?(key: string): void }) {
   const fmt = valueFormatter('volume', currency, locale);
   const options: ChartOptions<'bar'> = {
     responsive: true,
@@ -75,13 +123,21 @@ export function BreakdownChart({ rows, currency, locale }: { rows: Array<{ key: 
     indexAxis: 'y',
     plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => fmt(Number(ctx.parsed.x)) } } },
     scales: { x: { beginAtZero: true, ticks: { callback: (v) => fmt(Number(v)) } } },
+    onClick: (_e, elements) => {
+      const i = elements[0]?.index;
+      if (i !== undefined && rows[i] && onPick) onPick(rows[i].key);
+    },
+    onHover: (e, elements) => {
+      const target = e.native?.target as HTMLElement | undefined;
+      if (target) target.style.cursor = elements.length && onPick ? 'pointer' : 'default';
+    },
   };
   return (
     <Bar
-      aria-label="Volume par clé de répartition"
+      aria-label="Volume par valeur de la répartition ; tableau équivalent à côté, cliquez une ligne pour descendre d’un niveau"
       role="img"
       options={options}
-      data={{ labels: rows.map((r) => r.key), datasets: [{ label: 'Volume', data: rows.map((r) => r.volume), backgroundColor: '#2563eb' }] }}
+      data={{ labels: rows.map((r) => r.label), datasets: [{ label: 'Volume', data: rows.map((r) => r.volume), backgroundColor: '#2563eb' }] }}
     />
   );
 }

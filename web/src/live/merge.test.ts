@@ -31,7 +31,7 @@ function series(metric: 'count' | 'volume' | 'fees', values: Record<string, stri
   return { from: FROM, to: TO, granularity: 'minute', metric, series: [{ type: 'wallet_txn_created', currency: 'XOF', points }] };
 }
 
-function fixture(): Required<DashboardData> {
+function fixture(): Required<Pick<DashboardData, 'timeseries' | 'breakdown' | 'baseline' | 'older'>> & DashboardData {
   const count = series('count', { [M14]: 2, [M15]: 1 }, W);
   const volume = series('volume', { [M14]: '3000.0000', [M15]: '500.0000' }, W);
   const fees = series('fees', { [M14]: '30.0000', [M15]: '5.0000' }, W);
@@ -39,6 +39,12 @@ function fixture(): Required<DashboardData> {
     fetchedAt: Date.parse('2026-11-27T10:15:30Z'),
     range: { from: FROM, to: TO, relative: true },
     room: ROOM,
+    summary: {
+      from: FROM,
+      to: TO,
+      current: { count: 0, succeeded: 0, failed: 0, pending: 0, merchants: 0, wallet_count: 0, success_rate: null },
+      previous: { from: FROM, to: FROM, count: 0, succeeded: 0, failed: 0, pending: 0, merchants: 0, wallet_count: 0, success_rate: null },
+    },
     overview: {
       from: FROM,
       to: TO,

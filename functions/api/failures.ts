@@ -1,0 +1,51 @@
+// GET /api/analytics/failures: failed and pending counts per dimension value over every currency
+// (counts do not depend on currency), most failures first, over the same day/hour/minute
+// decomposition as /breakdown. The dashboard's "failures first" panel reads it.
+import type { FailureRow, FailuresResponse } from '../shared/contracts/api-summary.js';
+import { getClickHouse } from '../shared/clickhouse.js';
+import { apiHandler, checkScope } from './lib/handler.js';
+import { ROUTES, failureByParam, filtersParam, limitParam } from './lib/params.js';
+import { DIMENSION_COLUMNS, filterWhere, segmentsUnion, type Params } from './lib/sql.js';
+import { MINUTE_MS, alignRange, decompose, iso } from './lib/time-range.js';
+
+interface Row {
+  key: string;
+  n: string;
+  f: string;
+  p: string;
+}
+
+export const handler = apiHandler({
+  route: ROUTES.failures,
+  auth: true,
+  run: async ({ query, principal, now }) => {
+    const filters = filtersParam(query, now);
+    const by = failureByParam(query);
+    const limit = limitParam(query);
+    checkScope(filters, principal!);
+    const range = alignRange(filters.range, MINUTE_MS);
+    const where = filterWhere(filters, principal!.zones);
+    const params: Params = { ...where.params, limit };
+    const union = segmentsUnion(decompose(range), `${DIMENSION_COLUMNS[by]} AS key, status, events`, where, params);
+    const sql = `
+      SELECT key, countMerge(events) AS n_, countMergeIf(events, status = 'failed') AS f_, countMergeIf(events, status = 'pending') AS p_,
+             toString(n_) AS n, toString(f_) AS f, toString(p_) AS p
+      FROM (${union})
+      GROUP BY key
+      ORDER BY f_ DESC, key ASC
+      LIMIT {limit:UInt32}`;
+    const client = await getClickHouse();
+    const rows = await (await client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<Row>();
+    const body: FailuresResponse = {
+      from: iso(range.fromMs),
+      to: iso(range.toMs),
+      by,
+      rows: rows.map((r): FailureRow => {
+        const count = Number(r.n);
+        const failed = Number(r.f);
+        return { key: r.key, count, failed, pending: Number(r.p), failed_share: count > 0 ? failed / count : 0 };
+      }),
+    };
+    return { body };
+  },
+});
