@@ -127,6 +127,8 @@ describe('responses', () => {
     ['/api/analytics/timeseries', { ...RANGE, metric: 'count', granularity: 'hour' }, true, 200],
     ['/api/analytics/timeseries', { ...RANGE, metric: 'volume' }, true, 200],
     ['/api/analytics/timeseries', { ...RANGE, metric: 'merchants', granularity: 'day' }, true, 200],
+    ['/api/analytics/timeseries', { ...RANGE, metric: 'volume', encoding: 'compact' }, true, 200],
+    ['/api/analytics/timeseries', { ...RANGE, metric: 'count', granularity: 'hour', encoding: 'compact' }, true, 200],
     ['/api/analytics/breakdown', { ...RANGE, by: 'city', metric: 'fees' }, true, 200],
     ['/api/analytics/health', {}, false, 200],
     ['/api/analytics/overview', { ...RANGE, zone: 'x'.repeat(40) }, true, 400],

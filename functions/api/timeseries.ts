@@ -1,12 +1,12 @@
 // GET /api/analytics/timeseries: one zero-filled series per (type, currency) from the rollup of
 // the requested (or default) granularity. The range is aligned to whole buckets (time-range.ts).
-import type { Granularity, TimeseriesPoint, TimeseriesResponse } from '../shared/contracts/api.js';
+import type { CompactTimeseriesResponse, Granularity, TimeseriesResponse } from '../shared/contracts/api.js';
 import { normalizeDecimal } from '../shared/contracts/decimal.js';
 import type { EventType } from '../shared/contracts/event.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { badRequest } from './lib/errors.js';
 import { apiHandler, checkScope } from './lib/handler.js';
-import { ROUTES, filtersParam, granularityParam, metricParam } from './lib/params.js';
+import { ROUTES, encodingParam, filtersParam, granularityParam, metricParam } from './lib/params.js';
 import { METRIC_EXPRESSIONS, ROLLUP_TABLES, bucketRange, filterWhere, type Params } from './lib/sql.js';
 import {
   GRANULARITY_MS,
@@ -30,6 +30,7 @@ export const handler = apiHandler({
     const filters = filtersParam(query, now);
     const requested = granularityParam(query);
     const metric = metricParam(query);
+    const encoding = encodingParam(query);
     checkScope(filters, principal!);
     const granularity: Granularity = requested ?? defaultGranularity(filters.range);
     const range = alignRange(filters.range, GRANULARITY_MS[granularity]);
@@ -53,30 +54,36 @@ export const handler = apiHandler({
     const client = await getClickHouse();
     const rows = await (await client.query({ query: sql, query_params: params, format: 'JSONCompactEachRow' })).json<Row>();
 
+    // Zero-filled value arrays, one slot per bucket; rows arrive ordered by (type, currency, bucket).
     const money = MONEY.has(metric);
-    const zero: TimeseriesPoint['value'] = money ? '0.0000' : 0;
+    const zero: string | number = money ? '0.0000' : 0;
     const step = GRANULARITY_MS[granularity];
-    const series: TimeseriesResponse['series'] = [];
-    let current: { key: string; values: Map<number, string>; type: EventType; currency: string } | undefined;
-    const flush = (): void => {
-      if (!current) return;
-      const pts: TimeseriesPoint[] = [];
-      for (let t = range.fromMs; t < range.toMs; t += step) {
-        const v = current.values.get(t / 1000);
-        pts.push({ t: iso(t), value: v === undefined ? zero : money ? normalizeDecimal(v) : Number(v) });
-      }
-      series.push({ type: current.type, currency: current.currency, points: pts });
-    };
+    const fromSeconds = range.fromMs / 1000;
+    const stepSeconds = step / 1000;
+    const series: Array<{ type: EventType; currency: string; values: Array<string | number> }> = [];
+    let current: { type: EventType; currency: string; values: Array<string | number> } | undefined;
     for (const [t, type, currency, value] of rows) {
-      const key = `${type}\u0000${currency}`;
-      if (current?.key !== key) {
-        flush();
-        current = { key, values: new Map(), type, currency };
+      if (current?.type !== type || current.currency !== currency) {
+        current = { type, currency, values: new Array<string | number>(points).fill(zero) };
+        series.push(current);
       }
-      current.values.set(Number(t), value);
+      current.values[(Number(t) - fromSeconds) / stepSeconds] = money ? normalizeDecimal(value) : Number(value);
     }
-    flush();
-    const body: TimeseriesResponse = { from: iso(range.fromMs), to: iso(range.toMs), granularity, metric, series };
+    const head = { from: iso(range.fromMs), to: iso(range.toMs), granularity, metric };
+    if (encoding === 'compact') {
+      const start = head.from;
+      const body: CompactTimeseriesResponse = {
+        ...head,
+        encoding,
+        series: series.map((s) => ({ type: s.type, currency: s.currency, start, step_ms: step, values: s.values })),
+      };
+      return { body };
+    }
+    const times = Array.from({ length: points }, (_, i) => iso(range.fromMs + i * step));
+    const body: TimeseriesResponse = {
+      ...head,
+      series: series.map((s) => ({ type: s.type, currency: s.currency, points: s.values.map((value, i) => ({ t: times[i]!, value })) })),
+    };
     return { body };
   },
 });
