@@ -263,19 +263,29 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
     }
   }
 
-  /** Invokes with retries; returns once the batch is committed, sent to on-failure, or abandoned. */
-  async function deliver(items: Buffered[]): Promise<void> {
+  /**
+   * Invokes with retries; resolves once the batch is committed, sent to on-failure, or abandoned,
+   * or with 'split' when a batch of several partitions failed its first attempt and `splittable`:
+   * the caller then retries each partition's part on its own, so one failing partition holds back
+   * only itself.
+   */
+  async function deliver(items: Buffered[], opts: { firstAttempt?: number; splittable?: boolean } = {}): Promise<'done' | 'split'> {
     const gen = items[0]!.generation;
     const records = items.map((i) => i.record);
     const event = buildMskEvent(records, { bootstrapServers });
     const requestId = randomUUID();
-    for (let attempt = 1; ; attempt++) {
-      if (halted || gen !== generation) return;
+    const firstAttempt = opts.firstAttempt ?? 1;
+    for (let attempt = firstAttempt; ; attempt++) {
+      if (halted || gen !== generation) return 'done';
       stats.invocations++;
       try {
         await options.invoke(event);
       } catch (err) {
         stats.failedInvocations++;
+        if (opts.splittable && attempt === firstAttempt && attempt <= maxRetries && Object.keys(event.records).length > 1) {
+          log(`MSK emulation: invocation of ${Object.keys(event.records).length} partitions failed (${(err as Error).message}); retrying each partition on its own`);
+          return 'split';
+        }
         if (attempt > maxRetries) {
           const file = await writeOnFailure(options.dir, onFailureRecord(event, { error: err, attempts: attempt, consumerGroup: groupId, requestId }));
           onFailureFiles.push(file);
@@ -283,13 +293,13 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
           stats.onFailureRecords += records.length;
           log(`MSK emulation: batch of ${records.length} records failed ${attempt} times (${(err as Error).message}); sent to ${file} and skipped`);
           await commit(records, gen);
-          return;
+          return 'done';
         }
         const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1));
         log(`MSK emulation: invocation failed (attempt ${attempt} of ${maxRetries + 1}): ${(err as Error).message}; retrying in ${delay} ms`);
         // A stop during the backoff abandons the batch uncommitted.
         await stopSignal.wait(delay);
-        if (stopping) return;
+        if (stopping) return 'done';
         continue;
       }
       if (options.afterInvoke) {
@@ -298,18 +308,37 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
         } catch (err) {
           log(`MSK emulation: killed after the invocation, before the commit (${(err as Error).message})`);
           void halt();
-          return;
+          return 'done';
         }
       }
       stats.batches++;
       stats.records += records.length;
       await commit(records, gen);
-      return;
+      return 'done';
     }
   }
 
-  // The scheduling loop: hands every due lane's batch over while fewer than `concurrency` are in
-  // flight; a finished batch frees its lane (and wakes the loop) for the partition's next batch.
+  /** One batch from the lanes, split per partition if it fails; frees each lane as its part is done. */
+  async function deliverBatch(keys: readonly string[], items: Buffered[]): Promise<void> {
+    if ((await deliver(items, { splittable: keys.length > 1 })) === 'done') return;
+    const delay = Math.min(retryMaxMs, retryBaseMs);
+    await stopSignal.wait(delay);
+    if (stopping) return;
+    await Promise.all(
+      keys.map(async (key) => {
+        const part = items.filter((i) => laneKey(i.record.topic, i.record.partition) === key);
+        try {
+          await deliver(part, { firstAttempt: 2 });
+        } finally {
+          lanes.release([key], false);
+          arrived.notify();
+        }
+      }),
+    );
+  }
+
+  // The scheduling loop: hands batches over while fewer than `concurrency` are in flight; a
+  // finished batch frees its lanes (and wakes the loop) for those partitions' next batch.
   const running = new Set<Promise<void>>();
   const loopDone = (async () => {
     while (!halted && !stopping) {
@@ -319,14 +348,14 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
         const next = lanes.take(Date.now());
         if (!next) break;
         started = true;
-        const job: Promise<void> = deliver(next.items)
+        const job: Promise<void> = deliverBatch(next.keys, next.items)
           .catch(async (err: Error) => {
             // Only the on-failure write can get here (disk full…): the records come back after a restart.
             log(`MSK emulation: delivery failed unexpectedly: ${err.message}`);
             await new Promise((r) => setTimeout(r, 1000));
           })
           .finally(() => {
-            lanes.release(next.key);
+            lanes.release(next.keys);
             running.delete(job);
             drained.notify();
             arrived.notify();
