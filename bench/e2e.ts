@@ -15,7 +15,12 @@ import { createProducer, produce } from '../scripts/produce.js';
 import { EventGenerator } from '../functions/shared/generator.js';
 import type { DeltaMessage } from '../functions/shared/contracts/delta.js';
 import { WsClient, eventually, quietPowertools } from '../test/ws-harness.js';
-import { percentile, report, type BenchRow } from './lib.js';
+import { median, percentile, report, type BenchRow } from './lib.js';
+import { decodeMskRecords } from '../functions/shared/msk.js';
+import { toMskEvent } from '../functions/shared/generator.js';
+import { sortRecords } from '../functions/ingest/records.js';
+import { INSERT_FORMAT, RAW_COLUMNS, bodyValues, rawRowsBody } from '../functions/ingest/rows.js';
+import { chDateTime64 } from '../functions/shared/time.js';
 
 const EVENTS = Number(process.env.E2E_EVENTS ?? 200_000);
 const BIG_BATCH = Number(process.env.E2E_BATCH_SIZE ?? 10_000);
@@ -77,6 +82,21 @@ try {
 
   // 2. Throughput over a backlog.
   await cloud.msk!.stop();
+  // The engine's own rate for the same work, in this run: prepared BIG_BATCH-row inserts into raw
+  // (and its views), one at a time, as the local ClickHouse (chdb) runs every statement serially.
+  const engineRates: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    const batch = decodeMskRecords(toMskEvent(new EventGenerator({ seed: 900 + rep }).records(BIG_BATCH), { startOffset: rep * BIG_BATCH }));
+    // A topic no consumer reads, so these rows leave the real topics' offset marks alone.
+    const valid = sortRecords(batch, Date.now()).valid.map((v) => ({ ...v, record: { ...v.record, topic: 'bench_engine_only' } }));
+    const body = rawRowsBody(valid, chDateTime64(Date.now()));
+    const t = performance.now();
+    await cloud.clickhouse.insert({ table: 'analytics_events_raw', values: bodyValues(body), columns: [...RAW_COLUMNS], format: INSERT_FORMAT });
+    engineRates.push(BIG_BATCH / ((performance.now() - t) / 1000));
+  }
+  const engine = median(engineRates);
+  note(`engine: ${Math.round(engine)} rows/s for a prepared ${BIG_BATCH}-row insert (median of 3)`);
+  rows.push({ part: 'e2e', metric: `engine insert of ${BIG_BATCH} prepared rows (raw + views), serial`, value: engine, unit: 'rows/s' });
   const before = await rawCount();
   note(`throughput: generating ${EVENTS} events`);
   const records = new EventGenerator({ seed: 2 }).records(EVENTS);
@@ -89,6 +109,7 @@ try {
 
   const measure = async (batchSize: number, maxSeconds: number) => {
     const emulation = await startMskEmulation({ brokers: [broker.brokers], invoke: cloud.ingest, dir, groupId: GROUP, batchSize, lagIntervalMs: 0 });
+    note(`throughput: batch ${batchSize}, concurrency ${emulation.settings.concurrency}`);
     const samples: Array<{ t: number; n: number }> = [];
     const t0 = performance.now();
     let remaining = Infinity;
@@ -112,6 +133,7 @@ try {
   rows.push({ part: 'e2e', metric: 'sustained Kafka → ClickHouse, batch 100', value: small, unit: 'events/s', note: `first ${DEFAULT_BATCH_S} s of the backlog` });
   const big = await measure(BIG_BATCH, 1800);
   rows.push({ part: 'e2e', metric: `sustained Kafka → ClickHouse, batch ${BIG_BATCH}`, value: big, unit: 'events/s', target: '≥ 20,000', note: `${EVENTS} events backlog` });
+  rows.push({ part: 'e2e', metric: `ratio sustained / engine insert, batch ${BIG_BATCH}`, value: big / engine, unit: '×' });
   const stored = (await rawCount()) - before;
   const valid = records.filter((r) => r.event).length;
   note(`throughput: ${stored} of ${valid} valid backlog events in ClickHouse`);

@@ -1,13 +1,15 @@
 // MSK event-source emulation: what Lambda's event source mapping does for an MSK cluster, done
 // with a kafkajs consumer group so the local cloud can be fed from a real broker.
 //
-//  * Records of all subscribed partitions go into one buffer; a batch (an MSK event built with
-//    buildMskEvent) is handed to the handler when it holds `batchSize` records (or 6 MB, Lambda's
-//    payload limit), or when `batchingWindowMs` has passed since its first record arrived.
-//    Records of one partition stay in offset order; several partitions may share a batch.
-//  * One batch in flight at a time; offsets are committed (last + 1 per partition) only after the
-//    handler succeeded. kafkajs' own fetch position moves ahead as records are buffered, so the
-//    next fetch overlaps the current invocation.
+//  * Records are buffered per partition (local/msk/lanes.ts); a batch of one partition (an MSK
+//    event built with buildMskEvent) is handed to the handler when it holds `batchSize` records
+//    (or 6 MB, Lambda's payload limit), or when `batchingWindowMs` has passed since its first
+//    record arrived. Records of one partition stay in offset order.
+//  * Partitions proceed concurrently, as Lambda's pollers do: at most one batch per partition in
+//    flight, at most `concurrency` batches in flight in all (default: one per partition). Offsets
+//    are committed (last + 1) per batch only after the handler succeeded, so a partition whose
+//    batch keeps failing holds back only itself. kafkajs' own fetch position moves ahead as
+//    records are buffered, so the next fetch overlaps the current invocations.
 //  * A failing batch is retried with exponential backoff; after `maxRetries` retries (Lambda's
 //    MaximumRetryAttempts: 1 + maxRetries invocations) it is written to the on-failure destination
 //    (<dir>/msk-on-failure/) and committed past, so consumption moves on.
@@ -24,6 +26,7 @@ import { TOPICS } from '../functions/shared/contracts/event.js';
 import { DEFAULT_CONSUMER_GROUP, kafkaClient } from './msk/client.js';
 import { fetchLag, lagEmf, lagLogLine, type PartitionLag } from './msk/lag.js';
 import { onFailureRecord, writeOnFailure } from './msk/on-failure.js';
+import { PartitionLanes } from './msk/lanes.js';
 
 export type { PartitionLag } from './msk/lag.js';
 
@@ -46,6 +49,11 @@ export interface MskEmulationOptions {
   batchSize?: number;
   /** MSK_BATCHING_WINDOW_MS, default 500. */
   batchingWindowMs?: number;
+  /**
+   * MSK_CONCURRENCY: batches in flight at once (each of a different partition), default the number
+   * of partitions of the topics (Lambda: one concurrent invocation per partition). 1 = serial.
+   */
+  concurrency?: number;
   /** MSK_MAX_RETRIES, default 5: retries after the first failed invocation. */
   maxRetries?: number;
   /** MSK_RETRY_BASE_MS (default 500) doubling per retry up to MSK_RETRY_MAX_MS (default 30,000). */
@@ -85,7 +93,7 @@ export interface MskEmulationStats {
 
 export interface MskEmulation {
   readonly groupId: string;
-  readonly settings: { batchSize: number; batchingWindowMs: number; maxRetries: number; topics: readonly string[] };
+  readonly settings: { batchSize: number; batchingWindowMs: number; maxRetries: number; concurrency: number; topics: readonly string[] };
   readonly stats: Readonly<MskEmulationStats>;
   /** Files written to the on-failure destination so far. */
   readonly onFailureFiles: readonly string[];
@@ -93,7 +101,7 @@ export interface MskEmulation {
   readonly stopped: Promise<void>;
   /** Current lag per partition (committed offset vs high watermark). */
   lag(): Promise<PartitionLag[]>;
-  /** Finishes the in-flight invocation (committed if it succeeded), abandons the buffer, leaves the group. */
+  /** Finishes the in-flight invocations (committed if they succeeded), abandons the buffer, leaves the group. */
   stop(): Promise<void>;
 }
 
@@ -157,8 +165,8 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
   const lagIntervalMs = numberSetting(options.lagIntervalMs, env, 'MSK_LAG_INTERVAL_MS', 15_000, 0, 86_400_000);
   const startingPosition = options.startingPosition ?? (env.MSK_STARTING_POSITION === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON');
   const bootstrapServers = options.brokers.join(',');
-  // Keeps the fetcher a few batches ahead of the handler, no more.
-  const maxBuffered = Math.max(4 * batchSize, 2000);
+  // Keeps each partition's fetcher a batch or two ahead of its handler, no more.
+  const maxBufferedPerPartition = Math.max(2 * batchSize, 1000);
 
   const kafka = kafkaClient({ brokers: options.brokers, clientId: options.clientId ?? `msk-emulation-${groupId}`, log });
   const admin: Admin = kafka.admin();
@@ -173,17 +181,18 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
     throw new Error(`MSK emulation: cannot read the topics ${topics.join(', ')} on ${bootstrapServers}: ${(err as Error).message}`);
   }
 
+  const concurrency = numberSetting(options.concurrency, env, 'MSK_CONCURRENCY', Math.max(1, partitionCount), 1, 10_000);
   const stats: MskEmulationStats = {
     invocations: 0, failedInvocations: 0, batches: 0, records: 0, onFailureBatches: 0, onFailureRecords: 0, commits: 0, joins: 0, restarts: 0,
   };
   const onFailureFiles: string[] = [];
-  let buffer: Buffered[] = [];
-  let bufferedBytes = 0;
+  const lanes = new PartitionLanes<Buffered>({ batchSize, windowMs, maxBytes: MAX_PAYLOAD_BYTES });
+  const laneKey = (topic: string, partition: number) => `${topic}|${partition}`;
   // Bumped at every group (re)join and consumer restart: older buffered records and batches are void.
   let generation = 0;
   let stopping = false; // stop(): no new batches, finish the in-flight one
   let halted = false; // nothing more happens at all
-  const arrived = new Signal(); // records arrived / stopping
+  const arrived = new Signal(); // records arrived / a batch finished / stopping
   const stopSignal = new Signal(); // stop() or halt(): cuts retry backoffs short
   const drained = new Signal(); // buffer shrank / halted
   let consumer: Consumer | undefined;
@@ -192,8 +201,7 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
   const stopped = new Promise<void>((r) => (resolveStopped = r));
 
   const dropBuffer = () => {
-    buffer = [];
-    bufferedBytes = 0;
+    lanes.clear();
     drained.notify();
   };
 
@@ -201,15 +209,16 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
     const gen = generation;
     const live = () => !halted && !stopping && isRunning() && !isStale() && gen === generation;
     const partition = batch.partition;
+    const key = laneKey(batch.topic, partition);
     for (const m of batch.messages) {
-      // Back-pressure: wait (heartbeating, so the group keeps us) while the handler catches up.
-      while (buffer.length >= maxBuffered && live()) {
+      // Back-pressure: wait (heartbeating, so the group keeps us) while this partition's handler catches up.
+      while (lanes.sizeOf(key) >= maxBufferedPerPartition && live()) {
         await drained.wait(1000);
         await heartbeat();
       }
       if (!live()) return;
       const bytes = recordBytes(m.key, m.value);
-      buffer.push({
+      lanes.push(key, {
         record: {
           topic: batch.topic,
           partition,
@@ -223,27 +232,18 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
         arrivedAt: Date.now(),
         generation: gen,
       });
-      bufferedBytes += bytes;
       // Only the fetch position moves; the group's committed offset moves after the handler succeeded.
       resolveOffset(m.offset);
-      if (buffer.length === batchSize || buffer.length === 1) arrived.notify();
+      const held = lanes.sizeOf(key);
+      if (held === batchSize || held === 1) arrived.notify();
     }
     arrived.notify();
     await heartbeat();
   }
 
-  /** Takes the next batch from the head of the buffer: batchSize records, within the payload limit. */
-  function takeBatch(): Buffered[] {
-    let n = 0;
-    let bytes = 0;
-    while (n < buffer.length && n < batchSize && (n === 0 || bytes + buffer[n]!.bytes <= MAX_PAYLOAD_BYTES)) bytes += buffer[n++]!.bytes;
-    const taken = buffer.splice(0, n);
-    bufferedBytes -= bytes;
-    drained.notify();
-    return taken;
-  }
-
   async function commit(records: readonly OutgoingRecord[], gen: number): Promise<void> {
+    // A halted emulation is a dead process: batches still in flight on other partitions commit nothing.
+    if (halted) return;
     if (gen !== generation || !consumer) {
       log(`MSK emulation: group changed during the batch; not committing it (its records are fetched again and deduplicated)`);
       return;
@@ -263,19 +263,29 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
     }
   }
 
-  /** Invokes with retries; returns once the batch is committed, sent to on-failure, or abandoned. */
-  async function deliver(items: Buffered[]): Promise<void> {
+  /**
+   * Invokes with retries; resolves once the batch is committed, sent to on-failure, or abandoned,
+   * or with 'split' when a batch of several partitions failed its first attempt and `splittable`:
+   * the caller then retries each partition's part on its own, so one failing partition holds back
+   * only itself.
+   */
+  async function deliver(items: Buffered[], opts: { firstAttempt?: number; splittable?: boolean } = {}): Promise<'done' | 'split'> {
     const gen = items[0]!.generation;
     const records = items.map((i) => i.record);
     const event = buildMskEvent(records, { bootstrapServers });
     const requestId = randomUUID();
-    for (let attempt = 1; ; attempt++) {
-      if (halted || gen !== generation) return;
+    const firstAttempt = opts.firstAttempt ?? 1;
+    for (let attempt = firstAttempt; ; attempt++) {
+      if (halted || gen !== generation) return 'done';
       stats.invocations++;
       try {
         await options.invoke(event);
       } catch (err) {
         stats.failedInvocations++;
+        if (opts.splittable && attempt === firstAttempt && attempt <= maxRetries && Object.keys(event.records).length > 1) {
+          log(`MSK emulation: invocation of ${Object.keys(event.records).length} partitions failed (${(err as Error).message}); retrying each partition on its own`);
+          return 'split';
+        }
         if (attempt > maxRetries) {
           const file = await writeOnFailure(options.dir, onFailureRecord(event, { error: err, attempts: attempt, consumerGroup: groupId, requestId }));
           onFailureFiles.push(file);
@@ -283,13 +293,13 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
           stats.onFailureRecords += records.length;
           log(`MSK emulation: batch of ${records.length} records failed ${attempt} times (${(err as Error).message}); sent to ${file} and skipped`);
           await commit(records, gen);
-          return;
+          return 'done';
         }
         const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1));
         log(`MSK emulation: invocation failed (attempt ${attempt} of ${maxRetries + 1}): ${(err as Error).message}; retrying in ${delay} ms`);
         // A stop during the backoff abandons the batch uncommitted.
         await stopSignal.wait(delay);
-        if (stopping) return;
+        if (stopping) return 'done';
         continue;
       }
       if (options.afterInvoke) {
@@ -298,38 +308,65 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
         } catch (err) {
           log(`MSK emulation: killed after the invocation, before the commit (${(err as Error).message})`);
           void halt();
-          return;
+          return 'done';
         }
       }
       stats.batches++;
       stats.records += records.length;
       await commit(records, gen);
-      return;
+      return 'done';
     }
   }
 
-  // The batching loop: one batch in flight, handed over when full or when its window has passed.
+  /** One batch from the lanes, split per partition if it fails; frees each lane as its part is done. */
+  async function deliverBatch(keys: readonly string[], items: Buffered[]): Promise<void> {
+    if ((await deliver(items, { splittable: keys.length > 1 })) === 'done') return;
+    const delay = Math.min(retryMaxMs, retryBaseMs);
+    await stopSignal.wait(delay);
+    if (stopping) return;
+    await Promise.all(
+      keys.map(async (key) => {
+        const part = items.filter((i) => laneKey(i.record.topic, i.record.partition) === key);
+        try {
+          await deliver(part, { firstAttempt: 2 });
+        } finally {
+          lanes.release([key], false);
+          arrived.notify();
+        }
+      }),
+    );
+  }
+
+  // The scheduling loop: hands batches over while fewer than `concurrency` are in flight; a
+  // finished batch frees its lanes (and wakes the loop) for those partitions' next batch.
+  const running = new Set<Promise<void>>();
   const loopDone = (async () => {
     while (!halted && !stopping) {
-      if (buffer.length > 0 && buffer[0]!.generation !== generation) buffer = buffer.filter((b) => b.generation === generation);
-      if (buffer.length === 0) {
-        await arrived.wait(1000);
-        continue;
+      lanes.dropStale(generation);
+      let started = false;
+      while (lanes.inFlight < concurrency) {
+        const next = lanes.take(Date.now());
+        if (!next) break;
+        started = true;
+        const job: Promise<void> = deliverBatch(next.keys, next.items)
+          .catch(async (err: Error) => {
+            // Only the on-failure write can get here (disk full…): the records come back after a restart.
+            log(`MSK emulation: delivery failed unexpectedly: ${err.message}`);
+            await new Promise((r) => setTimeout(r, 1000));
+          })
+          .finally(() => {
+            lanes.release(next.keys);
+            running.delete(job);
+            drained.notify();
+            arrived.notify();
+          });
+        running.add(job);
       }
-      const full = buffer.length >= batchSize || bufferedBytes >= MAX_PAYLOAD_BYTES;
-      const due = buffer[0]!.arrivedAt + windowMs;
-      if (!full && Date.now() < due) {
-        await arrived.wait(due - Date.now());
-        continue;
-      }
-      try {
-        await deliver(takeBatch());
-      } catch (err) {
-        // Only the on-failure write can get here (disk full…): keep the records, retry shortly.
-        log(`MSK emulation: delivery failed unexpectedly: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      if (started) continue;
+      const due = lanes.nextDue();
+      await arrived.wait(due === undefined ? 1000 : Math.min(1000, due - Date.now()));
     }
+    await Promise.all([...running]);
   })();
 
   async function runConsumer(): Promise<void> {
@@ -419,11 +456,11 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
     lagTimer = setInterval(() => void reportLag(), lagIntervalMs);
     lagTimer.unref();
   }
-  log(`MSK emulation: group ${groupId} on ${topics.join(', ')} (${partitionCount} partitions), batch size ${batchSize}, window ${windowMs} ms, ${maxRetries} retries, on-failure ${options.dir}/msk-on-failure/`);
+  log(`MSK emulation: group ${groupId} on ${topics.join(', ')} (${partitionCount} partitions), batch size ${batchSize}, window ${windowMs} ms, concurrency ${concurrency}, ${maxRetries} retries, on-failure ${options.dir}/msk-on-failure/`);
 
   return {
     groupId,
-    settings: { batchSize, batchingWindowMs: windowMs, maxRetries, topics },
+    settings: { batchSize, batchingWindowMs: windowMs, maxRetries, concurrency, topics },
     stats,
     onFailureFiles,
     stopped,

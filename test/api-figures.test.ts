@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prng } from '../functions/shared/generator.js';
 import { EVENT_TYPES, type EventType } from '../functions/shared/contracts/event.js';
-import { BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, type Granularity, type Metric } from '../functions/shared/contracts/api.js';
+import { BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, expandTimeseries, type Granularity, type Metric } from '../functions/shared/contracts/api.js';
 import { addDecimals } from '../functions/shared/contracts/decimal.js';
 import { call, startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { refBreakdown, refTimeseries, refTotals, type RefFilters } from './support/api-dataset.js';
@@ -115,6 +115,15 @@ describe('figures equal an independent computation over the raw events', () => {
         expect(s.points.length).toBe((to - from) / STEP[granularity]);
         points += s.points.length;
       }
+      // The compact encoding describes the same points: start + i × step_ms and values[i].
+      const compact = await call(h.handlers.timeseries, '/api/analytics/timeseries', queryOf(c, { granularity, metric, encoding: 'compact' }), tokens.get(c.scope.join(',')));
+      expect(compact.status).toBe(200);
+      expect(compact.body.series).toEqual(
+        res.body.series.map((s: { type: string; currency: string; points: Array<{ t: string; value: string | number }> }) => ({
+          type: s.type, currency: s.currency, start: iso(from), step_ms: STEP[granularity], values: s.points.map((p) => p.value),
+        })),
+      );
+      expect(expandTimeseries(compact.body)).toEqual(res.body);
     }
     expect(points).toBeGreaterThan(1000);
   });

@@ -129,6 +129,8 @@ describe('responses', () => {
     ['/api/analytics/timeseries', { ...RANGE, metric: 'count', granularity: 'hour' }, true, 200],
     ['/api/analytics/timeseries', { ...RANGE, metric: 'volume' }, true, 200],
     ['/api/analytics/timeseries', { ...RANGE, metric: 'merchants', granularity: 'day' }, true, 200],
+    ['/api/analytics/timeseries', { ...RANGE, metric: 'volume', encoding: 'compact' }, true, 200],
+    ['/api/analytics/timeseries', { ...RANGE, metric: 'count', granularity: 'hour', encoding: 'compact' }, true, 200],
     ['/api/analytics/breakdown', { ...RANGE, by: 'city', metric: 'fees' }, true, 200],
     ['/api/analytics/summary', RANGE, true, 200],
     ['/api/analytics/failures', { ...RANGE, by: 'country' }, true, 200],

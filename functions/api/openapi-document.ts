@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the query API: written out by hand (not generated from the
 // validator) so test/api-openapi.test.ts can hold the two against each other in both directions.
 // Enum values come from the shared contracts so a new metric cannot be documented differently.
-import { API_BASE, AUTH_HEADER, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS } from '../shared/contracts/api.js';
+import { API_BASE, AUTH_HEADER, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, TIMESERIES_ENCODINGS } from '../shared/contracts/api.js';
 import { FAILURE_DIMENSIONS } from '../shared/contracts/api-summary.js';
 import { EVENT_TYPES } from '../shared/contracts/event.js';
 
@@ -62,7 +62,7 @@ export const OPENAPI_DOCUMENT = {
       get: {
         operationId: 'getTimeseries',
         summary: 'Zero-filled series per (type, currency)',
-        parameters: [...filters, param('granularity'), param('metric')],
+        parameters: [...filters, param('granularity'), param('metric'), param('encoding')],
         responses: { '200': ok('TimeseriesResponse', 'Series'), ...queryErrors },
       },
     },
@@ -134,6 +134,11 @@ export const OPENAPI_DOCUMENT = {
         schema: { type: 'string', enum: [...GRANULARITIES] },
       },
       metric: { name: 'metric', in: 'query', required: false, description: 'Measure (default count); volume and fees are decimal strings.', schema: { type: 'string', enum: [...METRICS], default: 'count' } },
+      encoding: {
+        name: 'encoding', in: 'query', required: false,
+        description: 'Series layout. `points` (default): one `{t, value}` per bucket. `compact`: per series a `start`, a `step_ms` and a `values` array (values[i] is the bucket at start + i × step_ms), the same buckets at about a third of the size.',
+        schema: { type: 'string', enum: [...TIMESERIES_ENCODINGS], default: 'points' },
+      },
       by: { name: 'by', in: 'query', required: true, description: 'Dimension of the breakdown.', schema: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] } },
       failureBy: { name: 'by', in: 'query', required: true, description: 'Dimension the failures are counted by.', schema: { type: 'string', enum: [...FAILURE_DIMENSIONS] } },
       limit: { name: 'limit', in: 'query', required: false, description: 'Rows returned (default 10).', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
@@ -184,6 +189,39 @@ export const OPENAPI_DOCUMENT = {
         },
       },
       TimeseriesResponse: {
+        description: '`encoding=points` (default) or `encoding=compact`: the same buckets, two layouts.',
+        oneOf: [ref('TimeseriesPoints'), ref('TimeseriesCompact')],
+      },
+      TimeseriesCompact: {
+        type: 'object',
+        required: ['from', 'to', 'granularity', 'metric', 'encoding', 'series'],
+        properties: {
+          from: timestamp,
+          to: timestamp,
+          granularity: { type: 'string', enum: [...GRANULARITIES] },
+          metric: { type: 'string', enum: [...METRICS] },
+          encoding: { type: 'string', enum: ['compact'] },
+          series: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['type', 'currency', 'start', 'step_ms', 'values'],
+              properties: {
+                type: eventType,
+                currency: { type: 'string' },
+                start: { ...timestamp, description: 'Start of the first bucket (= `from`).' },
+                step_ms: { type: 'integer', description: 'Bucket size in milliseconds (60000, 3600000 or 86400000).' },
+                values: {
+                  type: 'array',
+                  description: 'One value per bucket from `from` to `to`, empty buckets zero: values[i] is the bucket starting at start + i × step_ms.',
+                  items: { oneOf: [{ type: 'integer' }, decimal], description: 'Integer for count/merchants, decimal string for volume/fees.' },
+                },
+              },
+            },
+          },
+        },
+      },
+      TimeseriesPoints: {
         type: 'object',
         required: ['from', 'to', 'granularity', 'metric', 'series'],
         properties: {

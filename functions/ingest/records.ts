@@ -1,7 +1,7 @@
 // Step 1 of ingest: decode and validate every record of the batch with the contract.
 // Outcome per record: a valid event (row for the raw table), a reject (row for the quarantine) or
 // a repeat of an event_id already seen in this batch (counted once).
-import { decodeEvent, type PaymentEvent, type Reject } from '../shared/contracts/event.js';
+import { decodeAndCheck, isReject, type PaymentEvent, type Reject } from '../shared/contracts/event.js';
 import type { KafkaRecord } from '../shared/msk.js';
 
 export interface ValidRecord {
@@ -27,17 +27,18 @@ export function sortRecords(records: KafkaRecord[], now: number): SortedBatch {
   const seen = new Set<string>();
   let duplicates = 0;
   for (const record of records) {
-    const result = decodeEvent(record.topic, record.value, now);
-    if (!result.ok) {
-      rejected.push({ record, reject: result.reject });
+    const checked = decodeAndCheck(record.topic, record.value, now);
+    if (isReject(checked)) {
+      rejected.push({ record, reject: checked });
       continue;
     }
-    if (seen.has(result.event.event_id)) {
+    const size = seen.size;
+    seen.add(checked.event_id);
+    if (seen.size === size) {
       duplicates++;
       continue;
     }
-    seen.add(result.event.event_id);
-    valid.push({ record, event: result.event });
+    valid.push({ record, event: checked });
   }
   return { valid, rejected, duplicates };
 }

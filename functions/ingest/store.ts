@@ -9,14 +9,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { chDateTime64 } from '../shared/time.js';
 import type { KafkaRecord } from '../shared/msk.js';
 import type { RejectedRecord, ValidRecord } from './records.js';
+import { INSERT_FORMAT, RAW_COLUMNS, REJECTED_COLUMNS, bodyValues, rawRowsBody, rejectedRowsBody } from './rows.js';
 
-export const RAW_COLUMNS = [
-  'event_id', 'type', 'occurred_at', 'amount', 'fee', 'currency', 'zone', 'country', 'city',
-  'merchant_id', 'status', 'topic', 'partition', 'offset', 'kafka_timestamp', 'ingested_at',
-] as const;
-export const REJECTED_COLUMNS = [
-  'rejected_at', 'topic', 'partition', 'offset', 'kafka_timestamp', 'reason', 'detail', 'key', 'payload', 'payload_base64',
-] as const;
+export { RAW_COLUMNS, REJECTED_COLUMNS } from './rows.js';
 
 /** ClickHouse handles one insert of this many rows comfortably; bigger batches are split. */
 export const MAX_ROWS_PER_INSERT = 100_000;
@@ -53,40 +48,14 @@ export function alreadyStored(marks: HighWaterMarks, source: Source, r: KafkaRec
   return mark !== undefined && r.offset <= mark;
 }
 
-// Records of one batch mostly share a few Kafka timestamps: format each once.
-function timestampFormatter(): (ms: number) => string {
-  const cache = new Map<number, string>();
-  return (ms) => {
-    let text = cache.get(ms);
-    if (text === undefined) cache.set(ms, (text = chDateTime64(Number.isFinite(ms) ? ms : 0)));
-    return text;
-  };
-}
-
-function rawRow(v: ValidRecord, ingestedAt: string, ts: (ms: number) => string): unknown[] {
-  const e = v.event;
-  return [
-    e.event_id, e.type, chDateTime64(e.occurred_at), e.amount, e.fee, e.currency, e.zone, e.country, e.city,
-    e.merchant_id, e.status, v.record.topic, v.record.partition, v.record.offset, ts(v.record.timestamp), ingestedAt,
-  ];
-}
-
-function rejectedRow(r: RejectedRecord, rejectedAt: string, ts: (ms: number) => string): unknown[] {
-  const rec = r.record;
-  return [
-    rejectedAt, rec.topic, rec.partition, rec.offset, ts(rec.timestamp),
-    r.reject.code, r.reject.reason, rec.key, rec.value.toString('utf8'), rec.valueBase64,
-  ];
-}
-
 const byOffset = (a: { record: KafkaRecord }, b: { record: KafkaRecord }) => a.record.offset - b.record.offset;
 
-async function insertChunks(
+async function insertChunks<T extends { record: KafkaRecord }>(
   client: ClickHouseClient,
   table: string,
   columns: readonly string[],
-  items: ReadonlyArray<{ record: KafkaRecord }>,
-  toRow: (item: never) => unknown[],
+  items: readonly T[],
+  toBody: (slice: readonly T[]) => string,
   fixedToken: string | undefined,
 ): Promise<void> {
   for (let i = 0, chunk = 0; i < items.length; i += MAX_ROWS_PER_INSERT, chunk++) {
@@ -96,9 +65,9 @@ async function insertChunks(
     const token = fixedToken ? `${fixedToken}:${chunk}` : deduplicationToken(slice.map((s) => s.record));
     await client.insert({
       table,
-      values: slice.map((item) => toRow(item as never)),
+      values: bodyValues(toBody(slice)),
       columns: columns as [string, ...string[]],
-      format: 'JSONCompactEachRow',
+      format: INSERT_FORMAT,
       clickhouse_settings: {
         insert_deduplicate: 1,
         insert_deduplication_token: token,
@@ -132,9 +101,8 @@ export async function storeBatch(
   const valid = batch.valid.filter((v) => !alreadyStored(marks, 'raw', v.record)).sort(byOffset);
   const rejected = batch.rejected.filter((r) => !alreadyStored(marks, 'rejected', r.record)).sort(byOffset);
   const stamp = chDateTime64(now);
-  const ts = timestampFormatter();
-  await insertChunks(client, 'analytics_events_raw', RAW_COLUMNS, valid, (v: ValidRecord) => rawRow(v, stamp, ts), opts.token);
-  await insertChunks(client, 'analytics_events_rejected', REJECTED_COLUMNS, rejected, (r: RejectedRecord) => rejectedRow(r, stamp, ts), opts.token && `${opts.token}:rejected`);
+  await insertChunks(client, 'analytics_events_raw', RAW_COLUMNS, valid, (slice) => rawRowsBody(slice, stamp), opts.token);
+  await insertChunks(client, 'analytics_events_rejected', REJECTED_COLUMNS, rejected, (slice) => rejectedRowsBody(slice, stamp), opts.token && `${opts.token}:rejected`);
   return {
     inserted: valid,
     rejectedStored: rejected.length,

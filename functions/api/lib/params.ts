@@ -6,9 +6,11 @@ import {
   BREAKDOWN_DIMENSIONS,
   GRANULARITIES,
   METRICS,
+  TIMESERIES_ENCODINGS,
   type BreakdownDimension,
   type Granularity,
   type Metric,
+  type TimeseriesEncoding,
 } from '../../shared/contracts/api.js';
 import { FAILURE_DIMENSIONS, type FailureDimension } from '../../shared/contracts/api-summary.js';
 import { EVENT_TYPES, type EventType } from '../../shared/contracts/event.js';
@@ -38,7 +40,7 @@ export const ROUTES = {
 /** Every query parameter each route accepts; anything else is a 400. */
 export const ROUTE_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   [ROUTES.overview]: [...FILTER_PARAMETERS],
-  [ROUTES.timeseries]: [...FILTER_PARAMETERS, 'granularity', 'metric'],
+  [ROUTES.timeseries]: [...FILTER_PARAMETERS, 'granularity', 'metric', 'encoding'],
   [ROUTES.breakdown]: [...FILTER_PARAMETERS, 'by', 'metric', 'limit'],
   [ROUTES.summary]: [...FILTER_PARAMETERS],
   [ROUTES.failures]: [...FILTER_PARAMETERS, 'by', 'limit'],
@@ -184,6 +186,10 @@ export function filtersParam(query: Map<string, string>, now: number): Filters {
 
 export function granularityParam(query: Map<string, string>): Granularity | undefined {
   return enumParam(query, 'granularity', GRANULARITIES);
+}
+
+export function encodingParam(query: Map<string, string>): TimeseriesEncoding {
+  return enumParam(query, 'encoding', TIMESERIES_ENCODINGS) ?? 'points';
 }
 
 export function metricParam(query: Map<string, string>): Metric {

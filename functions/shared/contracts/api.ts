@@ -56,16 +56,48 @@ export interface OverviewResponse {
   previous: { from: string; to: string; totals: TotalsRow[] };
 }
 
+/** How /timeseries lays out its series: one {t, value} object per bucket, or start + step + values. */
+export const TIMESERIES_ENCODINGS = ['points', 'compact'] as const;
+export type TimeseriesEncoding = (typeof TIMESERIES_ENCODINGS)[number];
+
 export interface TimeseriesPoint {
   t: string;
   value: string | number;
 }
+/** The default encoding (`encoding=points`). */
 export interface TimeseriesResponse {
   from: string;
   to: string;
   granularity: Granularity;
   metric: Metric;
   series: Array<{ type: EventType; currency: string; points: TimeseriesPoint[] }>;
+}
+/**
+ * `encoding=compact`: the same buckets without a key and a timestamp per point. values[i] is the
+ * bucket starting at start + i × step_ms; a long minute series is about a third of the size.
+ */
+export interface CompactTimeseriesResponse {
+  from: string;
+  to: string;
+  granularity: Granularity;
+  metric: Metric;
+  encoding: 'compact';
+  series: Array<{ type: EventType; currency: string; start: string; step_ms: number; values: Array<string | number> }>;
+}
+
+/** The points form of a compact answer (what the dashboard's charts and live merge consume). */
+export function expandTimeseries(compact: CompactTimeseriesResponse): TimeseriesResponse {
+  const { from, to, granularity, metric } = compact;
+  return {
+    from,
+    to,
+    granularity,
+    metric,
+    series: compact.series.map(({ type, currency, start, step_ms, values }) => {
+      const t0 = Date.parse(start);
+      return { type, currency, points: values.map((value, i) => ({ t: new Date(t0 + i * step_ms).toISOString(), value })) };
+    }),
+  };
 }
 
 export interface BreakdownRow {

@@ -4,8 +4,10 @@
 export const SCALE = 4;
 const FACTOR = 10n ** BigInt(SCALE);
 
-/** Up to 14 integer digits fit ClickHouse Decimal(18,4); no sign, no exponent, no stray dot. */
-export const DECIMAL_PATTERN = /^(0|[1-9][0-9]{0,13})(\.[0-9]{1,4})?$/;
+/** Up to 14 integer digits fit ClickHouse Decimal(18,4). */
+export const DECIMAL_MAX_INTEGER_DIGITS = 18 - SCALE;
+/** No sign, no exponent, no stray dot, no leading zero (contracts/scan.ts is its fast form). */
+export const DECIMAL_PATTERN = new RegExp(`^(0|[1-9][0-9]{0,${DECIMAL_MAX_INTEGER_DIGITS - 1}})(\\.[0-9]{1,${SCALE}})?$`);
 
 export function isDecimalString(value: string): boolean {
   return DECIMAL_PATTERN.test(value);

@@ -1,5 +1,6 @@
 // The payment event contract: one definition of the Kafka message schema and its validation.
-import { isDecimalString, normalizeDecimal } from './decimal.js';
+import { DECIMAL_MAX_INTEGER_DIGITS, SCALE } from './decimal.js';
+import { hasControlOrPadding, isUpperCode, scanDecimal, scanEventTime } from './scan.js';
 
 export const EVENT_TYPES = ['wallet_txn_created', 'payout.settled', 'invoice.paid'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -77,43 +78,43 @@ const STRING_LIMITS: ReadonlyArray<[field: string, max: number]> = [
   ['city', 64],
   ['merchant_id', 64],
 ];
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
-const CURRENCY = /^[A-Z]{3}$/;
-const COUNTRY = /^[A-Z]{2}$/;
-// Control characters would corrupt logs, room names and CSV exports.
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Every field a producer must send, in the order their absence is reported. */
+const REQUIRED_FIELDS = ['event_id', 'occurred_at', 'amount', 'currency', 'zone', 'country', 'city', 'merchant_id'] as const;
+/** The required fields that are strings (amount is a decimal string, checked on its own). */
+const STRING_FIELDS = ['event_id', 'occurred_at', 'currency', 'zone', 'country', 'city', 'merchant_id'] as const;
+// The documented forms; contracts/scan.ts holds the char-code scanners the hot path runs, and a
+// test holds each scanner to its pattern.
+export const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
+export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+export const COUNTRY_PATTERN = /^[A-Z]{2}$/;
+/** Control characters would corrupt logs, room names and CSV exports. */
+export const CONTROL_PATTERN = /[\u0000-\u001f\u007f]/;
 
-function fail(code: RejectCode, field: string | undefined, why: string): ValidationResult {
-  return { ok: false, reject: { code, field, reason: field ? `${field}: ${why}` : why } };
+function reject(code: RejectCode, field: string | undefined, why: string): Reject {
+  return { code, field, reason: field ? `${field}: ${why}` : why };
 }
+
+/** A PaymentEvent or the Reject that refused it (hot path: no result wrapper per record). */
+export type Checked = PaymentEvent | Reject;
+export const isReject = (c: Checked): c is Reject => (c as Reject).code !== undefined;
+const toResult = (c: Checked): ValidationResult => (isReject(c) ? { ok: false, reject: c } : { ok: true, event: c });
 
 export function isEventType(topic: string): topic is EventType {
-  return (EVENT_TYPES as readonly string[]).includes(topic);
+  return topic === EVENT_TYPES[0] || topic === EVENT_TYPES[1] || topic === EVENT_TYPES[2] || (EVENT_TYPES as readonly string[]).includes(topic);
 }
 
-/** Parses an ISO-8601 UTC timestamp as the contract allows; returns epoch ms or undefined. */
+/** Parses an ISO-8601 UTC timestamp as the contract allows (TIMESTAMP_PATTERN, 1900–2299); epoch ms or undefined. */
 export function parseEventTime(value: string): number | undefined {
-  const m = TIMESTAMP.exec(value);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const hour = Number(m[4]);
-  const minute = Number(m[5]);
-  const second = Number(m[6]);
-  // ClickHouse DateTime64 holds 1900-2299; outside it a value would be clamped, not stored.
-  if (year < 1900 || year > 2299 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
-  // Day 0 of the next month is the last day of this one: rejects 2026-02-30 and the like.
-  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined;
-  const millis = m[7] ? Number(m[7].slice(1).padEnd(3, '0')) : 0;
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  return scanEventTime(value);
 }
 
-function checkDecimal(field: 'amount' | 'fee', value: unknown): ValidationResult | undefined {
-  if (typeof value !== 'string') return fail('invalid_type', field, `must be a decimal string, got ${typeName(value)}`);
-  if (isDecimalString(value)) return undefined;
-  if (/^(0|[1-9][0-9]{0,13})\.[0-9]{5,}$/.test(value)) return fail('too_many_decimals', field, 'more than 4 fraction digits');
-  return fail('invalid_amount', field, `not a non-negative decimal (digits, optional dot and up to 4 digits): ${JSON.stringify(value.slice(0, 40))}`);
+const TOO_MANY_DECIMALS = new RegExp(`^(0|[1-9][0-9]{0,${DECIMAL_MAX_INTEGER_DIGITS - 1}})\\.[0-9]{${SCALE + 1},}$`);
+
+/** Why a decimal field is refused (only called once the fast scan refused it). */
+function decimalReject(field: 'amount' | 'fee', value: unknown): Reject {
+  if (typeof value !== 'string') return reject('invalid_type', field, `must be a decimal string, got ${typeName(value)}`);
+  if (TOO_MANY_DECIMALS.test(value)) return reject('too_many_decimals', field, `more than ${SCALE} fraction digits`);
+  return reject('invalid_amount', field, `not a non-negative decimal (digits, optional dot and up to ${SCALE} digits): ${JSON.stringify(value.slice(0, 40))}`);
 }
 
 function typeName(value: unknown): string {
@@ -122,62 +123,86 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
-/**
- * Validates one decoded message against the contract. `topic` gives the event type; `now` is the
- * ingest clock for the clock-skew rule. The first broken rule wins.
- */
-export function validateEvent(topic: string, value: unknown, now: number = Date.now()): ValidationResult {
-  if (!isEventType(topic)) return fail('unknown_topic', undefined, `topic ${JSON.stringify(topic)} is not an event type`);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail('not_an_object', undefined, `value must be a JSON object, got ${typeName(value)}`);
+/** The first broken rule among the field checks, in contract order (the slow path of a reject). */
+function fieldReject(v: Record<string, unknown>): Reject | undefined {
+  for (const field of REQUIRED_FIELDS) {
+    if (v[field] === undefined || v[field] === null) return reject('missing_field', field, 'is required');
   }
-  const v = value as Record<string, unknown>;
-  for (const field of ['event_id', 'occurred_at', 'amount', 'currency', 'zone', 'country', 'city', 'merchant_id']) {
-    if (v[field] === undefined || v[field] === null) return fail('missing_field', field, 'is required');
-  }
-  for (const field of ['event_id', 'occurred_at', 'currency', 'zone', 'country', 'city', 'merchant_id']) {
-    if (typeof v[field] !== 'string') return fail('invalid_type', field, `must be a string, got ${typeName(v[field])}`);
+  for (const field of STRING_FIELDS) {
+    if (typeof v[field] !== 'string') return reject('invalid_type', field, `must be a string, got ${typeName(v[field])}`);
   }
   for (const [field, max] of STRING_LIMITS) {
     const s = v[field] as string;
-    if (s.length < 1 || s.length > max) return fail('invalid_length', field, `length must be 1–${max}, got ${s.length}`);
-    if (CONTROL.test(s) || s.trim() !== s) return fail('invalid_format', field, 'contains control characters or surrounding spaces');
+    if (s.length < 1 || s.length > max) return reject('invalid_length', field, `length must be 1–${max}, got ${s.length}`);
+    if (hasControlOrPadding(s)) return reject('invalid_format', field, 'contains control characters or surrounding spaces');
   }
-  const amountError = checkDecimal('amount', v.amount);
-  if (amountError) return amountError;
-  if (v.fee !== undefined) {
-    const feeError = checkDecimal('fee', v.fee);
-    if (feeError) return feeError;
+  return undefined;
+}
+
+function checkedString(s: unknown, max: number): boolean {
+  return typeof s === 'string' && s.length >= 1 && s.length <= max && !hasControlOrPadding(s);
+}
+
+/**
+ * Validates one decoded message against the contract. `topic` gives the event type; `now` is the
+ * ingest clock for the clock-skew rule. The first broken rule wins.
+ * Hot path: one read per field and char-code scans; the reason for a reject is worked out by
+ * fieldReject / decimalReject only when a check failed.
+ */
+export function validateEvent(topic: string, value: unknown, now: number = Date.now()): ValidationResult {
+  return toResult(checkEvent(topic, value, now));
+}
+
+/** validateEvent without the result wrapper. */
+export function checkEvent(topic: string, value: unknown, now: number): Checked {
+  if (!isEventType(topic)) return reject('unknown_topic', undefined, `topic ${JSON.stringify(topic)} is not an event type`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return reject('not_an_object', undefined, `value must be a JSON object, got ${typeName(value)}`);
   }
-  if (!CURRENCY.test(v.currency as string)) return fail('invalid_currency', 'currency', 'must be 3 upper-case letters (ISO-4217)');
-  if (!COUNTRY.test(v.country as string)) return fail('invalid_country', 'country', 'must be 2 upper-case letters (ISO-3166 alpha-2)');
-  if (v.status !== undefined && !(STATUSES as readonly unknown[]).includes(v.status)) {
-    return fail('invalid_status', 'status', `must be one of ${STATUSES.join(', ')}`);
+  const v = value as Record<string, unknown>;
+  const { event_id, occurred_at, amount, fee, currency, zone, country, city, merchant_id, status } = v;
+  if (
+    !checkedString(event_id, 64) || typeof occurred_at !== 'string' || amount === undefined || amount === null ||
+    typeof currency !== 'string' || !checkedString(zone, 32) || typeof country !== 'string' ||
+    !checkedString(city, 64) || !checkedString(merchant_id, 64)
+  ) {
+    const refused = fieldReject(v);
+    if (refused) return refused;
   }
-  const occurred = parseEventTime(v.occurred_at as string);
+  const amountText = typeof amount === 'string' ? scanDecimal(amount) : undefined;
+  if (amountText === undefined) return decimalReject('amount', amount);
+  let feeText = '0.0000';
+  if (fee !== undefined) {
+    const scanned = typeof fee === 'string' ? scanDecimal(fee) : undefined;
+    if (scanned === undefined) return decimalReject('fee', fee);
+    feeText = scanned;
+  }
+  if (!isUpperCode(currency as string, 3)) return reject('invalid_currency', 'currency', 'must be 3 upper-case letters (ISO-4217)');
+  if (!isUpperCode(country as string, 2)) return reject('invalid_country', 'country', 'must be 2 upper-case letters (ISO-3166 alpha-2)');
+  if (status !== undefined && status !== STATUSES[0] && !(STATUSES as readonly unknown[]).includes(status)) {
+    return reject('invalid_status', 'status', `must be one of ${STATUSES.join(', ')}`);
+  }
+  const occurred = scanEventTime(occurred_at as string);
   if (occurred === undefined) {
-    return fail('invalid_timestamp', 'occurred_at', 'must be ISO-8601 UTC like 2026-11-27T10:15:30.123Z');
+    return reject('invalid_timestamp', 'occurred_at', 'must be ISO-8601 UTC like 2026-11-27T10:15:30.123Z');
   }
   if (occurred - now > MAX_CLOCK_SKEW_MS) {
-    return fail('clock_skew', 'occurred_at', `more than ${MAX_CLOCK_SKEW_MS / 60000} minutes in the future`);
+    return reject('clock_skew', 'occurred_at', `more than ${MAX_CLOCK_SKEW_MS / 60000} minutes in the future`);
   }
   return {
-    ok: true,
-    event: {
       type: topic,
-      event_id: v.event_id as string,
-      occurred_at: (v.occurred_at as string).length === 24 ? (v.occurred_at as string) : new Date(occurred).toISOString(),
-      amount: normalizeDecimal(v.amount as string),
-      fee: normalizeDecimal((v.fee as string | undefined) ?? '0'),
-      currency: v.currency as string,
-      zone: v.zone as string,
-      country: v.country as string,
-      city: v.city as string,
-      merchant_id: v.merchant_id as string,
+      event_id: event_id as string,
+      occurred_at: (occurred_at as string).length === 24 ? (occurred_at as string) : new Date(occurred).toISOString(),
+      amount: amountText,
+      fee: feeText,
+      currency: currency as string,
+      zone: zone as string,
+      country: country as string,
+      city: city as string,
+      merchant_id: merchant_id as string,
       // A settled payout or a paid invoice has succeeded by definition; a wallet transaction
       // without a status is taken as succeeded too (the producer only omits it on success).
-      status: (v.status as EventStatus | undefined) ?? 'succeeded',
-    },
+      status: (status as EventStatus | undefined) ?? 'succeeded',
   };
 }
 
@@ -185,14 +210,20 @@ export function validateEvent(topic: string, value: unknown, now: number = Date.
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /** Decodes a raw Kafka value (UTF-8 bytes) and validates it. */
-export function decodeEvent(topic: string, raw: Uint8Array | string | null | undefined, now?: number): ValidationResult {
+export function decodeEvent(topic: string, raw: Uint8Array | string | null | undefined, now: number = Date.now()): ValidationResult {
+  return toResult(decodeAndCheck(topic, raw, now));
+}
+
+/** decodeEvent without the result wrapper (the ingest hot path). */
+export function decodeAndCheck(topic: string, raw: Uint8Array | string | null | undefined, now: number): Checked {
   const text = typeof raw === 'string' ? raw : raw ? utf8.decode(raw) : '';
-  if (text.trim() === '') return fail('empty_value', undefined, 'value is empty');
+  // A JSON object starts with '{': only other values need the (allocating) blank check.
+  if (text.charCodeAt(0) !== 123 && text.trim() === '') return reject('empty_value', undefined, 'value is empty');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    return fail('invalid_json', undefined, `not JSON: ${(err as Error).message.slice(0, 120)}`);
+    return reject('invalid_json', undefined, `not JSON: ${(err as Error).message.slice(0, 120)}`);
   }
-  return validateEvent(topic, parsed, now);
+  return checkEvent(topic, parsed, now);
 }
