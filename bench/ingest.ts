@@ -17,6 +17,7 @@ import { RAW_COLUMNS } from '../functions/ingest/store.js';
 import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
 import { decodeMskRecords } from '../functions/shared/msk.js';
 import { chDateTime64 } from '../functions/shared/time.js';
+import { clickhouseConfigFromEnv, createClickHouseClient } from '../functions/shared/clickhouse.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { median, report, type BenchRow } from './lib.js';
 
@@ -41,9 +42,15 @@ async function prefill(client: ClickHouseClient, rows: number): Promise<void> {
   }
 }
 
-async function dedupCost(client: ClickHouseClient, dynamo: () => DynamoDBDocumentClient): Promise<BenchRow[]> {
+async function dedupCost(client: ClickHouseClient, url: string, dynamo: () => DynamoDBDocumentClient): Promise<BenchRow[]> {
   const t0 = performance.now();
-  await prefill(client, DEDUP_ROWS);
+  // A 1M-row insert through five views can outlast the default request timeout on a loaded machine.
+  const bulk = createClickHouseClient({ ...clickhouseConfigFromEnv({}), url, compression: false, requestTimeoutMs: 900_000 });
+  try {
+    await prefill(bulk, DEDUP_ROWS);
+  } finally {
+    await bulk.close();
+  }
   const n = (await (await client.query({ query: "SELECT toString(count()) AS n FROM analytics_event_ids", format: "JSONEachRow" })).json<{ n: string }>())[0]?.n ?? "0";
   console.error(`dedup: ${n} ids in analytics_event_ids after pre-filling raw in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const withCheck = createIngest({ clickhouse: async () => client, dynamo, deltasTable: DELTAS_TABLE.id });
@@ -120,7 +127,7 @@ try {
     const stepMedians = Object.keys(steps[0] ?? {}).map((k) => `${k} ${median(steps.map((s) => s[k]!)).toFixed(0)} ms`);
     console.error(`ingest ${size}: handler ${Math.round(h)}/s, engine ${Math.round(e)}/s over ${REPEATS} runs; handler steps (median): ${stepMedians.join(', ')}`);
   }
-  if (DEDUP_ROWS > 0) rows.push(...(await dedupCost(ch.client, () => ddb.clients.doc)));
+  if (DEDUP_ROWS > 0) rows.push(...(await dedupCost(ch.client, ch.server.url, () => ddb.clients.doc)));
   report(rows);
 } finally {
   await Promise.all([ch.close(), ddb.close()]);

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { closeClickHouse } from '../functions/shared/clickhouse.js';
 import { onFailureRecord } from '../local/msk/on-failure.js';
+import { startS3Objects } from './support/s3-objects.js';
 import { createLogger, createMetrics } from '../functions/shared/observability.js';
 import { METRIC } from '../functions/shared/observability-names.js';
 import { normalizeDecimal } from '../functions/shared/contracts/decimal.js';
@@ -304,6 +305,35 @@ describe('ingest handler', () => {
       await closeClickHouse();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('re-drives every S3 on-failure object under an s3:// prefix (real S3 client, loopback stand-in), once', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 43 }).records(120);
+    const first = toMskEvent(records.slice(0, 60));
+    const second = toMskEvent(records.slice(60), { startOffset: 500 });
+    const object = (event: MSKEvent) => JSON.stringify({ version: '1.0', requestContext: { condition: 'RetryAttemptsExhausted' }, responseContext: { statusCode: 200 }, payload: JSON.stringify(event) });
+    const prefix = 'aws/lambda/esm-uuid/';
+    const s3 = await startS3Objects({ failures: { [`${prefix}wallet_txn_created-0/2026/11/27/a`]: object(first), [`${prefix}wallet_txn_created-1/2026/11/27/b`]: object(second), 'other/x': '{}' } });
+    const env = { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'eu-west-1' };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    try {
+      Object.assign(process.env, env, { CLICKHOUSE_URL: ch.server.url, DYNAMODB_ENDPOINT: ddb.dynamo.endpoint });
+      const { redrive } = await import('../scripts/redrive.js');
+      const lines: string[] = [];
+      const results = await redrive([`s3://failures/${prefix}`], (l) => lines.push(l));
+      expect(results.map((r) => r.inserted)).toEqual([60, 60]);
+      expect(lines[0]).toContain(`s3://failures/${prefix}wallet_txn_created-0/`);
+      for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));
+      const [again] = await redrive([`s3://failures/${prefix}wallet_txn_created-1/2026/11/27/b`], () => undefined);
+      expect(again).toMatchObject({ inserted: 0, skipped: 60 });
+      for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));
+      expect(s3.requests.some((r) => r.includes('list-type=2'))).toBe(true);
+      await closeClickHouse();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      await s3.close();
     }
   });
 
