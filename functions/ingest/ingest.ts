@@ -38,7 +38,7 @@ export interface IngestResult {
   offsetRegressions: number;
   snapshots: number;
   /** Milliseconds per step, for logs and benchmarks. */
-  timings: { validate: number; store: number; snapshots: number; deltas: number };
+  timings: { validate: number; store: number; snapshots: number; deltas: number; duplicateCheck: number };
 }
 
 type ErrorKind = 'clickhouse_insert' | 'clickhouse_read' | 'deltas_write';
@@ -130,7 +130,7 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
       conflicts: stored.conflicts.length + sorted.rejected.filter((r) => r.reject.code === DUPLICATE_CONFLICT).length,
       offsetRegressions: stored.regressions.length,
       snapshots: snapshots.length,
-      timings: { validate: validateMs, store: storeMs, snapshots: snapshotsMs, deltas: deltasMs },
+      timings: { validate: validateMs, store: storeMs, snapshots: snapshotsMs, deltas: deltasMs, duplicateCheck: stored.duplicateCheckMs },
     };
     logger?.info('batch ingested', { ...result, durationMs: Math.round(performance.now() - clock) });
     return result;
