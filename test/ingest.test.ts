@@ -115,7 +115,7 @@ describe('ingest handler', () => {
     for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expected);
   });
 
-  it('stores a redelivery with different batch boundaries once (offset high-water marks)', async () => {
+  it('stores a redelivery with different batch boundaries once (by event_id, not offsets)', async () => {
     await truncateAll();
     const records = new EventGenerator({ seed: 8 }).records(300);
     const all = toMskEvent(records);
