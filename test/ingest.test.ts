@@ -17,6 +17,7 @@ import path from 'node:path';
 import { closeClickHouse } from '../functions/shared/clickhouse.js';
 import { onFailureRecord } from '../local/msk/on-failure.js';
 import { startS3Objects } from './support/s3-objects.js';
+import { idHash } from '../functions/ingest/event-ids.js';
 import { createLogger, createMetrics } from '../functions/shared/observability.js';
 import { METRIC } from '../functions/shared/observability-names.js';
 import { normalizeDecimal } from '../functions/shared/contracts/decimal.js';
@@ -443,6 +444,13 @@ describe('ingest handler', () => {
     expect(sum(METRIC.eventsRejected, 'reason', 'duplicate_conflict')).toBe(2);
     expect(emf.reduce((n, d) => n + ((d[METRIC.eventsDuplicate] as number | undefined) ?? 0), 0)).toBe(2);
     expect(lines.some((l) => l.includes('conflicting duplicates quarantined'))).toBe(true);
+  });
+
+  it('computes the id table\'s key like ClickHouse does (reinterpretAsUInt64(MD5(event_id)))', async () => {
+    const ids = ['wal_1', 'évènement-Thiès-42', 'x'.repeat(64), '0'];
+    const rs = await ch.client.query({ query: 'SELECT arrayMap(x -> toString(reinterpretAsUInt64(MD5(x))), {ids:Array(String)}) AS h', query_params: { ids }, format: 'JSONEachRow' });
+    const [{ h }] = (await rs.json<{ h: string[] }>()) as [{ h: string[] }];
+    expect(h).toEqual(ids.map((id) => idHash(id).toString()));
   });
 
   it('processes a 10,000-record batch', async () => {

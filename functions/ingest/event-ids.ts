@@ -1,8 +1,9 @@
 // Which event_ids are already stored: one lookup per batch on analytics_event_ids (sql/005), the
-// table ordered by event_id that a view on raw fills with the same insert. Returns the stored
-// version of every id found, normalised for comparison (see duplicates.ts). The ids travel as a
-// bound Array(String) parameter in the URL, so large batches are looked up in several queries
+// table keyed by a 64-bit hash of event_id that a view on raw fills with the same insert. Returns the stored
+// version of every id found, normalised for comparison (see duplicates.ts). The hashes travel as a
+// bound Array(UInt64) parameter in the URL, so large batches are looked up in several queries
 // that stay well inside ClickHouse's 1 MiB URI limit.
+import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { canonicalContent, type EventContent } from './duplicates.js';
 
@@ -30,6 +31,11 @@ export function lookupChunks(ids: readonly string[], budget = MAX_ENCODED_BYTES)
   return chunks;
 }
 
+/** The table's sort key for an id: ClickHouse's reinterpretAsUInt64(MD5(event_id)). */
+export function idHash(id: string): bigint {
+  return createHash('md5').update(id, 'utf8').digest().readBigUInt64LE(0);
+}
+
 interface Row {
   event_id: string;
   type: string;
@@ -46,20 +52,23 @@ interface Row {
 
 export async function storedEvents(client: ClickHouseClient, ids: readonly string[]): Promise<Map<string, EventContent>> {
   const found = new Map<string, EventContent>();
-  for (const chunk of lookupChunks([...new Set(ids)])) {
+  const wanted = new Set(ids);
+  // Hashes travel as decimal text: chunk on that text's size.
+  for (const chunk of lookupChunks([...new Set([...wanted].map((id) => idHash(id).toString()))])) {
     const rs = await client.query({
       // Decimals and times as text: JSON numbers would round them. Several rows per id can exist
       // only after a race the concurrency assumption excludes; the earliest stored one wins.
       query: `SELECT event_id, type, toString(toUnixTimestamp64Milli(occurred_at)) AS occurred_ms, toString(amount) AS amount,
                      toString(fee) AS fee, currency, zone, country, city, merchant_id, status
               FROM ${EVENT_IDS_TABLE}
-              WHERE event_id IN {ids:Array(String)}
+              WHERE id_hash IN {hashes:Array(UInt64)}
               ORDER BY ingested_at`,
-      query_params: { ids: chunk },
+      query_params: { hashes: chunk.map(BigInt) },
       format: 'JSONEachRow',
     });
     for (const r of await rs.json<Row>()) {
-      if (found.has(r.event_id)) continue;
+      // A hash collision with another id is not a match.
+      if (!wanted.has(r.event_id) || found.has(r.event_id)) continue;
       const { occurred_ms, ...rest } = r;
       found.set(r.event_id, canonicalContent({ ...rest, occurred_at: new Date(Number(occurred_ms)).toISOString() } as EventContent));
     }
