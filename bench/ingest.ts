@@ -2,6 +2,14 @@
 // batches, side by side with the engine's own insert rate for the same number of rows (a plain
 // INSERT of prepared rows into the raw table, views included) in the same run. The ratio is the
 // figure that matters on a shared, noisy machine. Medians over BENCH_REPEATS runs (default 5).
+// Then the event_id duplicate check's cost: with BENCH_DEDUP_ROWS events (default 10 M) already in
+// raw, handler events/s at BENCH_DEDUP_BATCH-record batches (default 10k) with the check and, side
+// by side in the same run, without it (a bench-only switch). Raw is pre-filled inside the engine
+// (INSERT … SELECT FROM numbers(), views included, so the id table holds every id), and batch ids
+// are random like UUIDs — the worst case for the lookup: they fall all over the id table.
+import { randomBytes } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startTestClickHouse, startTestDynamo } from '../test/support/engines.js';
 import { createIngest } from '../functions/ingest/ingest.js';
 import { sortRecords } from '../functions/ingest/records.js';
@@ -9,11 +17,84 @@ import { INSERT_FORMAT, RAW_COLUMNS, bodyValues, rawRowsBody } from '../function
 import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
 import { decodeMskRecords } from '../functions/shared/msk.js';
 import { chDateTime64 } from '../functions/shared/time.js';
+import { clickhouseConfigFromEnv, createClickHouseClient } from '../functions/shared/clickhouse.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { median, report, type BenchRow } from './lib.js';
 
-const SIZES = (process.env.BENCH_INGEST_SIZES ?? '1000,10000,100000').split(',').map(Number);
+const SIZES = (process.env.BENCH_INGEST_SIZES ?? '1000,10000,100000').split(',').filter(Boolean).map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const DEDUP_ROWS = Number(process.env.BENCH_DEDUP_ROWS ?? 10_000_000);
+const DEDUP_BATCH = Number(process.env.BENCH_DEDUP_BATCH ?? 10_000);
+
+const randomId = () => `evt_${randomBytes(8).toString('hex')}`;
+
+/** Fills raw with `rows` events in the engine, 1M per insert (views, id table included). */
+async function prefill(client: ClickHouseClient, rows: number): Promise<void> {
+  for (let from = 0; from < rows; from += 1_000_000) {
+    await client.command({
+      query: `INSERT INTO analytics_events_raw (event_id, type, occurred_at, amount, fee, currency, zone, country, city, merchant_id, status, topic, partition, offset, kafka_timestamp, ingested_at)
+              SELECT concat('evt_', lower(hex(sipHash64(number)))), 'wallet_txn_created', now64(3) - toIntervalSecond(number % 2592000), toDecimal64(number % 100000, 4), 0,
+                     'XOF', 'WAEMU', 'SN', 'Dakar', concat('m_', toString(number % 5000)), 'succeeded', 'wallet_txn_created', number % 3, number, now64(3), now64(3)
+              FROM numbers({from:UInt64}, {n:UInt64})`,
+      query_params: { from, n: Math.min(1_000_000, rows - from) },
+      clickhouse_settings: { max_insert_block_size: '1000000' },
+    });
+  }
+}
+
+async function dedupCost(client: ClickHouseClient, url: string, dynamo: () => DynamoDBDocumentClient): Promise<BenchRow[]> {
+  const t0 = performance.now();
+  // A 1M-row insert through five views can outlast the default request timeout on a loaded machine.
+  const bulk = createClickHouseClient({ ...clickhouseConfigFromEnv({}), url, compression: false, requestTimeoutMs: 900_000 });
+  try {
+    await prefill(bulk, DEDUP_ROWS);
+  } finally {
+    await bulk.close();
+  }
+  // Let the background merges the pre-fill started settle: they share the engine's cores with the runs.
+  for (let waited = 0; waited < 600; waited += 5) {
+    const m = (await (await client.query({ query: 'SELECT toString(count()) AS m FROM system.merges', format: 'JSONEachRow' })).json<{ m: string }>())[0]?.m ?? '0';
+    if (m === '0') break;
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  const n = (await (await client.query({ query: "SELECT toString(count()) AS n FROM analytics_event_ids", format: "JSONEachRow" })).json<{ n: string }>())[0]?.n ?? "0";
+  console.error(`dedup: ${n} ids in analytics_event_ids after pre-filling raw in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const withCheck = createIngest({ clickhouse: async () => client, dynamo, deltasTable: DELTAS_TABLE.id });
+  const without = createIngest({ clickhouse: async () => client, dynamo, deltasTable: DELTAS_TABLE.id, checkDuplicates: false });
+  const rates = { with: [] as number[], without: [] as number[] };
+  const checkMs: number[] = [];
+  let seed = 9000;
+  let offset = 50_000_000;
+  for (let rep = 0; rep < REPEATS; rep++) {
+    // Alternate which goes first, so neither always runs on a warmer engine.
+    const order = rep % 2 === 0 ? (['with', 'without'] as const) : (['without', 'with'] as const);
+    for (const which of order) {
+      const records = new EventGenerator({ seed: seed++ }).records(DEDUP_BATCH).map((r) => {
+        const event = { ...r.event!, event_id: randomId() };
+        return { ...r, event, value: JSON.stringify(event) };
+      });
+      const event = toMskEvent(records, { startOffset: offset });
+      offset += DEDUP_BATCH;
+      const t = performance.now();
+      const result = await (which === 'with' ? withCheck : without)(event);
+      rates[which].push(DEDUP_BATCH / ((performance.now() - t) / 1000));
+      if (which === 'with') checkMs.push(result.timings.duplicateCheck);
+      if (result.inserted !== DEDUP_BATCH) throw new Error(`expected ${DEDUP_BATCH} new events stored, got ${result.inserted}`);
+    }
+  }
+  const w = median(rates.with);
+  const wo = median(rates.without);
+  // Share of the handler's time the check takes: (t_with - t_without) / t_with = 1 - rate_with / rate_without.
+  const cost = 1 - w / wo;
+  const label = `${DEDUP_BATCH} batch, ${Number(n).toLocaleString('en-US')} events stored`;
+  console.error(`dedup: handler ${Math.round(w)}/s with the check, ${Math.round(wo)}/s without, over ${REPEATS} runs each; the check takes ${(cost * 100).toFixed(1)} % of the handler's time; the lookup itself ${median(checkMs).toFixed(0)} ms (median; runs: ${checkMs.map((x) => x.toFixed(0)).join(' ')})`);
+  return [
+    { part: 'ingest', metric: `handler events/s with duplicate check, ${label}`, value: w, unit: 'events/s' },
+    { part: 'ingest', metric: `handler events/s without duplicate check, ${label}`, value: wo, unit: 'events/s' },
+    { part: 'ingest', metric: `duplicate check share of handler time, ${label}`, value: cost * 100, unit: '%', target: '≤ 20' },
+    { part: 'ingest', metric: `event_id lookup per batch (median), ${label}`, value: median(checkMs), unit: 'ms' },
+  ];
+}
 
 /**
  * Decode + validate of one 10k batch beside a bare JSON.parse of the same values (the UTF-8 bytes
@@ -82,6 +163,7 @@ try {
     const stepMedians = Object.keys(steps[0] ?? {}).map((k) => `${k} ${median(steps.map((s) => s[k]!)).toFixed(0)} ms`);
     console.error(`ingest ${size}: handler ${Math.round(h)}/s, engine ${Math.round(e)}/s over ${REPEATS} runs; handler steps (median): ${stepMedians.join(', ')}`);
   }
+  if (DEDUP_ROWS > 0) rows.push(...(await dedupCost(ch.client, ch.server.url, () => ddb.clients.doc)));
   report(rows);
 } finally {
   await Promise.all([ch.close(), ddb.close()]);

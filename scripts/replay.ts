@@ -2,9 +2,9 @@
 //                   [--partition P] [--brokers host:port]
 // Moves the consumer group's committed offsets of one topic back (or forward) so the MSK event
 // source (or the local emulation) reads those records again — the predecessor's "reset offsets"
-// procedure. Safe because ingest is idempotent: records already stored are dropped by the
-// per-partition offset high-water marks and the insert deduplication tokens, so a replay only
-// stores what is missing. Also a library (replayOffsets) for the tests.
+// procedure. Safe because ingest counts every event once by its event_id (README "Exactly once"):
+// a replay stores only what is missing, whatever the offsets. Also a library (replayOffsets) for
+// the tests.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Admin } from 'kafkajs';
@@ -152,11 +152,9 @@ async function main(): Promise<void> {
     [
       '',
       'Start the consumers again (npm start with KAFKA_BROKERS, or enable the event source mapping) to reprocess.',
-      'Records already in ClickHouse are dropped on the way in (per-partition offset high-water marks and insert',
-      'deduplication tokens), so a replay stores only what is missing and never double counts. To re-count data',
-      'that was lost or deleted in ClickHouse, restore ClickHouse (or its offsets table) first: the high-water marks',
-      'say those offsets were already stored. The token protection alone covers the last 10,000 inserts per table',
-      '(non_replicated_deduplication_window); the high-water marks do not expire.',
+      'Events already in ClickHouse are dropped on the way in by their event_id, so a replay stores only what is',
+      'missing and never double counts — also records of a batch sent to the on-failure destination. To re-count',
+      'data that was lost or deleted in ClickHouse, restore it (raw and analytics_event_ids together) first.',
     ].join('\n'),
   );
 }

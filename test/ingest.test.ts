@@ -16,6 +16,37 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { closeClickHouse } from '../functions/shared/clickhouse.js';
+import { onFailureRecord } from '../local/msk/on-failure.js';
+import { startS3Objects } from './support/s3-objects.js';
+import { idHash } from '../functions/ingest/event-ids.js';
+import { createLogger, createMetrics } from '../functions/shared/observability.js';
+import { METRIC } from '../functions/shared/observability-names.js';
+import { normalizeDecimal } from '../functions/shared/contracts/decimal.js';
+
+/** Lines the real Powertools logger and metrics (EMF) print while `fn` runs, at INFO and with metrics on. */
+async function captureStdout(fn: () => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const keep = (text: unknown) => lines.push(...String(text).split('\n').filter((l) => l.trim().startsWith('{')));
+  const write = process.stdout.write;
+  const writeErr = process.stderr.write;
+  const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+  const saved = methods.map((m) => console[m]);
+  process.stdout.write = ((chunk: string | Uint8Array) => (keep(chunk), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (keep(chunk), true)) as typeof process.stderr.write;
+  for (const m of methods) console[m] = (...args: unknown[]) => keep(args.join(' '));
+  const env = { LOG_LEVEL: process.env.LOG_LEVEL, POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED };
+  process.env.LOG_LEVEL = 'INFO';
+  delete process.env.POWERTOOLS_METRICS_DISABLED;
+  try {
+    await fn();
+  } finally {
+    Object.assign(process.env, env);
+    process.stdout.write = write;
+    process.stderr.write = writeErr;
+    methods.forEach((m, i) => (console[m] = saved[i]!));
+  }
+  return lines;
+}
 
 let ch: TestClickHouse;
 let ddb: TestDynamo;
@@ -32,7 +63,7 @@ function ingest(now?: () => number) {
 }
 
 async function truncateAll(): Promise<void> {
-  for (const t of ['analytics_events_raw', 'analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day', 'analytics_events_rejected', 'analytics_ingest_offsets']) {
+  for (const t of ['analytics_events_raw', 'analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day', 'analytics_events_rejected', 'analytics_ingest_offsets', 'analytics_event_ids']) {
     await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
   }
   const items = await ddb.clients.doc.send(new ScanCommand({ TableName: DELTAS_TABLE.id }));
@@ -90,7 +121,7 @@ describe('ingest handler', () => {
     for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expected);
   });
 
-  it('stores a redelivery with different batch boundaries once (offset high-water marks)', async () => {
+  it('stores a redelivery with different batch boundaries once (by event_id, not offsets)', async () => {
     await truncateAll();
     const records = new EventGenerator({ seed: 8 }).records(300);
     const all = toMskEvent(records);
@@ -261,7 +292,7 @@ describe('ingest handler', () => {
     expect(new Set(snapshots.map((s) => s.version)).size).toBe(1);
   });
 
-  it('re-drives an on-failure batch the offset marks would drop, once', async () => {
+  it('re-drives on-failure batches once, from the S3 destination\'s record and from the local emulation\'s file', async () => {
     await truncateAll();
     const records = new EventGenerator({ seed: 41 }).records(200);
     const all = toMskEvent(records);
@@ -273,21 +304,182 @@ describe('ingest handler', () => {
     });
     await ingest()(half(false));
     const failed = half(true);
-    expect((await ingest()(failed)).inserted).toBe(0); // what a replay through Kafka would do
+    const failedCount = Object.values(failed.records).reduce((n, l) => n + l.length, 0);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'molam-redrive-'));
     try {
-      const file = path.join(dir, 'batch.json');
-      await writeFile(file, JSON.stringify({ version: '1.0', payload: failed }));
+      // Lambda's S3 on-failure object: the invocation record with the whole event under `payload`
+      // (carried as a JSON string here; the local emulation writes it as an object).
+      const s3Shaped = path.join(dir, 's3-object.json');
+      await writeFile(s3Shaped, JSON.stringify({
+        requestContext: { requestId: 'r-1', functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:Ingest', condition: 'RetryAttemptsExhausted', approximateInvokeCount: 4 },
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        version: '1.0',
+        timestamp: new Date().toISOString(),
+        KafkaBatchInfo: { batchSize: failedCount, eventSourceArn: failed.eventSourceArn, bootstrapServers: failed.bootstrapServers, payloadSize: 1, recordsInfo: {} },
+        payload: JSON.stringify(failed),
+      }));
+      const localFile = path.join(dir, 'local.json');
+      await writeFile(localFile, JSON.stringify(onFailureRecord(failed, { error: new Error('ClickHouse down'), attempts: 3, consumerGroup: 'g', requestId: 'r-2' })));
+      const sqsShaped = path.join(dir, 'sqs.json');
+      await writeFile(sqsShaped, JSON.stringify({ requestContext: {}, KafkaBatchInfo: {} }));
       Object.assign(process.env, { CLICKHOUSE_URL: ch.server.url, DYNAMODB_ENDPOINT: ddb.dynamo.endpoint });
       const { redrive } = await import('../scripts/redrive.js');
-      const first = await redrive([file], () => undefined);
-      expect(first).toBeGreaterThan(0);
-      expect(await redrive([file], () => undefined)).toBe(first); // same token: ClickHouse drops the copy
+      await expect(redrive([sqsShaped], () => undefined)).rejects.toThrow(/carries only offsets/);
+      const [first] = await redrive([s3Shaped], () => undefined);
+      expect(first).toMatchObject({ received: failedCount, inserted: failedCount });
+      for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));
+      // Re-driving again, from either record, changes nothing: every event is counted by its event_id.
+      const again = await redrive([s3Shaped, localFile], () => undefined);
+      for (const r of again) expect(r).toMatchObject({ inserted: 0, skipped: failedCount });
       for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));
       await closeClickHouse();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('re-drives every S3 on-failure object under an s3:// prefix (real S3 client, loopback stand-in), once', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 43 }).records(120);
+    const first = toMskEvent(records.slice(0, 60));
+    const second = toMskEvent(records.slice(60), { startOffset: 500 });
+    const object = (event: MSKEvent) => JSON.stringify({ version: '1.0', requestContext: { condition: 'RetryAttemptsExhausted' }, responseContext: { statusCode: 200 }, payload: JSON.stringify(event) });
+    const prefix = 'aws/lambda/esm-uuid/';
+    const s3 = await startS3Objects({ failures: { [`${prefix}wallet_txn_created-0/2026/11/27/a`]: object(first), [`${prefix}wallet_txn_created-1/2026/11/27/b`]: object(second), 'other/x': '{}' } });
+    const env = { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'eu-west-1' };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    try {
+      Object.assign(process.env, env, { CLICKHOUSE_URL: ch.server.url, DYNAMODB_ENDPOINT: ddb.dynamo.endpoint });
+      const { redrive } = await import('../scripts/redrive.js');
+      const lines: string[] = [];
+      const results = await redrive([`s3://failures/${prefix}`], (l) => lines.push(l));
+      expect(results.map((r) => r.inserted)).toEqual([60, 60]);
+      expect(lines[0]).toContain(`s3://failures/${prefix}wallet_txn_created-0/`);
+      for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));
+      const [again] = await redrive([`s3://failures/${prefix}wallet_txn_created-1/2026/11/27/b`], () => undefined);
+      expect(again).toMatchObject({ inserted: 0, skipped: 60 });
+      for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));
+      expect(s3.requests.some((r) => r.includes('list-type=2'))).toBe(true);
+      await closeClickHouse();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      await s3.close();
+    }
+  });
+
+  it('counts events re-sent at new offsets, in later batches and on another partition, once everywhere', async () => {
+    await truncateAll();
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const records = new EventGenerator({ seed: 51, now: () => minute + 1_000, lateShare: 0 }).records(600);
+    const run = ingest();
+    await run(toMskEvent(records));
+    const afterFirst = await deltaSnapshots();
+    // A producer retry / outbox relay: the same events again at new offsets, twice on their own
+    // partitions (later batches), once with another key (another partition), mixed with new events.
+    const fresh = new EventGenerator({ seed: 52, now: () => minute + 2_000, lateShare: 0 }).records(50);
+    const second = await run(toMskEvent([...records, ...fresh], { startOffset: 10_000 }));
+    const third = await run(toMskEvent(records, { startOffset: 20_000 }));
+    const moved = await run(toMskEvent(records.map((r) => ({ ...r, key: `${r.key}-elsewhere` })), { startOffset: 30_000, partitions: 5 }));
+    expect(second).toMatchObject({ inserted: 50, skipped: 600 });
+    expect(third).toMatchObject({ inserted: 0, skipped: 600 });
+    expect(moved).toMatchObject({ inserted: 0, skipped: 600 });
+    const expected = expectedTotals([...records, ...fresh]);
+    for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expected);
+    // The snapshots a WebSocket client receives carry the same once-counted figures.
+    const latest = new Map<string, DeltaSnapshot>();
+    for (const snap of await deltaSnapshots()) if ((latest.get(snap.room)?.version ?? -1) < snap.version) latest.set(snap.room, snap);
+    const global = Object.fromEntries(latest.get('global')!.values.map((v) => [`${v.type}|${v.currency}`, v.count]));
+    expect(global).toEqual(Object.fromEntries(Object.entries(expected).map(([k, t]) => [k, t.count])));
+    expect(afterFirst.length).toBeGreaterThan(0);
+  });
+
+  it('stores new events at offsets below the stored marks (recreated topic) and reports the regression', async () => {
+    await truncateAll();
+    const gen = new EventGenerator({ seed: 61 });
+    const before = gen.records(500);
+    const after = gen.records(400);
+    const lines = await captureStdout(async () => {
+      const run = createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id, logger: createLogger('ingest'), metrics: createMetrics('ingest') });
+      await run(toMskEvent(before, { startOffset: 5000 }));
+      const result = await run(toMskEvent(after, { startOffset: 0 }));
+      expect(result).toMatchObject({ inserted: 400, skipped: 0 });
+      expect(result.offsetRegressions).toBeGreaterThan(0);
+    });
+    expect(await totalsFrom('analytics_events_raw')).toEqual(expectedTotals([...before, ...after]));
+    const warnings = lines.filter((l) => l.includes('Kafka offset regression')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(warnings.length).toBeGreaterThan(0);
+    for (const w of warnings) {
+      expect(w.level).toBe('WARN');
+      expect(typeof w.topic).toBe('string');
+      expect(typeof w.partition).toBe('number');
+      expect(w.storedOffset as number).toBeGreaterThanOrEqual(5000);
+      expect(w.batchOffset).toBe(0);
+    }
+    const emf = lines.filter((l) => l.includes(METRIC.offsetRegressions)).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(emf.reduce((n, d) => n + (d[METRIC.offsetRegressions] as number), 0)).toBe(warnings.length);
+  });
+
+  it('counts the events of a second cluster with overlapping offsets once each', async () => {
+    await truncateAll();
+    const gen = new EventGenerator({ seed: 71 });
+    const a = gen.records(300);
+    const b = gen.records(300);
+    const run = ingest();
+    await run(toMskEvent(a));
+    // MSK failover / Replicator: another eventSourceArn, the same topics and offsets, other events
+    // — and cluster A's events replicated there too.
+    const other = 'arn:aws:kafka:eu-west-1:123456789012:cluster/molam-dr/11111111-2222-3333-4444-555555555555-1';
+    const fromB = await run({ ...toMskEvent(b), eventSourceArn: other });
+    const replicated = await run({ ...toMskEvent(a, { startOffset: 300 }), eventSourceArn: other });
+    expect(fromB).toMatchObject({ inserted: 300 });
+    expect(replicated).toMatchObject({ inserted: 0, skipped: 300 });
+    for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals([...a, ...b]));
+  });
+
+  it('keeps the first version of a conflicting duplicate and quarantines the later one as duplicate_conflict; an identical re-send is a duplicate in the metrics', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 81 }).records(20);
+    const original = records[5]!;
+    const changed = { ...original.event!, amount: toUnits(original.event!.amount) === 10_000n ? '2' : '1', city: `${original.event!.city}` };
+    const conflict: GeneratedRecord = { ...original, value: JSON.stringify(changed), event: changed };
+    const lines = await captureStdout(async () => {
+      const run = createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id, logger: createLogger('ingest'), metrics: createMetrics('ingest') });
+      await run(toMskEvent(records));
+      const later = await run(toMskEvent([conflict, records[6]!], { startOffset: 100 }));
+      expect(later).toMatchObject({ inserted: 0, rejected: 1, conflicts: 1, skipped: 1 });
+      // Redelivering that batch quarantines nothing twice.
+      expect(await run(toMskEvent([conflict, records[6]!], { startOffset: 100 }))).toMatchObject({ inserted: 0, skipped: 2 });
+      // Inside one batch: the first version wins, the other is a conflict too.
+      const fresh = new EventGenerator({ seed: 82 }).records(1);
+      const twin = { ...fresh[0]!.event!, merchant_id: 'm_other' };
+      expect(await run(toMskEvent([fresh[0]!, { ...fresh[0]!, value: JSON.stringify(twin), event: twin }], { startOffset: 200 }))).toMatchObject({ inserted: 1, conflicts: 1 });
+      records.push(fresh[0]!);
+    });
+    expect(await totalsFrom('analytics_events_raw')).toEqual(expectedTotals(records));
+    for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));
+    const rs = await ch.client.query({ query: `SELECT reason, detail, payload FROM analytics_events_rejected ORDER BY rejected_at`, format: 'JSONEachRow' });
+    const rows = await rs.json<{ reason: string; detail: string; payload: string }>();
+    expect(rows.map((r) => r.reason)).toEqual(['duplicate_conflict', 'duplicate_conflict']);
+    expect(JSON.parse(rows[0]!.payload)).toEqual(changed);
+    // The detail names the stored version's key fields.
+    const stored = original.event!;
+    expect(rows[0]!.detail).toContain(original.event!.event_id);
+    expect(rows[0]!.detail).toContain('amount');
+    const quoted = JSON.parse(rows[0]!.detail.slice(rows[0]!.detail.indexOf('stored: ') + 'stored: '.length)) as Record<string, string>;
+    expect(quoted).toMatchObject({ amount: normalizeDecimal(stored.amount), currency: stored.currency, zone: stored.zone, country: stored.country, city: stored.city, occurred_at: new Date(Date.parse(stored.occurred_at)).toISOString() });
+    expect(rows[1]!.detail).toContain('merchant_id');
+    const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const sum = (name: string, dim: string, value: string) => emf.filter((d) => d[dim] === value).reduce((n, d) => n + ((d[name] as number | undefined) ?? 0), 0);
+    expect(sum(METRIC.eventsRejected, 'reason', 'duplicate_conflict')).toBe(2);
+    expect(emf.reduce((n, d) => n + ((d[METRIC.eventsDuplicate] as number | undefined) ?? 0), 0)).toBe(2);
+    expect(lines.some((l) => l.includes('conflicting duplicates quarantined'))).toBe(true);
+  });
+
+  it('computes the id table\'s key like ClickHouse does (reinterpretAsUInt64(MD5(event_id)))', async () => {
+    const ids = ['wal_1', 'évènement-Thiès-42', 'x'.repeat(64), '0'];
+    const rs = await ch.client.query({ query: 'SELECT arrayMap(x -> toString(reinterpretAsUInt64(MD5(x))), {ids:Array(String)}) AS h', query_params: { ids }, format: 'JSONEachRow' });
+    const [{ h }] = (await rs.json<{ h: string[] }>()) as [{ h: string[] }];
+    expect(h).toEqual(ids.map((id) => idHash(id).toString()));
   });
 
   it('processes a 10,000-record batch', async () => {

@@ -25,6 +25,9 @@ import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
 import type { DeltasMessage } from '../functions/shared/contracts/ws.js';
 import { minuteBucket } from '../functions/shared/time.js';
 import { METRIC } from '../functions/shared/observability-names.js';
+import { bearerHeaders, type OverviewResponse, type TimeseriesResponse } from '../functions/shared/contracts/api.js';
+import { kafkaClient } from '../local/msk/client.js';
+import { Partitioners } from 'kafkajs';
 import { WsClient, eventually, quietPowertools } from './ws-harness.js';
 import { expectedTotals, type Totals } from './support/totals.js';
 
@@ -74,11 +77,11 @@ async function query<T>(sql: string, params: Record<string, unknown> = {}): Prom
   return (await cloud.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<T>();
 }
 
-async function storedTotals(table: 'analytics_events_raw' | 'analytics_agg_day'): Promise<Record<string, Totals>> {
+async function storedTotals(table: 'analytics_events_raw' | `analytics_agg_${'minute' | 'hour' | 'day'}`): Promise<Record<string, Totals>> {
   const rows = await query<{ type: string; currency: string; count: string; amount: string; fee: string }>(
     table === 'analytics_events_raw'
       ? `SELECT type, currency, toString(count()) AS count, toString(sum(amount)) AS amount, toString(sum(fee)) AS fee FROM analytics_events_raw GROUP BY type, currency`
-      : `SELECT type, currency, toString(countMerge(events)) AS count, toString(sumMerge(volume)) AS amount, toString(sumMerge(fees)) AS fee FROM analytics_agg_day GROUP BY type, currency`,
+      : `SELECT type, currency, toString(countMerge(events)) AS count, toString(sumMerge(volume)) AS amount, toString(sumMerge(fees)) AS fee FROM ${table} GROUP BY type, currency`,
   );
   return Object.fromEntries(rows.map((r) => [`${r.type}|${r.currency}`, { count: Number(r.count), amount: fromUnits(toUnits(r.amount)), fee: fromUnits(toUnits(r.fee)) }]));
 }
@@ -101,6 +104,54 @@ async function expectExactTotals(): Promise<void> {
   expect(Number(dupes[0]!.n)).toBe(0);
   const invalid = produced.filter((r) => r.invalid).length;
   expect(await rejectedCount()).toBe(invalid);
+}
+
+/** Reference per minute bucket of the global room, from what was produced (and not dropped). */
+function referenceByBucket(): Map<string, Map<string, { count: number; volume: bigint }>> {
+  const reference = new Map<string, Map<string, { count: number; volume: bigint }>>();
+  for (const r of produced) {
+    if (!r.event || droppedIds.has(r.event.event_id)) continue;
+    const bucket = minuteBucket(Date.parse(r.event.occurred_at));
+    const values = reference.get(bucket) ?? new Map();
+    const v = values.get(`${r.topic}|${r.event.currency}`) ?? { count: 0, volume: 0n };
+    v.count++;
+    v.volume += toUnits(r.event.amount);
+    values.set(`${r.topic}|${r.event.currency}`, v);
+    reference.set(bucket, values);
+  }
+  return reference;
+}
+
+/** The newest delta the subscriber holds per bucket of the global room. */
+function latestDeltas(): Map<string, DeltaSnapshot> {
+  const held = new Map<string, DeltaSnapshot>();
+  for (const m of client.ofType<DeltasMessage>('deltas').flatMap((f) => f.snapshots)) {
+    if (m.room !== 'global') continue;
+    const h = held.get(m.bucket);
+    if (!h || h.version < m.version) held.set(m.bucket, m);
+  }
+  return held;
+}
+
+/** Waits until the WebSocket subscriber holds, for every minute bucket it was sent, the reference values. */
+async function expectSubscriberHoldsReference(): Promise<void> {
+  const reference = referenceByBucket();
+  const matches = () => {
+    const held = latestDeltas();
+    for (const [bucket, values] of reference) {
+      const d = held.get(bucket);
+      if (!d || d.values.length !== values.size) return false;
+      for (const v of d.values) {
+        const ref = values.get(`${v.type}|${v.currency}`);
+        if (!ref || ref.count !== v.count || ref.volume !== toUnits(v.volume)) return false;
+      }
+    }
+    return held.size === reference.size;
+  };
+  await eventually(async () => {
+    await cloud.flushStreams();
+    return matches();
+  }, 120_000, 500);
 }
 
 beforeAll(async () => {
@@ -168,43 +219,7 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
     expect(delivered.some((e) => Object.keys(e.records).length > 1)).toBe(true);
 
     // The subscriber holds, for every minute bucket of the global room, the reference values.
-    const reference = new Map<string, Map<string, { count: number; volume: bigint }>>();
-    for (const r of produced) {
-      if (!r.event) continue;
-      const bucket = minuteBucket(Date.parse(r.event.occurred_at));
-      const values = reference.get(bucket) ?? new Map();
-      const v = values.get(`${r.topic}|${r.event.currency}`) ?? { count: 0, volume: 0n };
-      v.count++;
-      v.volume += toUnits(r.event.amount);
-      values.set(`${r.topic}|${r.event.currency}`, v);
-      reference.set(bucket, values);
-    }
-    const latest = () => {
-      const held = new Map<string, DeltaSnapshot>();
-      for (const m of client.ofType<DeltasMessage>('deltas').flatMap((f) => f.snapshots)) {
-        if (m.room !== 'global') continue;
-        const h = held.get(m.bucket);
-        if (!h || h.version < m.version) held.set(m.bucket, m);
-      }
-      return held;
-    };
-    const matches = () => {
-      const held = latest();
-      for (const [bucket, values] of reference) {
-        const d = held.get(bucket);
-        if (!d || d.values.length !== values.size) return false;
-        for (const v of d.values) {
-          const ref = values.get(`${v.type}|${v.currency}`);
-          if (!ref || ref.count !== v.count || ref.volume !== toUnits(v.volume)) return false;
-        }
-      }
-      return true;
-    };
-    await eventually(async () => {
-      await cloud.flushStreams();
-      return matches();
-    }, 120_000, 500);
-    expect(latest().size).toBe(reference.size);
+    await expectSubscriberHoldsReference();
   }, 600_000);
 
   it('logs consumer lag per partition as a line and as kafka_consumergroup_lag EMF documents', async () => {
@@ -340,6 +355,17 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
     await drained();
     await expectExactTotals();
     expect(current.stats.onFailureBatches).toBe(1);
+
+    // npm run redrive stores the batch from its on-failure file; a second re-drive changes nothing.
+    Object.assign(process.env, { CLICKHOUSE_URL: cloud.urls.clickhouse, DYNAMODB_ENDPOINT: cloud.urls.dynamodb });
+    const { redrive } = await import('../scripts/redrive.js');
+    const [first] = await redrive([files[0]!.file], () => undefined);
+    expect(first).toMatchObject({ received: failed.length, inserted: failed.length });
+    droppedIds.clear();
+    await expectExactTotals();
+    const [again] = await redrive([files[0]!.file], () => undefined);
+    expect(again).toMatchObject({ inserted: 0, skipped: failed.length });
+    await expectExactTotals();
   }, 600_000);
 
   it('replays a topic from an offset only with the group inactive, without double counting', async () => {
@@ -373,6 +399,102 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
     const g = new EventGenerator({ seed: cliSeed });
     for (let i = 0; i < total; i++) produced.push({ ...g.record(0.05), timestamp: 0 });
     await drained();
+    await expectExactTotals();
+  }, 600_000);
+
+  it('counts events re-sent ×3 at new offsets (later batches, another partition) once: raw, rollups, overview, timeseries, WebSocket', async () => {
+    // 600 events already counted, with the partition each was stored from.
+    // (Not the CLI test's records: the test regenerates those with other occurred_at values, so
+    // re-sending them would be conflicting duplicates.)
+    const counted = produced.filter((r) => r.event && !r.invalid && r.timestamp !== 0).slice(-600);
+    const stored = new Map(
+      (await query<{ event_id: string; partition: number }>('SELECT event_id, partition FROM analytics_events_raw WHERE event_id IN {ids:Array(String)}', { ids: counted.map((r) => r.event!.event_id) }))
+        .map((r) => [r.event_id, Number(r.partition)]),
+    );
+    expect(stored.size).toBe(600);
+    const producer = kafkaClient({ brokers: [broker.brokers], clientId: 'resend' }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      // An at-least-once producer retry / outbox relay: twice on the same partitions (new offsets,
+      // later batches), then once more on another partition.
+      for (const shift of [0, 0, 1]) {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: TOPICS.map((topic) => ({
+            topic,
+            messages: counted.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value, partition: (stored.get(r.event!.event_id)! + shift) % 3 })),
+          })),
+        });
+        await drained();
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    await expectExactTotals();
+    const expected = expectedTotalsOfProduced();
+    for (const table of ['analytics_agg_minute', 'analytics_agg_hour'] as const) expect(await storedTotals(table), table).toEqual(expected);
+
+    // The REST API over the whole produced range, derived from the data (minute-aligned).
+    const times = produced.filter((r) => r.event).map((r) => Date.parse(r.event!.occurred_at));
+    const from = new Date(Math.floor(Math.min(...times) / 60_000) * 60_000).toISOString();
+    const to = new Date(Math.floor(Math.max(...times) / 60_000) * 60_000 + 60_000).toISOString();
+    const token = await cloud.devToken(['*']);
+    const get = async <T>(route: string, params: Record<string, string>) => {
+      const res = await fetch(`${cloud.urls.api}/${route}?${new URLSearchParams(params)}`, { headers: bearerHeaders(token) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as T;
+    };
+    const overview = await get<OverviewResponse>('overview', { from, to });
+    expect(Object.fromEntries(overview.totals.map((t) => [`${t.type}|${t.currency}`, { count: t.count, amount: fromUnits(toUnits(t.volume)), fee: fromUnits(toUnits(t.fees)) }]))).toEqual(expected);
+    const series = await get<TimeseriesResponse>('timeseries', { from, to, granularity: 'minute', metric: 'count' });
+    const seriesCounts = Object.fromEntries(series.series.map((s) => [`${s.type}|${s.currency}`, s.points.reduce((n, p) => n + Number(p.value), 0)]));
+    expect(seriesCounts).toEqual(Object.fromEntries(Object.entries(expected).map(([k, t]) => [k, t.count])));
+    await expectSubscriberHoldsReference();
+  }, 600_000);
+
+  it('counts every new event after a topic is deleted and recreated (offsets restart below the marks); a replay from the earliest offset afterwards changes nothing', async () => {
+    const topic = TOPICS[1]!;
+    await current.stop();
+    const admin = kafkaClient({ brokers: [broker.brokers], clientId: 'recreate', retry: { retries: 10, initialRetryTime: 300 } }).admin();
+    await admin.connect();
+    let highBefore: number;
+    try {
+      highBefore = Math.max(...(await admin.fetchTopicOffsets(topic)).map((o) => Number(o.high)));
+      expect(highBefore).toBeGreaterThan(0);
+      await admin.deleteTopics({ topics: [topic], timeout: 30_000 });
+      await eventually(async () => !(await admin.listTopics()).includes(topic), 60_000, 200);
+      // The deletion may still be finishing, and under load a create may time out after it did
+      // create the topic: retry until the topic has its partitions with leaders.
+      await eventually(async () => {
+        await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true, timeout: 30_000 }).catch(() => false);
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+        const partitions = meta?.topics[0]?.partitions ?? [];
+        return partitions.length === 3 && partitions.every((p) => p.leader >= 0);
+      }, 120_000, 500);
+    } finally {
+      await admin.disconnect();
+    }
+    // The group's committed offsets belong to the old topic: start it at the new log's beginning.
+    await replayOffsets({ brokers: [broker.brokers], topic, groupId: GROUP, fromOffset: 0 });
+    current = await startMskEmulation({ brokers: [broker.brokers], invoke: cloud.ingest, dir, groupId: GROUP, lagIntervalMs: 0 });
+    extraEmulations.push(current);
+    const before = produced.length;
+    await produceCounted({ count: 400 });
+    const onTopic = produced.slice(before).filter((r) => r.topic === topic);
+    expect(onTopic.length).toBeGreaterThan(20);
+    await drained();
+    // The new topic's offsets start at 0, far below what its partitions had reached.
+    const lag = await current.lag();
+    for (const l of lag.filter((x) => x.topic === topic)) expect(l.high).toBeLessThan(highBefore);
+    await expectExactTotals();
+
+    await current.stop();
+    const plan = await replayOffsets({ brokers: [broker.brokers], topic, groupId: GROUP, fromOffset: 0 });
+    expect(plan.reduce((n, p) => n + p.toReprocess, 0)).toBe(onTopic.length);
+    current = await startMskEmulation({ brokers: [broker.brokers], invoke: cloud.ingest, dir, groupId: GROUP, lagIntervalMs: 0 });
+    extraEmulations.push(current);
+    await drained();
+    expect(current.stats.records).toBeGreaterThanOrEqual(onTopic.length);
     await expectExactTotals();
   }, 600_000);
 });

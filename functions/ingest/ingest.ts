@@ -10,7 +10,8 @@ import { decodeMskRecords } from '../shared/msk.js';
 import { writeSnapshots } from '../shared/dynamo/deltas-store.js';
 import { METRIC } from '../shared/observability-names.js';
 import { sortRecords } from './records.js';
-import { storeBatch } from './store.js';
+import { storeBatch, type StoreResult } from './store.js';
+import { DUPLICATE_CONFLICT } from '../shared/contracts/event.js';
 import { readSnapshots } from './snapshots.js';
 
 export interface IngestDeps {
@@ -20,12 +21,8 @@ export interface IngestDeps {
   now?: () => number;
   logger?: Logger;
   metrics?: Metrics;
-  /**
-   * Drop records at or below the stored per-partition offset marks (default true). Off only for a
-   * re-drive of a batch the event source gave up on: later offsets were stored since, so the marks
-   * would drop it; the per-insert deduplication token still drops an identical re-drive.
-   */
-  useHighWaterMarks?: boolean;
+  /** Bench only: run without the event_id duplicate check, to measure its cost. Never in production. */
+  checkDuplicates?: boolean;
 }
 
 export interface IngestResult {
@@ -33,11 +30,15 @@ export interface IngestResult {
   inserted: number;
   rejected: number;
   duplicates: number;
-  /** Already stored by an earlier delivery of the same records. */
+  /** Already stored by an earlier delivery: identical re-sends of stored events and rejects already quarantined. */
   skipped: number;
+  /** Versions of an already counted event_id with different content (quarantined, in `rejected`). */
+  conflicts: number;
+  /** Partitions of the batch whose offsets went back below what was stored. */
+  offsetRegressions: number;
   snapshots: number;
   /** Milliseconds per step, for logs and benchmarks. */
-  timings: { validate: number; store: number; snapshots: number; deltas: number };
+  timings: { validate: number; store: number; snapshots: number; deltas: number; duplicateCheck: number };
 }
 
 type ErrorKind = 'clickhouse_insert' | 'clickhouse_read' | 'deltas_write';
@@ -71,6 +72,26 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
     }
   }
 
+  // Nothing is left out silently: every record not counted gets a metric and a log line.
+  function reportNotCounted(stored: StoreResult, inBatchDuplicates: number): void {
+    for (const r of stored.regressions) {
+      count(METRIC.offsetRegressions, 'topic', new Map([[r.topic, 1]]));
+      logger?.warn('Kafka offset regression: the batch starts at or below the offset already stored for its partition (redelivery, replay, recreated topic or another cluster); every record is checked by event_id', { ...r });
+    }
+    const duplicates = stored.duplicates.length + inBatchDuplicates;
+    if (duplicates > 0) {
+      count(METRIC.eventsDuplicate, 'type', countBy(stored.duplicates, (v) => v.event.type));
+      if (inBatchDuplicates > 0) count(METRIC.eventsDuplicate, 'type', new Map([['in_batch', inBatchDuplicates]]));
+      logger?.info('duplicates not counted again (event_id already counted, identical content)', { alreadyStored: stored.duplicates.length, inBatch: inBatchDuplicates });
+    }
+    if (stored.conflicts.length > 0) {
+      logger?.warn('conflicting duplicates quarantined as duplicate_conflict (event_id already counted with different content)', {
+        count: stored.conflicts.length,
+        eventIds: stored.conflicts.slice(0, 20).map((c) => c.eventId),
+      });
+    }
+  }
+
   return async (event) => {
     const clock = performance.now();
     let mark = clock;
@@ -86,7 +107,7 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
     count(METRIC.kafkaMessagesReceived, 'topic', countBy(records, (r) => r.topic));
 
     const client = await deps.clickhouse();
-    const stored = await step('clickhouse_insert', () => storeBatch(client, { records, ...sorted }, started, { useHighWaterMarks: deps.useHighWaterMarks ?? true }));
+    const stored = await step('clickhouse_insert', () => storeBatch(client, { records, ...sorted }, started, { checkDuplicates: deps.checkDuplicates ?? true }));
     const storeMs = lap();
     metrics?.addMetric(METRIC.clickhouseInsertDuration, MetricUnit.Seconds, storeMs / 1000);
 
@@ -98,15 +119,18 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
     const deltasMs = lap();
 
     count(METRIC.eventsProcessed, 'type', countBy(stored.inserted, (v) => v.event.type));
-    count(METRIC.eventsRejected, 'reason', countBy(sorted.rejected, (r) => r.reject.code));
+    count(METRIC.eventsRejected, 'reason', countBy(stored.rejectedStored, (r) => r.reject.code));
+    reportNotCounted(stored, sorted.duplicates);
     const result: IngestResult = {
       received: records.length,
       inserted: stored.inserted.length,
-      rejected: sorted.rejected.length,
+      rejected: sorted.rejected.length + stored.conflicts.length,
       duplicates: sorted.duplicates,
-      skipped: stored.skipped,
+      skipped: stored.duplicates.length + stored.rejectsAlreadyStored,
+      conflicts: stored.conflicts.length + sorted.rejected.filter((r) => r.reject.code === DUPLICATE_CONFLICT).length,
+      offsetRegressions: stored.regressions.length,
       snapshots: snapshots.length,
-      timings: { validate: validateMs, store: storeMs, snapshots: snapshotsMs, deltas: deltasMs },
+      timings: { validate: validateMs, store: storeMs, snapshots: snapshotsMs, deltas: deltasMs, duplicateCheck: stored.duplicateCheckMs },
     };
     logger?.info('batch ingested', { ...result, durationMs: Math.round(performance.now() - clock) });
     return result;

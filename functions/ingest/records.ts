@@ -1,7 +1,9 @@
 // Step 1 of ingest: decode and validate every record of the batch with the contract.
 // Outcome per record: a valid event (row for the raw table), a reject (row for the quarantine) or
-// a repeat of an event_id already seen in this batch (counted once).
+// a repeat of an event_id already seen in this batch: identical, it is a duplicate (counted once);
+// with different content, the later one is a `duplicate_conflict` reject (the first stays).
 import { decodeAndCheck, isReject, type PaymentEvent, type Reject } from '../shared/contracts/event.js';
+import { conflictReject, sameContent } from './duplicates.js';
 import type { KafkaRecord } from '../shared/msk.js';
 
 export interface ValidRecord {
@@ -17,14 +19,14 @@ export interface RejectedRecord {
 export interface SortedBatch {
   valid: ValidRecord[];
   rejected: RejectedRecord[];
-  /** Records whose event_id already appeared earlier in the batch. */
+  /** Records identical to an event earlier in the batch (same event_id, same content). */
   duplicates: number;
 }
 
 export function sortRecords(records: KafkaRecord[], now: number): SortedBatch {
   const valid: ValidRecord[] = [];
   const rejected: RejectedRecord[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, PaymentEvent>();
   let duplicates = 0;
   for (const record of records) {
     const checked = decodeAndCheck(record.topic, record.value, now);
@@ -32,12 +34,13 @@ export function sortRecords(records: KafkaRecord[], now: number): SortedBatch {
       rejected.push({ record, reject: checked });
       continue;
     }
-    const size = seen.size;
-    seen.add(checked.event_id);
-    if (seen.size === size) {
-      duplicates++;
+    const first = seen.get(checked.event_id);
+    if (first) {
+      if (sameContent(first, checked)) duplicates++;
+      else rejected.push({ record, reject: conflictReject(first, checked) });
       continue;
     }
+    seen.set(checked.event_id, checked);
     valid.push({ record, event: checked });
   }
   return { valid, rejected, duplicates };

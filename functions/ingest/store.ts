@@ -1,14 +1,24 @@
-// Step 2 of ingest: store the batch in ClickHouse exactly once.
-//  * insert_deduplication_token derived from the batch's (topic, partition, offset) set: an
-//    identical redelivered batch is dropped by ClickHouse in raw and in every rollup view.
-//  * per-partition offset high-water marks (sql/004): records already stored by an earlier,
-//    differently-bounded batch are filtered out before the insert.
+// Step 2 of ingest: store the batch in ClickHouse, each event at most once by its event_id.
+//  * event_id decides (sql/005, duplicates.ts): ids already stored are looked up in
+//    analytics_event_ids; an identical re-send is a duplicate (not stored, counted in metrics), a
+//    different version under a stored id is quarantined as `duplicate_conflict`. Offsets, batches,
+//    partitions, clusters and sources play no part, so a recreated topic or another cluster's
+//    overlapping offsets never drop a new event.
+//  * a reject (no trustworthy event_id) is the same record again when its (topic, partition,
+//    offset) and its payload bytes both match one already quarantined.
+//  * every insert carries an insert_deduplication_token naming exactly its rows (event ids, or
+//    reject coordinates + payload), so a retried insert whose first attempt did land is dropped by
+//    ClickHouse in raw and every view even before the lookup could see it.
+//  * offset marks (offset-marks.ts) only report regressions; they never drop a record.
 // Any failure throws: the event source then redelivers the batch and nothing is half-applied.
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { chDateTime64 } from '../shared/time.js';
 import type { KafkaRecord } from '../shared/msk.js';
 import type { RejectedRecord, ValidRecord } from './records.js';
+import { classifyAgainstStored } from './duplicates.js';
+import { storedEvents } from './event-ids.js';
+import { offsetRegressions, readHighWaterMarks, type OffsetRegression } from './offset-marks.js';
 import { INSERT_FORMAT, RAW_COLUMNS, REJECTED_COLUMNS, bodyValues, rawRowsBody, rejectedRowsBody } from './rows.js';
 
 export { RAW_COLUMNS, REJECTED_COLUMNS } from './rows.js';
@@ -16,53 +26,51 @@ export { RAW_COLUMNS, REJECTED_COLUMNS } from './rows.js';
 /** ClickHouse handles one insert of this many rows comfortably; bigger batches are split. */
 export const MAX_ROWS_PER_INSERT = 100_000;
 
-export function deduplicationToken(records: readonly KafkaRecord[]): string {
-  const ids = records.map((r) => `${r.topic}\u0000${r.partition}\u0000${r.offset}`).sort();
-  return createHash('sha256').update(ids.join('\n')).digest('hex');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const rejectIdentity = (r: KafkaRecord, payloadHash: string) => `${r.topic}\u0000${r.partition}\u0000${r.offset}\u0000${payloadHash}`;
+
+/** Token of a raw insert: exactly its event ids. */
+export function rawToken(items: readonly ValidRecord[]): string {
+  return sha256(['raw', ...items.map((v) => v.event.event_id).sort()].join('\n'));
 }
 
-type Source = 'raw' | 'rejected';
-export type HighWaterMarks = Map<string, number>;
-const markKey = (source: Source, topic: string, partition: number) => `${source}|${topic}|${partition}`;
+/** Token of a rejected insert: coordinates and payload of exactly its records. */
+export function rejectedToken(items: readonly RejectedRecord[]): string {
+  return sha256(['rejected', ...items.map((r) => rejectIdentity(r.record, sha256(r.record.valueBase64))).sort()].join('\n'));
+}
 
-export async function readHighWaterMarks(client: ClickHouseClient, records: readonly KafkaRecord[]): Promise<HighWaterMarks> {
-  const marks: HighWaterMarks = new Map();
-  const topics = [...new Set(records.map((r) => r.topic))];
-  if (topics.length === 0) return marks;
+/** Rejects of the batch already quarantined: same coordinates, same payload bytes. */
+async function storedRejects(client: ClickHouseClient, rejected: readonly RejectedRecord[]): Promise<Set<string>> {
+  if (rejected.length === 0) return new Set();
+  const uniq = <T>(xs: T[]) => [...new Set(xs)];
   const rs = await client.query({
-    query: `SELECT source, topic, partition, toString(max(max_offset)) AS max_offset
-            FROM analytics_ingest_offsets
-            WHERE topic IN {topics:Array(String)}
-            GROUP BY source, topic, partition`,
-    query_params: { topics },
+    query: `SELECT topic, partition, toString(offset) AS offset, lower(hex(SHA256(payload_base64))) AS hash
+            FROM analytics_events_rejected
+            WHERE topic IN {topics:Array(String)} AND partition IN {partitions:Array(UInt32)} AND offset IN {offsets:Array(UInt64)}`,
+    query_params: {
+      topics: uniq(rejected.map((r) => r.record.topic)),
+      partitions: uniq(rejected.map((r) => r.record.partition)),
+      offsets: uniq(rejected.map((r) => r.record.offset)),
+    },
     format: 'JSONEachRow',
   });
-  for (const row of await rs.json<{ source: Source; topic: string; partition: number; max_offset: string }>()) {
-    marks.set(markKey(row.source, row.topic, Number(row.partition)), Number(row.max_offset));
+  const out = new Set<string>();
+  for (const row of await rs.json<{ topic: string; partition: number; offset: string; hash: string }>()) {
+    out.add(rejectIdentity({ topic: row.topic, partition: Number(row.partition), offset: Number(row.offset) } as KafkaRecord, row.hash));
   }
-  return marks;
+  return out;
 }
 
-export function alreadyStored(marks: HighWaterMarks, source: Source, r: KafkaRecord): boolean {
-  const mark = marks.get(markKey(source, r.topic, r.partition));
-  return mark !== undefined && r.offset <= mark;
-}
-
-const byOffset = (a: { record: KafkaRecord }, b: { record: KafkaRecord }) => a.record.offset - b.record.offset;
-
-async function insertChunks<T extends { record: KafkaRecord }>(
+async function insertChunks<T>(
   client: ClickHouseClient,
   table: string,
   columns: readonly string[],
   items: readonly T[],
   toBody: (slice: readonly T[]) => string,
-  fixedToken: string | undefined,
+  token: (slice: readonly T[]) => string,
 ): Promise<void> {
-  for (let i = 0, chunk = 0; i < items.length; i += MAX_ROWS_PER_INSERT, chunk++) {
+  for (let i = 0; i < items.length; i += MAX_ROWS_PER_INSERT) {
     const slice = items.slice(i, i + MAX_ROWS_PER_INSERT);
-    // The token names exactly the records of this insert, so a retry that inserts the same records
-    // is dropped, and a retry with a different remainder (after a partial failure) is not.
-    const token = fixedToken ? `${fixedToken}:${chunk}` : deduplicationToken(slice.map((s) => s.record));
     await client.insert({
       table,
       values: bodyValues(toBody(slice)),
@@ -70,7 +78,7 @@ async function insertChunks<T extends { record: KafkaRecord }>(
       format: INSERT_FORMAT,
       clickhouse_settings: {
         insert_deduplicate: 1,
-        insert_deduplication_token: token,
+        insert_deduplication_token: token(slice),
         deduplicate_blocks_in_dependent_materialized_views: 1,
         // Keep each insert one block, so it is atomic and dedups as a whole.
         max_insert_block_size: String(MAX_ROWS_PER_INSERT),
@@ -84,28 +92,48 @@ async function insertChunks<T extends { record: KafkaRecord }>(
 
 export interface StoreResult {
   inserted: ValidRecord[];
-  rejectedStored: number;
-  /** Records skipped because an earlier delivery already stored them. */
-  skipped: number;
+  /** Rejects stored by this call (contract rejects and conflicting duplicates). */
+  rejectedStored: RejectedRecord[];
+  /** Identical re-sends of events already stored: counted as duplicates, not stored. */
+  duplicates: ValidRecord[];
+  /** Versions of stored event_ids with different content, quarantined as duplicate_conflict. */
+  conflicts: Array<RejectedRecord & { eventId: string }>;
+  /** Rejects already quarantined by an earlier delivery of the same record. */
+  rejectsAlreadyStored: number;
+  /** Partitions whose offsets went back (empty when checkOffsets is off). */
+  regressions: OffsetRegression[];
+  /** Milliseconds spent looking up stored event_ids (the duplicate check), for logs and benchmarks. */
+  duplicateCheckMs: number;
+}
+
+export interface StoreOptions {
+  /**
+   * Report offset regressions against the stored marks (default true). Off for backfill, whose
+   * "offsets" are source row ids on a partition no topic has.
+   */
+  checkOffsets?: boolean;
+  /** The duplicate check (default true). Off only in bench:ingest, to measure what it costs. */
+  checkDuplicates?: boolean;
 }
 
 export async function storeBatch(
   client: ClickHouseClient,
   batch: { records: readonly KafkaRecord[]; valid: ValidRecord[]; rejected: RejectedRecord[] },
   now: number,
-  /** token: a caller-chosen deduplication token (backfill chunks); default derived from the records. */
-  opts: { useHighWaterMarks?: boolean; token?: string } = {},
+  opts: StoreOptions = {},
 ): Promise<StoreResult> {
-  const marks = opts.useHighWaterMarks === false ? new Map() : await readHighWaterMarks(client, batch.records);
-  // Offset order within each partition keeps the high-water mark meaningful when a batch is split.
-  const valid = batch.valid.filter((v) => !alreadyStored(marks, 'raw', v.record)).sort(byOffset);
-  const rejected = batch.rejected.filter((r) => !alreadyStored(marks, 'rejected', r.record)).sort(byOffset);
+  const regressions = opts.checkOffsets === false ? [] : offsetRegressions(await readHighWaterMarks(client, batch.records), batch.records);
+  const checkStarted = performance.now();
+  const stored = opts.checkDuplicates === false ? new Map() : await storedEvents(client, batch.valid.map((v) => v.event.event_id));
+  const duplicateCheckMs = Math.round((performance.now() - checkStarted) * 10) / 10;
+  const { fresh, duplicates, conflicts } = classifyAgainstStored(batch.valid, stored);
+  const conflictRejects = conflicts.map((c) => ({ record: c.item.record, reject: c.reject, eventId: c.item.event.event_id }));
+  const candidates = [...batch.rejected, ...conflictRejects];
+  const known = await storedRejects(client, candidates);
+  const rejected = candidates.filter((r) => !known.has(rejectIdentity(r.record, sha256(r.record.valueBase64))));
+
   const stamp = chDateTime64(now);
-  await insertChunks(client, 'analytics_events_raw', RAW_COLUMNS, valid, (slice) => rawRowsBody(slice, stamp), opts.token);
-  await insertChunks(client, 'analytics_events_rejected', REJECTED_COLUMNS, rejected, (slice) => rejectedRowsBody(slice, stamp), opts.token && `${opts.token}:rejected`);
-  return {
-    inserted: valid,
-    rejectedStored: rejected.length,
-    skipped: batch.valid.length - valid.length + (batch.rejected.length - rejected.length),
-  };
+  await insertChunks(client, 'analytics_events_raw', RAW_COLUMNS, fresh, (slice) => rawRowsBody(slice, stamp), rawToken);
+  await insertChunks(client, 'analytics_events_rejected', REJECTED_COLUMNS, rejected, (slice) => rejectedRowsBody(slice, stamp), rejectedToken);
+  return { inserted: fresh, rejectedStored: rejected, duplicates, conflicts: conflictRejects, rejectsAlreadyStored: candidates.length - rejected.length, regressions, duplicateCheckMs };
 }

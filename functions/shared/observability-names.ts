@@ -7,6 +7,10 @@ export const METRIC = {
   kafkaMessagesReceived: 'analytics_kafka_messages_received_total',
   clickhouseInsertDuration: 'analytics_clickhouse_insert_duration_seconds',
   eventsRejected: 'analytics_events_rejected_total',
+  /** Valid events not counted again because their event_id is already counted (identical content). */
+  eventsDuplicate: 'analytics_events_duplicate_total',
+  /** Batches of a partition starting at or below the offset already stored there. */
+  offsetRegressions: 'analytics_kafka_offset_regressions_total',
   errors: 'analytics_errors_total',
   wsMessages: 'analytics_ws_messages_total',
   wsConnections: 'analytics_ws_connections_total',

@@ -1,8 +1,10 @@
 // The local on-failure destination of the MSK event-source emulation: one JSON file per batch that
-// exhausted its retries, under <dir>/msk-on-failure/. The document mirrors the record Lambda sends
-// to an MSK event source mapping's on-failure destination (requestContext, responseContext,
-// KafkaBatchInfo with per topic-partition offset ranges) plus, like the S3 destination, the
-// payload itself, so the batch can be inspected and re-driven.
+// exhausted its retries, under <dir>/msk-on-failure/. The document has the shape of the record
+// Lambda writes to an MSK event source mapping's S3 on-failure destination — version, timestamp,
+// requestContext, responseContext, KafkaBatchInfo with per topic-partition offset ranges, and
+// `payload`, the MSK event itself — so one reader (scripts/redrive.ts) re-drives both. Two local
+// extras help debugging and are not needed by the reader: the handler's last `error`, and the
+// consumer group and record count per partition in KafkaBatchInfo.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MSKEvent } from 'aws-lambda';
@@ -19,7 +21,7 @@ export interface OnFailureRecord {
     approximateInvokeCount: number;
   };
   responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
-  /** The last error the handler threw. */
+  /** Local extra: the last error the handler threw (Lambda's record has only responseContext). */
   error: { name: string; message: string; stack?: string };
   KafkaBatchInfo: {
     batchSize: number;

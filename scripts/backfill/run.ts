@@ -1,26 +1,18 @@
 // The backfill itself: PostgreSQL source rows -> contract events -> the live path's validation
 // (sortRecords) and insert (storeBatch), one chunk of `batchSize` rows per source at a time.
 //
-// Why a re-run never double-counts:
-//  1. the checkpoint: a completed chunk is never read again by the same command;
-//  2. before each insert, the chunk's event_ids already in raw are dropped (covers a crash between
-//     an insert and the checkpoint write, a deleted checkpoint, a different batch size);
-//  3. each insert carries an insert_deduplication_token derived from exactly the rows it holds, so
-//     ClickHouse drops a repeated block in raw and in every rollup view — within the table's
-//     deduplication window (non_replicated_deduplication_window = 10000 blocks, shared with the
-//     live path's inserts).
-// Limit: raw keeps 90 days. For history older than that, (2) cannot see the rows (TTL removed
-// them, while the rollups keep their states), so only (1) and (3) protect a re-run: keep the
-// checkpoint until the backfill is verified.
-import { createHash } from 'node:crypto';
+// Why a re-run, or a range live ingest already covered, never double-counts: the same rule as the
+// live path — event_id decides (storeBatch: ids already in analytics_event_ids are duplicates, a
+// different version under a stored id is a duplicate_conflict reject). The checkpoint only saves
+// work: a completed chunk is not read again by the same command. The id table keeps every id at
+// least 90 days after it was stored, also for history older than raw's own 90-day TTL.
 import type pg from 'pg';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { sortRecords, type RejectedRecord, type ValidRecord } from '../../functions/ingest/records.js';
+import { sortRecords, type RejectedRecord } from '../../functions/ingest/records.js';
 import { storeBatch } from '../../functions/ingest/store.js';
-import { chDateTime64 } from '../../functions/shared/time.js';
 import { checkpointPath, emptyProgress, loadCheckpoint, saveCheckpoint, type Checkpoint, type SourceProgress } from './checkpoint.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
-import { BACKFILL_PARTITION, SOURCES, countQuery, pageQuery, toKafkaRecord, type SourceKey, type SourceRow, type SourceTable } from './sources.js';
+import { SOURCES, countQuery, pageQuery, toKafkaRecord, type SourceKey, type SourceRow, type SourceTable } from './sources.js';
 
 export interface BackfillOptions {
   /** Range [from, to) as ISO-8601 UTC timestamps. */
@@ -84,50 +76,6 @@ export function parseRange(fromArg: string, toArg: string): { from: string; to: 
   const to = parse(toArg, true);
   if (!(from < to)) throw new RangeError(`<from> must be before <to> (${new Date(from).toISOString()} .. ${new Date(to).toISOString()})`);
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-}
-
-/** Deterministic token naming exactly the rows of one insert. */
-export function chunkToken(source: string, kind: 'raw' | 'rejected', eventIds: readonly string[]): string {
-  return createHash('sha256').update(['backfill', source, kind, ...[...eventIds].sort()].join('\n')).digest('hex');
-}
-
-/** event_ids of this chunk already in raw. A range scan, not an IN list: URLs stay short. */
-async function presentIds(ch: ClickHouseClient, s: SourceTable, valid: ValidRecord[]): Promise<Set<string>> {
-  if (valid.length === 0) return new Set();
-  let lo = valid[0]!.event.occurred_at;
-  let hi = lo;
-  for (const v of valid) {
-    if (v.event.occurred_at < lo) lo = v.event.occurred_at;
-    if (v.event.occurred_at > hi) hi = v.event.occurred_at;
-  }
-  const rs = await ch.query({
-    query: `SELECT event_id FROM analytics_events_raw
-            WHERE type = {type:String} AND occurred_at >= {lo:DateTime64(3)} AND occurred_at <= {hi:DateTime64(3)}
-              AND startsWith(event_id, {prefix:String})`,
-    query_params: { type: s.type, lo: chDateTime64(lo), hi: chDateTime64(hi), prefix: `${s.name}:` },
-    format: 'JSONEachRow',
-  });
-  const wanted = new Set(valid.map((v) => v.event.event_id));
-  const present = new Set<string>();
-  for (const row of await rs.json<{ event_id: string }>()) if (wanted.has(row.event_id)) present.add(row.event_id);
-  return present;
-}
-
-/**
- * Rows of this chunk already quarantined (offset = source row id). The insert token alone cannot
- * say so: the quarantine is partitioned by rejection time, and a re-run in a later month writes
- * into a partition whose deduplication log has never seen the token.
- */
-async function presentRejects(ch: ClickHouseClient, s: SourceTable, rejected: RejectedRecord[]): Promise<Set<number>> {
-  if (rejected.length === 0) return new Set();
-  const offsets = rejected.map((r) => r.record.offset);
-  const rs = await ch.query({
-    query: `SELECT toString(offset) AS id FROM analytics_events_rejected
-            WHERE topic = {topic:String} AND partition = {partition:UInt32} AND offset >= {lo:UInt64} AND offset <= {hi:UInt64}`,
-    query_params: { topic: s.name, partition: BACKFILL_PARTITION, lo: Math.min(...offsets), hi: Math.max(...offsets) },
-    format: 'JSONEachRow',
-  });
-  return new Set((await rs.json<{ id: string }>()).map((row) => Number(row.id)));
 }
 
 export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummary> {
@@ -206,22 +154,12 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
         for (const r of sorted.rejected) tally(new Date(r.record.timestamp).toISOString().slice(0, 10), 'rejected');
         state.inserted += sorted.valid.length;
       } else {
-        const ch = opts.clickhouse!;
-        const present = await presentIds(ch, s, sorted.valid);
-        const fresh = sorted.valid.filter((v) => !present.has(v.event.event_id));
-        const stamp = now();
-        if (fresh.length > 0) {
-          const token = chunkToken(s.name, 'raw', fresh.map((v) => v.event.event_id));
-          await storeBatch(ch, { records: fresh.map((v) => v.record), valid: fresh, rejected: [] }, stamp, { useHighWaterMarks: false, token });
-        }
-        const quarantined = await presentRejects(ch, s, rejected);
-        const newRejects = rejected.filter((r) => !quarantined.has(r.record.offset));
-        if (newRejects.length > 0) {
-          const token = chunkToken(s.name, 'rejected', newRejects.map((r) => r.record.key));
-          await storeBatch(ch, { records: newRejects.map((r) => r.record), valid: [], rejected: newRejects }, stamp, { useHighWaterMarks: false, token });
-        }
-        state.inserted += fresh.length;
-        state.alreadyPresent += present.size;
+        // Offsets here are source row ids on a partition no topic has: no offset regressions to report.
+        const stored = await storeBatch(opts.clickhouse!, { records, valid: sorted.valid, rejected }, now(), { checkOffsets: false });
+        for (const c of stored.conflicts) checkpoint.rejectReasons[c.reject.code] = (checkpoint.rejectReasons[c.reject.code] ?? 0) + 1;
+        state.inserted += stored.inserted.length;
+        state.alreadyPresent += stored.duplicates.length;
+        state.rejected += stored.conflicts.length;
       }
       state.rejected += rejected.length;
       state.rowsRead += rows.length;

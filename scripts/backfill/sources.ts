@@ -24,9 +24,10 @@ export const SOURCES: readonly SourceTable[] = [
 
 /**
  * Backfilled rows carry this Kafka partition number, which no real topic has. It keeps them apart
- * from the per-partition offset high-water marks of the live path (a backfill must never raise the
- * mark of a real partition, or live records below it would be skipped) and lets operators find
- * them: `WHERE partition = 4294967295`. The offset is the source row id.
+ * from the per-partition offset marks of the live path (offsets here are source row ids, which
+ * would make a real partition report offset regressions) and lets operators find them:
+ * `WHERE partition = 4294967295`. The offset is the source row id. Whether a row is counted is
+ * decided by its event_id alone, as on every path.
  */
 export const BACKFILL_PARTITION = 4_294_967_295;
 

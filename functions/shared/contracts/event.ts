@@ -60,8 +60,13 @@ export const REJECT_CODES = [
   'invalid_status',
   'invalid_timestamp',
   'clock_skew',
+  // Same event_id as an event already counted, different content: the first stays counted.
+  'duplicate_conflict',
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
+
+/** The reject code of a conflicting duplicate (declared in REJECT_CODES, named here for its users). */
+export const DUPLICATE_CONFLICT: RejectCode = 'duplicate_conflict';
 
 export interface Reject {
   code: RejectCode;

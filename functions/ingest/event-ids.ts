@@ -1,0 +1,77 @@
+// Which event_ids are already stored: one lookup per batch on analytics_event_ids (sql/005), the
+// table keyed by a 64-bit hash of event_id that a view on raw fills with the same insert. Returns the stored
+// version of every id found, normalised for comparison (see duplicates.ts). The hashes travel as a
+// bound Array(UInt64) parameter in the URL, so large batches are looked up in several queries
+// that stay well inside ClickHouse's 1 MiB URI limit.
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { canonicalContent, type EventContent } from './duplicates.js';
+
+export const EVENT_IDS_TABLE = 'analytics_event_ids';
+/** URL-encoded bytes of ids per lookup query (ClickHouse's http_max_uri_size is 1 MiB). */
+const MAX_ENCODED_BYTES = 600_000;
+
+/** Splits ids into chunks whose encoded parameter stays under the URI budget. */
+export function lookupChunks(ids: readonly string[], budget = MAX_ENCODED_BYTES): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const id of ids) {
+    // Quotes and the comma are percent-encoded (9 bytes); backslash escapes at most double the id.
+    const cost = encodeURIComponent(id).length * 2 + 9;
+    if (current.length > 0 && size + cost > budget) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(id);
+    size += cost;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** The table's sort key for an id: ClickHouse's reinterpretAsUInt64(MD5(event_id)). */
+export function idHash(id: string): bigint {
+  return createHash('md5').update(id, 'utf8').digest().readBigUInt64LE(0);
+}
+
+interface Row {
+  event_id: string;
+  type: string;
+  occurred_ms: string;
+  amount: string;
+  fee: string;
+  currency: string;
+  zone: string;
+  country: string;
+  city: string;
+  merchant_id: string;
+  status: string;
+}
+
+export async function storedEvents(client: ClickHouseClient, ids: readonly string[]): Promise<Map<string, EventContent>> {
+  const found = new Map<string, EventContent>();
+  const wanted = new Set(ids);
+  // Hashes travel as decimal text: chunk on that text's size.
+  for (const chunk of lookupChunks([...new Set([...wanted].map((id) => idHash(id).toString()))])) {
+    const rs = await client.query({
+      // Decimals and times as text: JSON numbers would round them. Several rows per id can exist
+      // only after a race the concurrency assumption excludes; the earliest stored one wins.
+      query: `SELECT event_id, type, toString(toUnixTimestamp64Milli(occurred_at)) AS occurred_ms, toString(amount) AS amount,
+                     toString(fee) AS fee, currency, zone, country, city, merchant_id, status
+              FROM ${EVENT_IDS_TABLE}
+              WHERE id_hash IN {hashes:Array(UInt64)}
+              ORDER BY ingested_at`,
+      query_params: { hashes: chunk.map(BigInt) },
+      format: 'JSONEachRow',
+    });
+    for (const r of await rs.json<Row>()) {
+      // A hash collision with another id is not a match.
+      if (!wanted.has(r.event_id) || found.has(r.event_id)) continue;
+      const { occurred_ms, ...rest } = r;
+      found.set(r.event_id, canonicalContent({ ...rest, occurred_at: new Date(Number(occurred_ms)).toISOString() } as EventContent));
+    }
+  }
+  return found;
+}
