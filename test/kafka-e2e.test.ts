@@ -397,9 +397,21 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
     expect(stdout).toContain(', 0 errors');
     // The same seed generates the same records in the same order (occurred_at aside).
     const g = new EventGenerator({ seed: cliSeed });
-    for (let i = 0; i < total; i++) produced.push({ ...g.record(0.05), timestamp: 0 });
+    const regenerated: ProducedRecord[] = [];
+    for (let i = 0; i < total; i++) regenerated.push({ ...g.record(0.05), timestamp: 0 });
+    produced.push(...regenerated);
     await drained();
     await expectExactTotals();
+    // Their occurred_at came from the CLI's clock: take it from what was stored, so the per-minute
+    // references of later tests hold whichever minute the CLI ran in.
+    const valid = regenerated.filter((r) => r.event && !r.invalid);
+    const stored = await query<{ event_id: string; at: string }>(
+      `SELECT event_id, toString(toUnixTimestamp64Milli(occurred_at)) AS at FROM analytics_events_raw WHERE event_id IN {ids:Array(String)}`,
+      { ids: valid.map((r) => r.event!.event_id) },
+    );
+    const at = new Map(stored.map((r) => [r.event_id, new Date(Number(r.at)).toISOString()]));
+    expect(at.size).toBe(valid.length);
+    for (const r of valid) r.event = { ...r.event!, occurred_at: at.get(r.event!.event_id)! };
   }, 600_000);
 
   it('counts events re-sent ×3 at new offsets (later batches, another partition) once: raw, rollups, overview, timeseries, WebSocket', async () => {
