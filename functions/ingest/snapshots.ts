@@ -8,17 +8,19 @@ import { normalizeDecimal } from '../shared/contracts/decimal.js';
 import { chDateTime, minuteBucket } from '../shared/time.js';
 import type { ValidRecord } from './records.js';
 
-// Starts at a random point per container, so two containers reading in the same millisecond are
-// unlikely to mint the same version.
-let sequence = Math.floor(Math.random() * 1000);
+// A random offset within the millisecond per container, so two containers reading in the same
+// millisecond are unlikely to mint the same version.
+const containerOffset = Math.floor(Math.random() * 1000);
+let last = 0;
 /**
  * Versions must grow for later reads of the same bucket. A read that starts later sees at least
- * the inserts an earlier read saw, so the read's start time (µs resolution, plus a per-process
- * sequence for reads in the same millisecond) orders snapshots correctly.
+ * the inserts an earlier read saw, so the read's start time (µs resolution) orders snapshots; within
+ * a container the version is also strictly increasing, even for reads in the same millisecond or a
+ * clock that steps back (a wrapping sequence would hand a later read a lower version).
  */
 export function nextVersion(now: number): number {
-  sequence = (sequence + 1) % 1000;
-  return now * 1000 + sequence;
+  last = Math.max(now * 1000 + containerOffset, last + 1);
+  return last;
 }
 
 interface Affected {
