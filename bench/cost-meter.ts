@@ -62,46 +62,22 @@ function reply(res: ServerResponse, f: { status: number; headers: Record<string,
   res.end(f.body);
 }
 
-/** A proxy in front of a DynamoDB endpoint that counts request units per table (on-demand rules). */
-export async function startDynamoMeter(target: string): Promise<{ endpoint: string; counts: DynamoCounts; close(): Promise<void> }> {
+type Forwarded = Awaited<ReturnType<typeof forwardTo>>;
+
+/** A counting proxy: every request is forwarded to `target`, `count` sees it with its answer. */
+async function startMeterProxy<C>(
+  target: string,
+  maxSockets: number,
+  counts: C,
+  count: (req: IncomingMessage, body: Buffer, f: Forwarded) => void,
+): Promise<{ endpoint: string; counts: C; close(): Promise<void> }> {
   const url = new URL(target);
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const counts: DynamoCounts = { writeUnits: {}, writeItems: {}, readUnits: {}, requests: 0 };
-  const add = (m: Record<string, number>, table: string, n: number) => (m[table] = (m[table] ?? 0) + n);
-  const wcu = (item: Record<string, AV> | undefined) => Math.max(1, Math.ceil((item ? itemBytes(item) : 0) / 1024));
+  const agent = new Agent({ keepAlive: true, maxSockets });
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
       const f = await forwardTo(url, agent, req, body);
-      counts.requests++;
-      if (f.status === 200) {
-        const op = String(req.headers['x-amz-target'] ?? '').split('.').pop();
-        const q = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
-        const out = JSON.parse(f.body.toString('utf8') || '{}') as Record<string, unknown>;
-        const table = String(q.TableName ?? '');
-        if (op === 'PutItem') (add(counts.writeUnits, table, wcu(q.Item as Record<string, AV>)), add(counts.writeItems, table, 1));
-        else if (op === 'UpdateItem' || op === 'DeleteItem') (add(counts.writeUnits, table, 1), add(counts.writeItems, table, 1));
-        else if (op === 'BatchWriteItem') {
-          const unprocessed = (out.UnprocessedItems ?? {}) as Record<string, unknown[]>;
-          for (const [t, list] of Object.entries(q.RequestItems as Record<string, Array<{ PutRequest?: { Item: Record<string, AV> } }>>)) {
-            const done = list.length - (unprocessed[t]?.length ?? 0);
-            // Unprocessed ones are rare locally; count the processed share at the average size.
-            const units = list.reduce((a, r) => a + wcu(r.PutRequest?.Item), 0);
-            add(counts.writeUnits, t, Math.round((units * done) / Math.max(1, list.length)));
-            add(counts.writeItems, t, done);
-          }
-        } else if (op === 'GetItem') {
-          const bytes = out.Item ? itemBytes(out.Item as Record<string, AV>) : 0;
-          add(counts.readUnits, table, Math.max(1, Math.ceil(bytes / 4096)) * (q.ConsistentRead ? 1 : 0.5));
-        } else if (op === 'Query' || op === 'Scan') {
-          const bytes = ((out.Items ?? []) as Record<string, AV>[]).reduce((a, i) => a + itemBytes(i), 0);
-          add(counts.readUnits, table, Math.max(1, Math.ceil(bytes / 4096)) * (q.ConsistentRead ? 1 : 0.5));
-        } else if (op === 'BatchGetItem') {
-          for (const [t, items] of Object.entries((out.Responses ?? {}) as Record<string, Record<string, AV>[]>)) {
-            for (const i of items) add(counts.readUnits, t, Math.max(1, Math.ceil(itemBytes(i) / 4096)));
-          }
-        }
-      }
+      count(req, body, f);
       reply(res, f);
     })().catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500).end(String(err));
@@ -119,6 +95,44 @@ export async function startDynamoMeter(target: string): Promise<{ endpoint: stri
         agent.destroy();
       }),
   };
+}
+
+/** A proxy in front of a DynamoDB endpoint that counts request units per table (on-demand rules). */
+export async function startDynamoMeter(target: string): Promise<{ endpoint: string; counts: DynamoCounts; close(): Promise<void> }> {
+  const counts: DynamoCounts = { writeUnits: {}, writeItems: {}, readUnits: {}, requests: 0 };
+  const add = (m: Record<string, number>, table: string, n: number) => (m[table] = (m[table] ?? 0) + n);
+  const wcu = (item: Record<string, AV> | undefined) => Math.max(1, Math.ceil((item ? itemBytes(item) : 0) / 1024));
+  return startMeterProxy(target, 64, counts, (req, body, f) => {
+    counts.requests++;
+    if (f.status === 200) {
+      const op = String(req.headers['x-amz-target'] ?? '').split('.').pop();
+      const q = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+      const out = JSON.parse(f.body.toString('utf8') || '{}') as Record<string, unknown>;
+      const table = String(q.TableName ?? '');
+      if (op === 'PutItem') (add(counts.writeUnits, table, wcu(q.Item as Record<string, AV>)), add(counts.writeItems, table, 1));
+      else if (op === 'UpdateItem' || op === 'DeleteItem') (add(counts.writeUnits, table, 1), add(counts.writeItems, table, 1));
+      else if (op === 'BatchWriteItem') {
+        const unprocessed = (out.UnprocessedItems ?? {}) as Record<string, unknown[]>;
+        for (const [t, list] of Object.entries(q.RequestItems as Record<string, Array<{ PutRequest?: { Item: Record<string, AV> } }>>)) {
+          const done = list.length - (unprocessed[t]?.length ?? 0);
+          // Unprocessed ones are rare locally; count the processed share at the average size.
+          const units = list.reduce((a, r) => a + wcu(r.PutRequest?.Item), 0);
+          add(counts.writeUnits, t, Math.round((units * done) / Math.max(1, list.length)));
+          add(counts.writeItems, t, done);
+        }
+      } else if (op === 'GetItem') {
+        const bytes = out.Item ? itemBytes(out.Item as Record<string, AV>) : 0;
+        add(counts.readUnits, table, Math.max(1, Math.ceil(bytes / 4096)) * (q.ConsistentRead ? 1 : 0.5));
+      } else if (op === 'Query' || op === 'Scan') {
+        const bytes = ((out.Items ?? []) as Record<string, AV>[]).reduce((a, i) => a + itemBytes(i), 0);
+        add(counts.readUnits, table, Math.max(1, Math.ceil(bytes / 4096)) * (q.ConsistentRead ? 1 : 0.5));
+      } else if (op === 'BatchGetItem') {
+        for (const [t, items] of Object.entries((out.Responses ?? {}) as Record<string, Record<string, AV>[]>)) {
+          for (const i of items) add(counts.readUnits, t, Math.max(1, Math.ceil(itemBytes(i) / 4096)));
+        }
+      }
+    }
+  });
 }
 
 export interface ManagementCounts {
@@ -130,35 +144,14 @@ export interface ManagementCounts {
 
 /** A proxy in front of the WebSocket management API counting posted messages (32 KB units). */
 export async function startManagementMeter(target: string): Promise<{ endpoint: string; counts: ManagementCounts; close(): Promise<void> }> {
-  const url = new URL(target);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const counts: ManagementCounts = { posts: 0, messageUnits: 0, bytes: 0 };
-  const server = createServer((req, res) => {
-    void (async () => {
-      const body = await readBody(req);
-      const f = await forwardTo(url, agent, req, body);
-      if (req.method === 'POST' && f.status === 200) {
-        counts.posts++;
-        counts.bytes += body.length;
-        counts.messageUnits += Math.max(1, Math.ceil(body.length / (32 * 1024)));
-      }
-      reply(res, f);
-    })().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(String(err));
-    });
+  return startMeterProxy(target, 256, counts, (req, body, f) => {
+    if (req.method === 'POST' && f.status === 200) {
+      counts.posts++;
+      counts.bytes += body.length;
+      counts.messageUnits += Math.max(1, Math.ceil(body.length / (32 * 1024)));
+    }
   });
-  server.keepAliveTimeout = 65_000;
-  const { hostPort } = await listen(server, 0);
-  return {
-    endpoint: `http://${hostPort}`,
-    counts,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-        agent.destroy();
-      }),
-  };
 }
 
 export interface InvocationCounts {
