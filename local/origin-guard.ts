@@ -52,25 +52,39 @@ export function declaredTooLarge(headers: http.IncomingHttpHeaders, limit: numbe
  */
 export async function readCappedBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   if (declaredTooLarge(req.headers, limit)) throw new BodyTooLargeError(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLargeError(limit);
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  // Plain listeners, not `for await`: leaving an async iterator destroys the request and with it
+  // the socket, before the 413 could be sent.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData).off('end', onEnd).off('error', reject);
+      chunks.length = 0;
+      reject(new BodyTooLargeError(limit));
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
+/** How long the rest of a refused upload is discarded (not buffered) before the socket is cut. */
+const DISCARD_MS = 1_000;
+
 /**
- * Answers and closes the connection: the rest of an oversized upload is never read. The socket
- * is closed only after the answer is flushed, so the client can read the status.
+ * Answers and closes the connection. The rest of a refused upload is discarded, never kept, for
+ * up to DISCARD_MS: cutting the socket while the client still writes would reset the connection,
+ * and a reset can drop the answer before the client reads it.
  */
 export function sendAndClose(res: http.ServerResponse, status: number, contentType: string, body: string): void {
-  const socket = res.req.socket;
+  const req = res.req;
+  const socket = req.socket;
   res.shouldKeepAlive = false;
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', connection: 'close' });
-  res.end(body, () => socket?.destroy());
+  req.removeAllListeners('data');
+  req.resume();
+  res.end(body, () => setTimeout(() => socket?.destroy(), DISCARD_MS).unref());
 }
 
 export function jsonBody(code: string, message: string): string {

@@ -19,7 +19,7 @@ import { listen } from '../listen.js';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { Transform, Writable, type Readable } from 'node:stream';
+import { PassThrough, Transform, Writable } from 'node:stream';
 import { BodyTooLargeError, declaredTooLarge, foreignOrigin, jsonBody, sendAndClose, type AllowedOrigins } from '../origin-guard.js';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
@@ -124,9 +124,13 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
     },
   });
   const decoder = decoderFor(req.headers['content-encoding']);
+  // Piped, not in the pipeline itself: a failed pipeline destroys its source, and destroying the
+  // request would cut the socket before the 413 is sent.
+  const source = new PassThrough();
+  req.pipe(source);
   try {
-    if (decoder) await pipeline(req as Readable, byteLimit(limit), decoder, sink);
-    else await pipeline(req as Readable, sink);
+    if (decoder) await pipeline(source, byteLimit(limit), decoder, sink);
+    else await pipeline(source, byteLimit(limit), sink);
   } catch (err) {
     if (err instanceof BodyTooLargeError) throw err;
     if (decoder) throw new HttpError(354, 'ZLIB_INFLATE_FAILED', `Cannot decompress request body: ${(err as Error).message}`);
