@@ -292,8 +292,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     res.end(head ? undefined : body);
   };
 
-  async function invoke(route: GatewayRoute, req: http.IncomingMessage, url: URL, rawQueryString: string): Promise<StoredResponse> {
-    const body = (await readCappedBody(req, maxBodyBytes)).toString('utf8');
+  async function invoke(route: GatewayRoute, req: http.IncomingMessage, url: URL, rawQueryString: string, body: string): Promise<StoredResponse> {
     const event = buildHttpEvent({
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -345,9 +344,12 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       return jsonError(res, 405, 'bad_request', `method ${method} not allowed`, { ...corsHeaders(req), vary: 'Origin', allow: 'GET, HEAD, OPTIONS' });
     }
     const head = method === 'HEAD';
+    // Read (and capped) before the cache: an oversized body is this request's 413, never shared
+    // with the requests waiting on the same key.
+    const body = (await readCappedBody(req, maxBodyBytes)).toString('utf8');
     if (maxTtl <= 0) {
       stats.misses++;
-      return send(req, res, await invoke(route, req, url, rawQueryString), { 'x-cache': 'Miss from cloudfront' }, head);
+      return send(req, res, await invoke(route, req, url, rawQueryString, body), { 'x-cache': 'Miss from cloudfront' }, head);
     }
     // The CloudFront cache policy's key: path, the whole query string as sent, the token header.
     const key = `${url.pathname}?${rawQueryString}\n${req.headers[AUTH_HEADER.toLowerCase()] ?? ''}`;
@@ -361,15 +363,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     stats.misses++;
     let pending = inflight.get(key);
     if (!pending) {
-      pending = invoke(route, req, url, rawQueryString).then((r) => {
+      pending = invoke(route, req, url, rawQueryString, body).then((r) => {
         store(key, r);
         return r;
       });
       const p = pending;
       inflight.set(key, p);
       void p.finally(() => inflight.delete(key)).catch(() => undefined);
-    } else {
-      req.resume();
     }
     await send(req, res, await pending, { 'x-cache': 'Miss from cloudfront' }, head);
   }
