@@ -18,6 +18,7 @@ import { startDashboardServer, type DashboardServer } from './dashboard-server.j
 import { startGeneratorSource, type GeneratorSource } from './generator-source.js';
 import type { MskEmulation, MskEmulationOptions } from './msk-emulation.js';
 import { ensureDevKeys, devAuthEnv, signDevToken } from './dev-keys.js';
+import { dashboardOrigins } from './origin-guard.js';
 import { LOCAL_HOST, localDir, localFunctionEnv, localPorts, type LocalPorts } from './config.js';
 import { TABLES } from '../functions/shared/dynamo/tables.js';
 import { createDynamoClients } from '../functions/shared/dynamo/client.js';
@@ -87,12 +88,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     stops.length = 0;
   };
 
+  // The one browser origin the local endpoints answer: the dashboard's, known once it listens
+  // (none when the dashboard is off). Every server reads it per request.
+  let allowed: string[] = [];
+  const allowedOrigins = () => allowed;
+
   try {
     await mkdir(dir, { recursive: true });
     const keys = await ensureDevKeys(path.join(dir, 'keys'));
 
     // ClickHouse over chdb, migrated.
-    const ch: ClickHouseServer = await startClickHouseServer({ host: LOCAL_HOST, port: ports.clickhouse, dataDir: path.join(dir, 'clickhouse') });
+    const ch: ClickHouseServer = await startClickHouseServer({ host: LOCAL_HOST, port: ports.clickhouse, dataDir: path.join(dir, 'clickhouse'), allowedOrigins });
     stops.push(() => ch.close());
     ports.clickhouse = ch.port;
     const clickhouse = createClickHouseClient({ ...clickhouseConfigFromEnv({}), url: ch.url, compression: false });
@@ -102,7 +108,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     // dynalite behind the stream tap: every client talks to the tap, which forwards to dynalite and
     // turns writes on stream-enabled tables into DynamoDB stream records for the fan-out.
-    const dynalite: LocalDynamo = await startDynamo({ host: LOCAL_HOST, port: 0, dataDir: path.join(dir, 'dynamo') });
+    const dynalite: LocalDynamo = await startDynamo({ host: LOCAL_HOST, port: 0, dataDir: path.join(dir, 'dynamo'), allowedOrigins });
     stops.push(() => dynalite.close());
     let fanout: ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>) | undefined;
     const streams: StreamProxy = await startStreamProxy({
@@ -110,6 +116,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       host: LOCAL_HOST,
       port: ports.dynamodb,
       tables: TABLES,
+      allowedOrigins,
       ...fanoutStreamSettings(),
       onBatch: async (event) => (fanout ? fanout(event) : undefined),
     });
@@ -159,10 +166,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       host: LOCAL_HOST,
       port: ports.httpGateway,
       routes: await httpRoutesFromCatalog(),
+      allowedOrigins,
       extraRoutes: {
-        // Local stand-in for Molam ID: the dashboard fetches a dev token (all zones, 8 h).
-        '/local/dev-token': async (_req, res) => {
-          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+        // Local stand-in for Molam ID: the dashboard fetches a dev token (all zones, 8 h). The
+        // gateway refuses other browser origins (403) and sends CORS for the dashboard's only.
+        '/local/dev-token': async (_req, res, cors) => {
+          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors });
           res.end(JSON.stringify({ token: await devToken() }));
         },
       },
@@ -186,6 +195,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dashboard = await startDashboardServer({ host: LOCAL_HOST, port: ports.dashboard, distDir: dist, config });
       stops.push(() => dashboard!.close());
       ports.dashboard = dashboard.port;
+      allowed = dashboardOrigins(dashboard.url);
+      // What the functions answer in CORS (the gateway replaces it per request anyway).
+      env.CORS_ALLOW_ORIGIN = allowed[0]!;
     }
 
     // Event source: Kafka when configured, else the generator.

@@ -17,6 +17,10 @@ import {
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
 import { TABLES, tableName, type TableDef } from '../functions/shared/dynamo/tables.js';
+import { guardServer, type AllowedOrigins } from './origin-guard.js';
+
+/** DynamoDB's own request limit (BatchWriteItem: 16 MB); the SDK never sends more. */
+export const MAX_DYNAMO_BODY_BYTES = 16 * 1024 * 1024;
 
 interface DynaliteOptions {
   path?: string;
@@ -34,6 +38,8 @@ export interface StartDynamoOptions {
   port?: number;
   /** LevelDB directory (e.g. .local/dynamo); in-memory when undefined. */
   dataDir?: string;
+  /** Origins whose browser requests are served (default none: the SDK sends no Origin). */
+  allowedOrigins?: AllowedOrigins;
 }
 
 export interface LocalDynamo {
@@ -55,6 +61,8 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Loc
   });
   // SDK clients pool sockets for longer than Node's 5 s default: keep them, avoiding ECONNRESET.
   server.keepAliveTimeout = 65_000;
+  // dynalite answers any origin with CORS `*`: a web page could write the tables. Refuse browsers.
+  guardServer(server, options.allowedOrigins ?? (() => []), MAX_DYNAMO_BODY_BYTES);
   const { port, hostPort } = await listen(server, options.port, host);
   let closing: Promise<void> | undefined;
   return {

@@ -17,6 +17,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
+import { allowedOrigin, BodyTooLargeError, declaredTooLarge, foreignOrigin, jsonBody, readCappedBody, sendAndClose, type AllowedOrigins } from './origin-guard.js';
+
+/** The REST API takes no request body (GET/HEAD with query parameters): any body is refused. */
+export const MAX_REST_BODY_BYTES = 0;
 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 
@@ -32,12 +36,22 @@ export interface HttpGatewayOptions {
   /** 0 = ephemeral. */
   port?: number;
   routes: GatewayRoute[];
-  /** Non-Lambda endpoints of the local cloud (e.g. /local/dev-token), matched on the exact path first. */
-  extraRoutes?: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>>;
+  /**
+   * Non-Lambda endpoints of the local cloud (e.g. /local/dev-token), matched on the exact path
+   * first. They answer allowed origins only: a request from any other browser origin gets 403
+   * before the route runs; `cors` holds the headers to send back.
+   */
+  extraRoutes?: Record<string, (req: http.IncomingMessage, res: http.ServerResponse, cors: Record<string, string>) => void | Promise<void>>;
   /** Longest time an answer is kept (CloudFront MaxTTL); default 10. 0 disables the cache. */
   cacheTtlSeconds?: number;
-  /** Allowed origin for CORS (default env CORS_ALLOW_ORIGIN or `*`). */
+  /**
+   * The origins CORS allows (the dashboard's), echoed per request; never `*`. Default
+   * `corsAllowOrigin`, else env CORS_ALLOW_ORIGIN (a `*` there allows nothing).
+   */
+  allowedOrigins?: AllowedOrigins;
   corsAllowOrigin?: string;
+  /** Largest request body (default MAX_REST_BODY_BYTES); over it: 413, connection closed. */
+  maxBodyBytes?: number;
   /** Clock for cache ages and expiry (tests inject a fake one). */
   now?: () => number;
   /** Entries kept at most; expired ones go first, then the oldest. Default 10 000. */
@@ -200,17 +214,21 @@ function jsonError(res: http.ServerResponse, status: number, code: string, messa
   res.end(body);
 }
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+function defaultOrigins(options: HttpGatewayOptions): AllowedOrigins {
+  if (options.allowedOrigins) return options.allowedOrigins;
+  const listed = (options.corsAllowOrigin ?? process.env.CORS_ALLOW_ORIGIN ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '' && o !== '*');
+  return () => listed;
 }
 
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   const now = options.now ?? Date.now;
   const maxTtl = options.cacheTtlSeconds ?? 10;
   const maxEntries = options.maxCacheEntries ?? 10_000;
-  const corsOrigin = options.corsAllowOrigin ?? (process.env.CORS_ALLOW_ORIGIN || '*');
+  const origins = defaultOrigins(options);
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_REST_BODY_BYTES;
   const routes = new Map(options.routes.map((r) => [r.path, r]));
   const cache = new Map<string, CacheEntry>();
   // Concurrent misses for one key wait for a single invocation, as CloudFront collapses them.
@@ -231,10 +249,12 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     },
   };
 
-  const corsHeaders = (): Record<string, string> => ({
-    'access-control-allow-origin': corsOrigin,
-    'access-control-expose-headers': 'x-cache, age',
-  });
+  // The request's origin when it is the dashboard's; nothing otherwise (the browser then withholds
+  // the answer from the page). Answers vary by Origin.
+  const corsHeaders = (req: http.IncomingMessage): Record<string, string> => {
+    const origin = allowedOrigin(req.headers, origins());
+    return origin ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'x-cache, age' } : {};
+  };
 
   const store = (key: string, response: StoredResponse): void => {
     const ttl = Math.min(maxTtl, sharedCacheTtl(response.headers['cache-control'] as string | undefined));
@@ -251,7 +271,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   };
 
   const send = async (req: http.IncomingMessage, res: http.ServerResponse, r: StoredResponse, extra: Record<string, string>, head: boolean): Promise<void> => {
-    const headers: Record<string, string | string[]> = { ...corsHeaders(), ...r.headers, ...extra };
+    const headers: Record<string, string | string[]> = { ...r.headers, ...corsHeaders(req), ...extra };
+    // The function's own CORS answer (CORS_ALLOW_ORIGIN) is replaced by the per-request one.
+    if (!('access-control-allow-origin' in corsHeaders(req))) {
+      delete headers['access-control-allow-origin'];
+      delete headers['access-control-expose-headers'];
+    }
+    headers.vary = headers.vary ? `${headers.vary}, Origin` : 'Origin';
     let body = r.body;
     if (compressible(r)) {
       headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding';
@@ -266,8 +292,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     res.end(head ? undefined : body);
   };
 
-  async function invoke(route: GatewayRoute, req: http.IncomingMessage, url: URL, rawQueryString: string): Promise<StoredResponse> {
-    const body = await readBody(req);
+  async function invoke(route: GatewayRoute, req: http.IncomingMessage, url: URL, rawQueryString: string, body: string): Promise<StoredResponse> {
     const event = buildHttpEvent({
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -290,28 +315,41 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway.local');
     const rawQueryString = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
-    const extra = options.extraRoutes?.[url.pathname];
-    if (extra) return void (await extra(req, res));
+    if (declaredTooLarge(req.headers, maxBodyBytes)) {
+      return sendAndClose(res, 413, 'application/json; charset=utf-8', jsonBody('payload_too_large', `request body exceeds ${maxBodyBytes} bytes`));
+    }
+    const foreign = foreignOrigin(req.headers, origins());
+    const extra = Object.hasOwn(options.extraRoutes ?? {}, url.pathname) ? options.extraRoutes![url.pathname] : undefined;
+    if (extra) {
+      // A local route (a dev token, …) is for the local dashboard only.
+      if (foreign) return jsonError(res, 403, 'forbidden', 'this local endpoint answers the local dashboard only', { vary: 'Origin' });
+      return void (await extra(req, res, { ...corsHeaders(req), vary: 'Origin' }));
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'OPTIONS') {
+      if (foreign) return jsonError(res, 403, 'forbidden', 'origin not allowed', { vary: 'Origin' });
       res.writeHead(204, {
-        ...corsHeaders(),
+        ...corsHeaders(req),
         'access-control-allow-methods': 'GET, HEAD, OPTIONS',
-        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? `${AUTH_HEADER.toLowerCase()}, content-type`,
+        // The one header the API reads (the token); nothing else is needed for a GET.
+        'access-control-allow-headers': AUTH_HEADER.toLowerCase(),
         'access-control-max-age': '600',
-        vary: 'Origin, Access-Control-Request-Headers',
+        vary: 'Origin',
       });
       return void res.end();
     }
     const route = routes.get(url.pathname);
-    if (!route) return jsonError(res, 404, 'not_found', `no route for ${url.pathname}`, corsHeaders());
+    if (!route) return jsonError(res, 404, 'not_found', `no route for ${url.pathname}`, { ...corsHeaders(req), vary: 'Origin' });
     if (method !== 'GET' && method !== 'HEAD') {
-      return jsonError(res, 405, 'bad_request', `method ${method} not allowed`, { ...corsHeaders(), allow: 'GET, HEAD, OPTIONS' });
+      return jsonError(res, 405, 'bad_request', `method ${method} not allowed`, { ...corsHeaders(req), vary: 'Origin', allow: 'GET, HEAD, OPTIONS' });
     }
     const head = method === 'HEAD';
+    // Read (and capped) before the cache: an oversized body is this request's 413, never shared
+    // with the requests waiting on the same key.
+    const body = (await readCappedBody(req, maxBodyBytes)).toString('utf8');
     if (maxTtl <= 0) {
       stats.misses++;
-      return send(req, res, await invoke(route, req, url, rawQueryString), { 'x-cache': 'Miss from cloudfront' }, head);
+      return send(req, res, await invoke(route, req, url, rawQueryString, body), { 'x-cache': 'Miss from cloudfront' }, head);
     }
     // The CloudFront cache policy's key: path, the whole query string as sent, the token header.
     const key = `${url.pathname}?${rawQueryString}\n${req.headers[AUTH_HEADER.toLowerCase()] ?? ''}`;
@@ -325,21 +363,22 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     stats.misses++;
     let pending = inflight.get(key);
     if (!pending) {
-      pending = invoke(route, req, url, rawQueryString).then((r) => {
+      pending = invoke(route, req, url, rawQueryString, body).then((r) => {
         store(key, r);
         return r;
       });
       const p = pending;
       inflight.set(key, p);
       void p.finally(() => inflight.delete(key)).catch(() => undefined);
-    } else {
-      req.resume();
     }
     await send(req, res, await pending, { 'x-cache': 'Miss from cloudfront' }, head);
   }
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
+      if (err instanceof BodyTooLargeError && !res.headersSent) {
+        return sendAndClose(res, 413, 'application/json; charset=utf-8', jsonBody('payload_too_large', err.message));
+      }
       console.error('[http-gateway] request failed:', err);
       if (!res.headersSent) jsonError(res, 502, 'internal', 'gateway error');
       else res.destroy();

@@ -12,11 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { TABLES, tableName, type TableDef } from '../functions/shared/dynamo/tables.js';
-import type { TableNames } from './dynamo.js';
+import { MAX_DYNAMO_BODY_BYTES, type TableNames } from './dynamo.js';
+import { BodyTooLargeError, guardServer, jsonBody, readCappedBody, sendAndClose, type AllowedOrigins } from './origin-guard.js';
 
 type AttributeMap = Record<string, Record<string, unknown>>;
 
 export interface StartStreamProxyOptions {
+  /** Origins whose browser requests are served (default none: the SDK sends no Origin). */
+  allowedOrigins?: AllowedOrigins;
   /** The dynalite endpoint every request is forwarded to. */
   dynaliteEndpoint: string;
   /** Default 127.0.0.1. */
@@ -457,9 +460,7 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
   }
 
   async function onRequest(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readCappedBody(req, MAX_DYNAMO_BODY_BYTES);
     const targetHeader = String(req.headers['x-amz-target'] ?? '');
     const op = targetHeader.startsWith(TARGET_PREFIX) ? targetHeader.slice(TARGET_PREFIX.length) : '';
     if (req.method === 'POST' && WRITE_OPS.has(op) && streamTables.size > 0) {
@@ -477,6 +478,7 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
 
   const server = createServer((req, res) => {
     onRequest(req, res).catch((err: unknown) => {
+      if (err instanceof BodyTooLargeError) return sendAndClose(res, 413, 'application/json', jsonBody('payload_too_large', err.message));
       console.error('stream proxy:', err);
       if (!res.headersSent) {
         const body = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(err) });
@@ -486,6 +488,8 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
     });
   });
   server.keepAliveTimeout = 65_000;
+  // The public DynamoDB endpoint: browsers on other origins are refused here, before dynalite.
+  guardServer(server, options.allowedOrigins ?? (() => []), MAX_DYNAMO_BODY_BYTES);
   const { port, hostPort } = await listen(server, options.port, host);
 
   async function flush(): Promise<void> {

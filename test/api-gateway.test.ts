@@ -82,10 +82,15 @@ describe('routes', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
     expect((await get('/api/analytics/health', {}, 'POST')).status).toBe(405);
     expect(await (await get('/local/ping')).text()).toBe('pong');
-    const pre = await get('/api/analytics/overview', { origin: 'http://localhost:3004', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' }, 'OPTIONS');
+    const pre = await get('/api/analytics/overview', { origin: 'http://localhost:3004', 'access-control-request-method': 'GET', 'access-control-request-headers': AUTH_HEADER.toLowerCase() }, 'OPTIONS');
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:3004');
-    expect(pre.headers.get('access-control-allow-headers')).toBe('authorization');
+    // Only the token header is allowed, whatever the preflight asks for; other origins are refused.
+    expect(pre.headers.get('access-control-allow-headers')).toBe(AUTH_HEADER.toLowerCase());
+    const foreign = await get('/api/analytics/overview', { origin: 'http://evil.example', 'access-control-request-method': 'GET' }, 'OPTIONS');
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await get('/local/ping', { origin: 'http://evil.example' })).status).toBe(403);
     expect(pre.headers.get('access-control-allow-methods')).toContain('GET');
   });
 });
@@ -176,7 +181,8 @@ describe('the shared cache', () => {
       const zipped = await get(path, { ...auth, 'accept-encoding': 'gzip, br' });
       expect(zipped.headers.get('content-encoding')).toBe('gzip');
       expect(zipped.headers.get('x-cache')).toBe('Hit from cloudfront');
-      expect(zipped.headers.get('vary')).toBe(`${AUTH_HEADER}, Accept-Encoding`);
+      // CORS is answered per Origin, compression per Accept-Encoding: both are in Vary.
+      expect(zipped.headers.get('vary')).toBe(`${AUTH_HEADER}, Origin, Accept-Encoding`);
       expect(await zipped.text()).toBe(text);
     }
   });

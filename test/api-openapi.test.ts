@@ -6,6 +6,8 @@ import { OPENAPI_DOCUMENT } from '../functions/api/openapi-document.js';
 import { REQUIRED_PARAMETERS, ROUTE_PARAMETERS } from '../functions/api/lib/params.js';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
+import { prng } from '../functions/shared/generator.js';
+import { MAX_POINTS, MAX_RANGE_MS } from '../functions/api/lib/time-range.js';
 
 type Json = any;
 const doc: Json = JSON.parse(JSON.stringify(OPENAPI_DOCUMENT));
@@ -172,5 +174,116 @@ describe('responses', () => {
     const res = await call(h.handlers.openapi, '/api/analytics/openapi.json');
     expect(res.body).toEqual(doc);
     expect(res.body.openapi).toBe('3.1.0');
+  });
+});
+
+// Schema-valid requests, generated: candidates from a hostile alphabet (control characters,
+// surrounding and exotic spaces, astral characters, impossible dates, out-of-range years), kept
+// only when they match the documented schema (pattern with the `u` flag, lengths in code points).
+// Every such request must be answered 200, or 400 for a rule the document declares.
+describe('schema-valid requests are accepted', () => {
+  const rand = prng(20261201);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const codePoints = (v: string) => [...v].length;
+
+  function matches(value: string, schema: Json): boolean {
+    if (schema.enum) return schema.enum.includes(value);
+    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value)) return false;
+    if (schema.minLength !== undefined && codePoints(value) < schema.minLength) return false;
+    if (schema.maxLength !== undefined && codePoints(value) > schema.maxLength) return false;
+    return true;
+  }
+
+  function timestampCandidate(): string {
+    const date = `${int(1998, 2102)}-${pad(int(0, 13))}-${pad(int(0, 32))}`;
+    if (rand() < 0.3) return date;
+    const secs = rand() < 0.5 ? '' : `:${pad(int(0, 60))}${rand() < 0.5 ? '' : `.${String(int(0, 999999999)).slice(0, int(1, 10))}`}`;
+    const offset = pick(['Z', '', `+${pad(int(0, 24))}:${pad(int(0, 60))}`, `-${pad(int(0, 24))}:${pad(int(0, 60))}`]);
+    return `${date}T${pad(int(0, 24))}:${pad(int(0, 60))}${secs}${offset}`;
+  }
+  const ALPHABET = ['a', 'Z', 'é', 'ü', 'ß', '-', "'", ':', '*', ' ', '\t', '\n', '\u0000', '\u007f', '\u00a0', '\u200b', '\u2028', '\ufeff', '😀', 'Dakar', 'WAEMU', '%', '&', '='];
+  const nameCandidate = () => Array.from({ length: int(1, 70) }, () => pick(ALPHABET)).join('').slice(0, int(1, 80));
+  const lettersCandidate = () => Array.from({ length: int(1, 4) }, () => pick(['A', 'S', 'N', 'X', 'O', 'F', 'a', '1'])).join('');
+
+  function valueFor(name: string, schema: Json): string {
+    if (schema.enum) return String(pick(schema.enum));
+    if (schema.type === 'integer') return String(int(schema.minimum, schema.maximum));
+    for (let i = 0; i < 10_000; i++) {
+      const v = name === 'from' || name === 'to' ? timestampCandidate() : name === 'country' || name === 'currency' ? lettersCandidate() : nameCandidate();
+      if (matches(v, schema)) return v;
+    }
+    throw new Error(`no schema-valid value found for ${name}`);
+  }
+
+  /** Epoch ms of a documented timestamp, independently of the validator (Date.parse takes ≤ 3 fraction digits). */
+  const parse = (v: string) => Date.parse(v.replace(/(\.\d{3})\d+/, '$1'));
+
+  /** The declared cross-parameter refusal this request falls under, if any. */
+  function declaredRefusal(p: string, q: Record<string, string>): string | undefined {
+    if (q.from === undefined) return undefined; // from and to are generated together or not at all
+    const from = parse(q.from), to = parse(q.to!);
+    if (!(from < to)) return 'to';
+    if (to - from > MAX_RANGE_MS) return 'from';
+    if (p.endsWith('/timeseries') && q.granularity) {
+      const step = { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[q.granularity]!;
+      if (Math.ceil(to / step) - Math.floor(from / step) > MAX_POINTS) return 'granularity';
+    }
+    return undefined;
+  }
+
+  test('300 generated requests over every route: 200, or a declared 400', async () => {
+    const authRoutes = Object.keys(ROUTE_PARAMETERS).filter((p) => (doc.paths[p].get.parameters ?? []).length > 0);
+    const outcomes = { ok: 0, declared: 0 };
+    for (let i = 0; i < 300; i++) {
+      const p = pick(authRoutes);
+      const params = (doc.paths[p].get.parameters ?? []).map(resolve);
+      const q: Record<string, string> = {};
+      const withRange = rand() < 0.85;
+      for (const param of params) {
+        if (param.name === 'from' || param.name === 'to') continue;
+        if (param.required || rand() < 0.5) q[param.name] = valueFor(param.name, param.schema);
+      }
+      if (withRange) {
+        const fromSchema = params.find((x: Json) => x.name === 'from').schema;
+        q.from = valueFor('from', fromSchema);
+        // Half the time a `to` close after `from`, so most ranges are usable; always schema-valid.
+        const near = new Date(parse(q.from) + int(1, 90 * 24) * 3_600_000).toISOString().replace('.000Z', 'Z');
+        q.to = rand() < 0.5 && matches(near, fromSchema) ? near : valueFor('to', fromSchema);
+      }
+      const res = await call(handlers[p]!, p, q, token);
+      const refusal = declaredRefusal(p, q);
+      const shown = `${p} ${JSON.stringify(q)} -> ${res.status} ${JSON.stringify(res.body?.error ?? '')}`;
+      if (refusal) {
+        expect(res.status, shown).toBe(400);
+        expect(res.body.error.parameter, shown).toBe(refusal);
+        // The rule is declared in the document's 400 for this route.
+        expect(resolve(doc.paths[p].get.responses['400']).description, shown).toContain(refusal === 'granularity' ? `${MAX_POINTS} points` : `\`${refusal}\``);
+        outcomes.declared++;
+      } else {
+        expect(res.status, shown).toBe(200);
+        outcomes.ok++;
+      }
+    }
+    // Both kinds were exercised.
+    expect(outcomes.ok).toBeGreaterThan(100);
+    expect(outcomes.declared).toBeGreaterThan(10);
+  }, 240_000);
+
+  test('the documented patterns refuse what the validator refuses', async () => {
+    const schemaOf = (name: string) => resolve(doc.components.parameters[name]).schema;
+    for (const bad of [' WAEMU', 'WAEMU ', 'WA\u0000EMU', 'WAEMU\u00a0', '\ufeffWAEMU', '']) {
+      expect(matches(bad, schemaOf('zone')), JSON.stringify(bad)).toBe(false);
+      expect((await call(h.handlers.overview, '/api/analytics/overview', { ...RANGE, zone: bad }, token)).status, JSON.stringify(bad)).toBe(400);
+    }
+    for (const bad of ['2026-02-30', '2026-13-01', '2026-11-27T10:15', '2026-11-27T24:00Z', '1999-12-31']) {
+      expect(matches(bad, schemaOf('from')), bad).toBe(false);
+      expect((await call(h.handlers.overview, '/api/analytics/overview', { from: bad }, token)).status, bad).toBe(400);
+    }
+    // 32 astral characters are 32 code points (JSON Schema's count) and accepted as such.
+    const astral = '😀'.repeat(32);
+    expect(matches(astral, schemaOf('zone'))).toBe(true);
+    expect((await call(h.handlers.overview, '/api/analytics/overview', { ...RANGE, zone: astral }, token)).status).toBe(200);
   });
 });

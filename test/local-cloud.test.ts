@@ -13,6 +13,8 @@ import { WsClient, eventually } from './ws-harness.js';
 import type { DeltasMessage } from '../functions/shared/contracts/ws.js';
 import type { OverviewResponse } from '../functions/shared/contracts/api.js';
 import { bearerHeaders } from '../functions/shared/contracts/api.js';
+import http from 'node:http';
+import { MAX_CLICKHOUSE_BODY_BYTES } from '../local/clickhouse/server.js';
 
 const run = promisify(execFile);
 let dir: string;
@@ -88,5 +90,119 @@ describe('local cloud', () => {
       format: 'JSONEachRow',
     });
     expect((await rs.json<{ n: string }>())[0]!.n).toBe('3');
+  });
+});
+
+interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One HTTP request with exactly these headers (Origin included, as a browser would send it). */
+function raw(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/**
+ * Declares a body of `declared` bytes, sends only a few, and resolves with the status as soon as
+ * the server answers: an over-cap body is refused without being read (let alone buffered).
+ */
+function declareHugeBody(url: string, declared: number, headers: Record<string, string> = {}): Promise<{ status: number; ms: number; body: string }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(declared) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Date.now() - started, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.write('SELECT 1 ');
+  });
+}
+
+describe('local endpoints answer the local dashboard only', () => {
+  const foreign = 'http://evil.example';
+  const gatewayUrl = () => cloud.urls.api.replace('/api/analytics', '');
+
+  it('the dev-token route refuses other origins and never answers CORS `*`', async () => {
+    const dashboardOrigin = new URL(cloud.urls.dashboard!).origin;
+    const refused = await raw(`${gatewayUrl()}/local/dev-token`, { headers: { origin: foreign } });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['content-type']).toContain('application/json');
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'forbidden' } });
+    expect(refused.body).not.toContain('token"');
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+
+    const dashboard = await raw(`${gatewayUrl()}/local/dev-token`, { headers: { origin: dashboardOrigin } });
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers['access-control-allow-origin']).toBe(dashboardOrigin);
+    expect(JSON.parse(dashboard.body)).toHaveProperty('token');
+
+    // REST answers carry CORS for the dashboard only (the page on another origin cannot read them).
+    const token = (JSON.parse(dashboard.body) as { token: string }).token;
+    const api = await raw(`${cloud.urls.api}/health`, { headers: { origin: foreign, ...bearerHeaders(token) } });
+    expect(api.headers['access-control-allow-origin']).toBeUndefined();
+    const ok = await raw(`${cloud.urls.api}/health`, { headers: { origin: dashboardOrigin, ...bearerHeaders(token) } });
+    expect(ok.headers['access-control-allow-origin']).toBe(dashboardOrigin);
+    const preflight = await raw(`${cloud.urls.api}/overview`, { method: 'OPTIONS', headers: { origin: foreign, 'access-control-request-method': 'GET' } });
+    expect(preflight.status).toBe(403);
+  });
+
+  it('the ClickHouse endpoint refuses a cross-origin "simple" POST and its DDL does not run', async () => {
+    const table = `cross_origin_probe_${process.pid}`;
+    const refused = await raw(`${cloud.urls.clickhouse}/`, {
+      method: 'POST',
+      headers: { origin: foreign, 'content-type': 'text/plain' },
+      body: `CREATE TABLE ${table} (x UInt8) ENGINE = Memory`,
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    const rs = await cloud.clickhouse.query({ query: 'SELECT toString(count()) AS n FROM system.tables WHERE name = {t:String}', query_params: { t: table }, format: 'JSONEachRow' });
+    expect((await rs.json<{ n: string }>())[0]!.n).toBe('0');
+    // The same statement without an Origin (curl, @clickhouse/client) runs.
+    expect((await raw(`${cloud.urls.clickhouse}/`, { method: 'POST', body: `CREATE TABLE ${table} (x UInt8) ENGINE = Memory` })).status).toBe(200);
+    await cloud.clickhouse.command({ query: `DROP TABLE ${table}` });
+  });
+
+  it('the DynamoDB endpoint refuses browsers on other origins; the SDK keeps working', async () => {
+    const refused = await raw(`${cloud.urls.dynamodb}/`, {
+      method: 'POST',
+      headers: { origin: foreign, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      body: '{}',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    // The first test's subscribe went through the SDK to the same endpoint; the tables are there.
+    const tables = await raw(`${cloud.urls.dynamodb}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0', 'x-amz-date': '20260101T000000Z' },
+      body: '{}',
+    });
+    expect(tables.status).toBe(200);
+  });
+
+  it('over-cap bodies get 413 at once, before being read', async () => {
+    const ch = await declareHugeBody(`${cloud.urls.clickhouse}/`, MAX_CLICKHOUSE_BODY_BYTES + 1);
+    expect(ch.status).toBe(413);
+    expect(ch.ms).toBeLessThan(10_000);
+    const dynamo = await declareHugeBody(`${cloud.urls.dynamodb}/`, 600 * 1024 * 1024, { 'x-amz-target': 'DynamoDB_20120810.ListTables' });
+    expect(dynamo.status).toBe(413);
+    // The REST API takes no body at all.
+    const api = await declareHugeBody(`${cloud.urls.api}/health`, 600 * 1024 * 1024);
+    expect(api.status).toBe(413);
+    expect(JSON.parse(api.body)).toMatchObject({ error: { code: 'payload_too_large' } });
+    // A chunked upload (no Content-Length) past the cap is cut off too.
+    const chunked = await raw(`${cloud.urls.api}/health`, { method: 'GET', headers: { 'transfer-encoding': 'chunked' }, body: 'x' });
+    expect(chunked.status).toBe(413);
   });
 });

@@ -4,6 +4,8 @@
 import { API_BASE, AUTH_HEADER, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, TIMESERIES_ENCODINGS } from '../shared/contracts/api.js';
 import { FAILURE_DIMENSIONS } from '../shared/contracts/api-summary.js';
 import { EVENT_TYPES } from '../shared/contracts/event.js';
+import { LIMITS, PARAMETER_PATTERNS } from './lib/params.js';
+import { MAX_POINTS, MAX_RANGE_DAYS } from './lib/time-range.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
@@ -18,8 +20,23 @@ const ok = (schema: string, description: string) => ({
   },
   content: { 'application/json': { schema: ref(schema) } },
 });
+/**
+ * The refusals no per-parameter schema can express (they relate two parameters): a request valid
+ * against every parameter's schema gets a 400 only for these.
+ */
+export const CROSS_PARAMETER_RULES = [
+  '`to` not later than `from` (`error.parameter` = `to`)',
+  `a range over ${MAX_RANGE_DAYS} days (\`from\`)`,
+] as const;
+const POINT_CAP_RULE = `/timeseries: more than ${MAX_POINTS} points per series for the granularity (\`granularity\`; the message names the largest range)`;
+const badRequestError = (rules: readonly string[]) =>
+  error(
+    'A parameter is invalid, unknown, repeated or missing; `error.parameter` names it. A request whose every parameter matches its schema is refused only for: ' +
+      rules.join('; ') +
+      '.',
+  );
 const queryErrors = {
-  '400': error('A parameter is invalid, unknown, repeated or missing; `error.parameter` names it.'),
+  '400': badRequestError(CROSS_PARAMETER_RULES),
   '401': error('Missing or invalid bearer token; the message gives the reason.'),
   '403': error('The zone filter is outside the token\'s `zones` scope.'),
   '500': error('Internal error (details are in the function logs only).'),
@@ -43,7 +60,7 @@ export const OPENAPI_DOCUMENT = {
       'Responses echo the effective `from` and `to`; every figure is exact over that range. Without `from`/`to` the range is the',
       'last 24 hours; with only one of them, the other is 24 hours away (or now). Ranges are limited to 400 days.',
       '',
-      'Scope: the token\'s `zones` claim limits every answer to those zones (`["*"]` = all); a `zone` filter outside it is a 403.',
+      'Scope: the token\'s `zones` claim limits every answer to the countries of those zones in the reference geography (`["*"]` = all, including other countries); a `zone` filter outside it is a 403.',
       'Money is a decimal string per currency, never summed across currencies.',
     ].join('\n'),
   },
@@ -63,7 +80,7 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'getTimeseries',
         summary: 'Zero-filled series per (type, currency)',
         parameters: [...filters, param('granularity'), param('metric'), param('encoding')],
-        responses: { '200': ok('TimeseriesResponse', 'Series'), ...queryErrors },
+        responses: { '200': ok('TimeseriesResponse', 'Series'), ...queryErrors, '400': badRequestError([...CROSS_PARAMETER_RULES, POINT_CAP_RULE]) },
       },
     },
     [`${API_BASE}/breakdown`]: {
@@ -121,16 +138,16 @@ export const OPENAPI_DOCUMENT = {
       bearerAuth: { type: 'apiKey', in: 'header', name: AUTH_HEADER, description: `Molam ID token (RS256/ES256) with a \`zones\` claim, sent as \`${AUTH_HEADER}: Bearer <jwt>\`.` },
     },
     parameters: {
-      from: { name: 'from', in: 'query', required: false, description: 'Start, inclusive: ISO-8601 date or date-time with offset (floored to the bucket).', schema: { type: 'string', maxLength: 40, examples: ['2026-11-27T00:00:00Z'] } },
-      to: { name: 'to', in: 'query', required: false, description: 'End, exclusive: ISO-8601 date or date-time with offset (ceiled to the bucket). Later than `from`, at most 400 days after it.', schema: { type: 'string', maxLength: 40, examples: ['2026-11-28T00:00:00Z'] } },
-      zone: { name: 'zone', in: 'query', required: false, description: 'Monetary zone, e.g. WAEMU; must be in the token scope.', schema: { type: 'string', minLength: 1, maxLength: 32 } },
-      country: { name: 'country', in: 'query', required: false, description: 'ISO-3166 alpha-2 country.', schema: { type: 'string', pattern: '^[A-Z]{2}$' } },
-      city: { name: 'city', in: 'query', required: false, description: 'City name.', schema: { type: 'string', minLength: 1, maxLength: 64 } },
-      currency: { name: 'currency', in: 'query', required: false, description: 'ISO-4217 currency.', schema: { type: 'string', pattern: '^[A-Z]{3}$' } },
+      from: { name: 'from', in: 'query', required: false, description: 'Start, inclusive: ISO-8601 date or date-time with offset (floored to the bucket). A `+` offset is sent URL-encoded (%2B).', schema: { type: 'string', maxLength: LIMITS.timestampMaxLength, pattern: PARAMETER_PATTERNS.timestamp, examples: ['2026-11-27T00:00:00Z'] } },
+      to: { name: 'to', in: 'query', required: false, description: `End, exclusive: ISO-8601 date or date-time with offset (ceiled to the bucket). Later than \`from\`, at most ${MAX_RANGE_DAYS} days after it.`, schema: { type: 'string', maxLength: LIMITS.timestampMaxLength, pattern: PARAMETER_PATTERNS.timestamp, examples: ['2026-11-28T00:00:00Z'] } },
+      zone: { name: 'zone', in: 'query', required: false, description: 'Monetary zone, e.g. WAEMU (its reference countries); must be in the token scope. Length in code points; no control characters or surrounding white space.', schema: { type: 'string', minLength: 1, maxLength: LIMITS.zoneMaxLength, pattern: PARAMETER_PATTERNS.name } },
+      country: { name: 'country', in: 'query', required: false, description: 'ISO-3166 alpha-2 country.', schema: { type: 'string', pattern: PARAMETER_PATTERNS.country } },
+      city: { name: 'city', in: 'query', required: false, description: 'City name. Length in code points; no control characters or surrounding white space.', schema: { type: 'string', minLength: 1, maxLength: LIMITS.cityMaxLength, pattern: PARAMETER_PATTERNS.name } },
+      currency: { name: 'currency', in: 'query', required: false, description: 'ISO-4217 currency.', schema: { type: 'string', pattern: PARAMETER_PATTERNS.currency } },
       type: { name: 'type', in: 'query', required: false, description: 'Event type.', schema: eventType },
       granularity: {
         name: 'granularity', in: 'query', required: false,
-        description: 'Bucket size and rollup table. Default: minute up to 24 h, hour up to 60 days, day beyond. At most 1500 points per series (minute: 25 hours, hour: 62.5 days); more is a 400 naming the largest range.',
+        description: `Bucket size and rollup table. Default: minute up to 24 h, hour up to 60 days, day beyond. At most ${MAX_POINTS} points per series (minute: ${MAX_POINTS / 60} hours, hour: ${MAX_POINTS / 24} days); more is a 400 naming the largest range.`,
         schema: { type: 'string', enum: [...GRANULARITIES] },
       },
       metric: { name: 'metric', in: 'query', required: false, description: 'Measure (default count); volume and fees are decimal strings.', schema: { type: 'string', enum: [...METRICS], default: 'count' } },

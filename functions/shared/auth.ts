@@ -5,7 +5,8 @@ import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, errors, importSPKI, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { AUTH_HEADER } from './contracts/api.js';
-import { hasAllZones, parseRoom, roomInScope } from './contracts/rooms.js';
+import { parseRoom, roomInScope } from './contracts/rooms.js';
+import { zoneInScope } from './contracts/scope.js';
 
 /** Only asymmetric algorithms Molam ID signs with; anything else (none, HS*) is refused. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'] as const;
@@ -261,9 +262,9 @@ export function authFailureStatus(reason: AuthRejectCode): 401 | 500 | 503 {
   return 401;
 }
 
-/** Whether a principal may see one zone. */
+/** Whether a principal may see one zone (the one scope rule, contracts/scope.ts). */
 export function scopeAllows(principal: Pick<Principal, 'zones'>, zone: string): boolean {
-  return hasAllZones(principal.zones) || principal.zones.includes(zone);
+  return zoneInScope(principal.zones, zone);
 }
 
 /** Whether a principal may subscribe to a room (false for a room that does not parse). */

@@ -19,7 +19,8 @@ import { listen } from '../listen.js';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { Writable, type Readable } from 'node:stream';
+import { PassThrough, Transform, Writable } from 'node:stream';
+import { BodyTooLargeError, declaredTooLarge, foreignOrigin, jsonBody, sendAndClose, type AllowedOrigins } from '../origin-guard.js';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { ChdbEngine, type EngineResult } from './engine.js';
@@ -44,7 +45,17 @@ export interface ClickHouseServerOptions {
   dataDir: string;
   /** Created at start if missing; the database of requests that name none. Default 'default'. */
   database?: string;
+  /** Origins whose browser requests are served (default none: only clients that send no Origin). */
+  allowedOrigins?: AllowedOrigins;
+  /** Largest request body, compressed and decompressed (default MAX_CLICKHOUSE_BODY_BYTES). */
+  maxBodyBytes?: number;
 }
+
+/**
+ * 128 MiB: a 100,000-row TabSeparated insert of analytics events is tens of MB; more than that is
+ * not a real use of the local engine, and nothing bigger is ever buffered.
+ */
+export const MAX_CLICKHOUSE_BODY_BYTES = 128 * 1024 * 1024;
 
 export interface ClickHouseServer {
   url: string;
@@ -85,20 +96,43 @@ function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | 
   }
 }
 
-/** Streams the request body (decompressed on the fly) into one Buffer. */
-async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** Passes bytes through, failing once more than `limit` went by. */
+function byteLimit(limit: number): Transform {
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      cb(size > limit ? new BodyTooLargeError(limit) : null, chunk);
+    },
+  });
+}
+
+/**
+ * Streams the request body (decompressed on the fly) into one Buffer, refusing more than `limit`
+ * bytes on the wire or after decompression (a small gzip body can inflate without bound).
+ */
+async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  if (declaredTooLarge(req.headers, limit)) throw new BodyTooLargeError(limit);
   const chunks: Buffer[] = [];
+  let size = 0;
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      if (size > limit) return cb(new BodyTooLargeError(limit));
       chunks.push(chunk);
       cb();
     },
   });
   const decoder = decoderFor(req.headers['content-encoding']);
+  // Piped, not in the pipeline itself: a failed pipeline destroys its source, and destroying the
+  // request would cut the socket before the 413 is sent.
+  const source = new PassThrough();
+  req.pipe(source);
   try {
-    if (decoder) await pipeline(req as Readable, decoder, sink);
-    else await pipeline(req as Readable, sink);
+    if (decoder) await pipeline(source, byteLimit(limit), decoder, sink);
+    else await pipeline(source, byteLimit(limit), sink);
   } catch (err) {
+    if (err instanceof BodyTooLargeError) throw err;
     if (decoder) throw new HttpError(354, 'ZLIB_INFLATE_FAILED', `Cannot decompress request body: ${(err as Error).message}`);
     throw err;
   }
@@ -131,6 +165,8 @@ function summaryHeader(r: EngineResult | undefined, resultRows: number): string 
 export async function startClickHouseServer(opts: ClickHouseServerOptions): Promise<ClickHouseServer> {
   const host = opts.host ?? '127.0.0.1';
   const defaultDatabase = opts.database ?? 'default';
+  const allowedOrigins = opts.allowedOrigins ?? (() => []);
+  const maxBodyBytes = opts.maxBodyBytes ?? MAX_CLICKHOUSE_BODY_BYTES;
   const engine = new ChdbEngine(opts.dataDir);
   let engineMs = 0;
   let version = 'unknown';
@@ -149,7 +185,7 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
     res.setHeader('X-ClickHouse-Query-Id', queryId);
     res.setHeader('X-ClickHouse-Server-Display-Name', 'chdb-local');
 
-    let body = await readBody(req);
+    let body = await readBody(req, maxBodyBytes);
     let entries: Array<[string, string]> = [...url.searchParams];
     const contentType = req.headers['content-type'] ?? '';
     if (/^multipart\/form-data/i.test(contentType)) {
@@ -206,6 +242,9 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
   }
 
   function sendError(res: http.ServerResponse, err: unknown): void {
+    if (err instanceof BodyTooLargeError && !res.headersSent) {
+      return sendAndClose(res, 413, 'text/plain; charset=UTF-8', `Code: 1001. DB::Exception: ${err.message}. (PAYLOAD_TOO_LARGE)\n`);
+    }
     const e = toClickHouseError(err, version);
     if (res.headersSent) {
       res.destroy();
@@ -222,6 +261,11 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
   // ClickHouse accepts URIs up to http_max_uri_size (1 MiB): bound parameters travel in the URL.
   const server = http.createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // Checked before anything runs: a cross-origin "simple" POST (no preflight) would otherwise
+    // execute its DDL even though the page cannot read the answer.
+    if (foreignOrigin(req.headers, allowedOrigins())) {
+      return sendAndClose(res, 403, 'application/json', jsonBody('forbidden_origin', 'cross-origin browser requests are refused'));
+    }
     // Basic auth / X-ClickHouse-User / X-ClickHouse-Key are accepted and ignored: one local user.
     const isPing = url.pathname === '/ping' || (url.pathname === '/' && req.method === 'GET' && !url.searchParams.has('query'));
     if (isPing || url.pathname === '/replicas_status') {

@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { EventGenerator, prng } from '../../functions/shared/generator.js';
 import { validateEvent, type EventType, type PaymentEvent } from '../../functions/shared/contracts/event.js';
 import { fromUnits, toUnits } from '../../functions/shared/contracts/decimal.js';
-import { hasAllZones } from '../../functions/shared/contracts/rooms.js';
+import { eventInScope, referenceZone } from '../../functions/shared/contracts/scope.js';
 import { chDateTime64 } from '../../functions/shared/time.js';
 
 export interface DatasetOptions {
@@ -87,12 +87,12 @@ export function selectEvents(events: PaymentEvent[], f: RefFilters): PaymentEven
     return (
       t >= f.fromMs &&
       t < f.toMs &&
-      (f.zone === undefined || e.zone === f.zone) &&
+      (f.zone === undefined || referenceZone(e) === f.zone) &&
       (f.country === undefined || e.country === f.country) &&
       (f.city === undefined || e.city === f.city) &&
       (f.currency === undefined || e.currency === f.currency) &&
       (f.type === undefined || e.type === f.type) &&
-      (hasAllZones(f.scope) || f.scope.includes(e.zone))
+      eventInScope(f.scope, e)
     );
   });
 }

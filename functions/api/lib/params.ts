@@ -98,6 +98,28 @@ export function requireParameters(query: Map<string, string>, route: string): vo
   }
 }
 
+// Patterns of the query parameters, as JSON Schema (ECMA-262, `u` flag) patterns: the OpenAPI
+// document publishes these strings, the validator tests the same ones.
+const NOT_CONTROL = '[^\\u0000-\\u001f\\u007f]';
+const NOT_SPACE_OR_CONTROL = '[^\\s\\u0000-\\u001f\\u007f]';
+const YEAR = '(?:200[1-9]|20[1-9][0-9])';
+const LEAP_YEAR = '(?:20(?:0[48]|[2468][048]|[13579][26]))';
+const MONTH_DAY = '(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))';
+const TIME = '(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,9})?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]))?';
+export const PARAMETER_PATTERNS = {
+  /**
+   * from/to: a real calendar date 2001-2099 (so no offset can move it outside 2000-2100), optional
+   * time with an explicit offset. The validator also accepts 2000 and 2100-01-01; the pattern is
+   * the part every request can rely on.
+   */
+  timestamp: `^(?:${YEAR}-${MONTH_DAY}|${LEAP_YEAR}-02-29)${TIME}$`,
+  country: '^[A-Z]{2}$',
+  currency: '^[A-Z]{3}$',
+  /** zone/city: no control characters, no leading or trailing white space (what trim() removes). */
+  name: `^${NOT_SPACE_OR_CONTROL}(?:${NOT_CONTROL}*${NOT_SPACE_OR_CONTROL})?$`,
+} as const;
+const NAME_RE = new RegExp(PARAMETER_PATTERNS.name, 'u');
+
 // Date, or date-time with seconds/fraction optional and an explicit offset (Z or ±hh:mm): a
 // time without an offset would depend on the caller's zone, so it is refused.
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2}))?$/;
@@ -144,14 +166,19 @@ export function rangeParam(query: Map<string, string>, now: number): TimeRange {
   return { fromMs, toMs };
 }
 
-// Control characters and surrounding spaces never appear in valid event fields (see the event contract).
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Length as JSON Schema's minLength/maxLength count it: in code points, not UTF-16 units. */
+export function codePointLength(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
 
 function nameParam(query: Map<string, string>, name: 'zone' | 'city', maxLength: number): string | undefined {
   const value = query.get(name);
   if (value === undefined) return undefined;
-  if (value.length < 1 || value.length > maxLength) throw badRequest(name, `${name} must be 1-${maxLength} characters`);
-  if (CONTROL.test(value) || value.trim() !== value) throw badRequest(name, `${name} must not contain control characters or surrounding spaces`);
+  const length = codePointLength(value);
+  if (length < 1 || length > maxLength) throw badRequest(name, `${name} must be 1-${maxLength} characters`);
+  if (!NAME_RE.test(value)) throw badRequest(name, `${name} must not contain control characters or surrounding spaces`);
   return value;
 }
 
@@ -172,9 +199,9 @@ export function enumParam<T extends string>(query: Map<string, string>, name: st
 export function filtersParam(query: Map<string, string>, now: number): Filters {
   const filters: Filters = { range: rangeParam(query, now) };
   const zone = nameParam(query, 'zone', LIMITS.zoneMaxLength);
-  const country = patternParam(query, 'country', /^[A-Z]{2}$/, 'an ISO-3166 alpha-2 code (2 upper-case letters)');
+  const country = patternParam(query, 'country', new RegExp(PARAMETER_PATTERNS.country, 'u'), 'an ISO-3166 alpha-2 code (2 upper-case letters)');
   const city = nameParam(query, 'city', LIMITS.cityMaxLength);
-  const currency = patternParam(query, 'currency', /^[A-Z]{3}$/, 'an ISO-4217 code (3 upper-case letters)');
+  const currency = patternParam(query, 'currency', new RegExp(PARAMETER_PATTERNS.currency, 'u'), 'an ISO-4217 code (3 upper-case letters)');
   const type = enumParam(query, 'type', EVENT_TYPES);
   if (zone !== undefined) filters.zone = zone;
   if (country !== undefined) filters.country = country;

@@ -1,7 +1,11 @@
 // Query building. Table and column names come only from the fixed maps below; every value from a
 // request reaches ClickHouse as a bound parameter ({name:Type} + query_params).
 import type { BreakdownDimension, Granularity, Metric } from '../../shared/contracts/api.js';
-import { hasAllZones } from '../../shared/contracts/rooms.js';
+import { scopeCountries, zoneCountries } from '../../shared/contracts/scope.js';
+import { COUNTRIES } from '../../shared/contracts/geography.js';
+
+const GEO_COUNTRIES = Object.keys(COUNTRIES);
+const GEO_ZONES = GEO_COUNTRIES.map((c) => COUNTRIES[c]!.zone);
 import type { Filters } from './params.js';
 import type { Segment, TimeRange } from './time-range.js';
 
@@ -11,8 +15,15 @@ export const ROLLUP_TABLES: Readonly<Record<Granularity, string>> = {
   day: 'analytics_agg_day',
 };
 
+/**
+ * The zone of a rollup row by the scope rule: its country's reference zone (bound arrays from
+ * geography.ts); '' for a country outside the reference geography, which is in no zone (its
+ * free-text zone column is not trusted, as in roomsOf).
+ */
+export const REFERENCE_ZONE_EXPRESSION = "transform(country, {geo_countries:Array(String)}, {geo_zones:Array(String)}, '')";
+
 export const DIMENSION_COLUMNS: Readonly<Record<BreakdownDimension, string>> = {
-  zone: 'zone',
+  zone: REFERENCE_ZONE_EXPRESSION,
   country: 'country',
   city: 'city',
   type: 'type',
@@ -37,25 +48,31 @@ export interface Where {
 }
 
 /**
- * Filter clauses for the rollups: the request's filters plus the token's zone scope. Without a
- * zone filter a scoped holder is limited to their zones; `*` adds no clause.
+ * Filter clauses for the rollups: the request's filters plus the token's zone scope, both by the
+ * one scope rule (contracts/scope.ts): a zone means its reference countries, never the free-text
+ * zone column, so REST sees exactly what the WebSocket rooms carry. `*` adds no scope clause.
  */
 export function filterWhere(filters: Omit<Filters, 'range'>, scopeZones: readonly string[]): Where {
   const clauses: string[] = [];
-  const params: Params = {};
+  // Always bound: REFERENCE_ZONE_EXPRESSION may appear in the select list.
+  const params: Params = { geo_countries: GEO_COUNTRIES, geo_zones: GEO_ZONES };
   const add = (column: string, name: string, value: string | undefined): void => {
     if (value === undefined) return;
     clauses.push(`${column} = {${name}:String}`);
     params[name] = value;
   };
-  add('zone', 'f_zone', filters.zone);
+  if (filters.zone !== undefined) {
+    clauses.push('country IN {f_zone_countries:Array(String)}');
+    params.f_zone_countries = zoneCountries(filters.zone);
+  }
   add('country', 'f_country', filters.country);
   add('city', 'f_city', filters.city);
   add('currency', 'f_currency', filters.currency);
   add('type', 'f_type', filters.type);
-  if (!hasAllZones(scopeZones)) {
-    clauses.push('zone IN {scope_zones:Array(String)}');
-    params.scope_zones = [...scopeZones];
+  const countries = scopeCountries(scopeZones);
+  if (countries !== undefined) {
+    clauses.push('country IN {scope_countries:Array(String)}');
+    params.scope_countries = countries;
   }
   return { clauses, params };
 }

@@ -2,6 +2,7 @@ export * from './decimal.js';
 export * from './event.js';
 export * from './geography.js';
 export * from './rooms.js';
+export * from './scope.js';
 export * from './delta.js';
 export * from './ws.js';
 export * from './api.js';

@@ -1,5 +1,7 @@
 // Rooms are the units of WebSocket subscription: global, zone:<ZONE>, country:<CC>, city:<CC>:<City>.
-import { zoneOfCountry } from './geography.js';
+import { countryInScope, hasAllZones, referenceZone, zoneInScope } from './scope.js';
+
+export { hasAllZones } from './scope.js';
 
 export type RoomKind = 'global' | 'zone' | 'country' | 'city';
 
@@ -30,9 +32,14 @@ export function cityRoom(country: string, city: string): string {
   return `city:${country}:${city}`;
 }
 
-/** The rooms one event (or one aggregate row) belongs to, most general first. */
+/**
+ * The rooms one event (or one aggregate row) belongs to, most general first. The zone room is the
+ * country's reference zone (scope.ts), so a zone room holds exactly the events its holders may
+ * see; a country outside the reference geography is in no zone room (only `*` may see it).
+ */
 export function roomsOf(dims: { zone: string; country: string; city: string }): string[] {
-  return [globalRoom(), zoneRoom(dims.zone), countryRoom(dims.country), cityRoom(dims.country, dims.city)];
+  const zone = referenceZone(dims);
+  return [globalRoom(), ...(zone !== undefined ? [zoneRoom(zone)] : []), countryRoom(dims.country), cityRoom(dims.country, dims.city)];
 }
 
 export function parseRoom(room: string): ParsedRoom | undefined {
@@ -59,14 +66,10 @@ export function roomForFilter(filter: RoomFilter): string {
   return globalRoom();
 }
 
-/** `["*"]` grants every zone. */
-export function hasAllZones(zones: readonly string[]): boolean {
-  return zones.includes('*');
-}
-
 /**
- * Whether a holder of `zones` may see a room. `global` needs every zone; country and city rooms are
- * allowed when the country belongs to a held zone (countries outside the reference geography need `*`).
+ * Whether a holder of `zones` may see a room, by the one scope rule (scope.ts). `global` needs
+ * every zone; country and city rooms are allowed when the country's reference zone is held
+ * (countries outside the reference geography need `*`).
  */
 export function roomInScope(room: ParsedRoom, zones: readonly string[]): boolean {
   if (hasAllZones(zones)) return true;
@@ -74,11 +77,9 @@ export function roomInScope(room: ParsedRoom, zones: readonly string[]): boolean
     case 'global':
       return false;
     case 'zone':
-      return zones.includes(room.zone);
+      return zoneInScope(zones, room.zone);
     case 'country':
-    case 'city': {
-      const zone = zoneOfCountry(room.country);
-      return zone !== undefined && zones.includes(zone);
-    }
+    case 'city':
+      return countryInScope(zones, room.country);
   }
 }
