@@ -41,7 +41,7 @@ describe('deltas frames', () => {
 });
 
 describe('planDelivery', () => {
-  const m = (room: string, connectionId: string, expiresAt = 0): Membership => ({ room, connectionId, expiresAt });
+  const m = (room: string, connectionId: string, expiresAt = 0, tokenExpiresAt = 0): Membership => ({ room, connectionId, expiresAt, tokenExpiresAt });
 
   it('gives a connection one entry for all its rooms, skips expired ones, and chunks by size', () => {
     const byRoom = new Map([
