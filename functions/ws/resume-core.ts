@@ -50,7 +50,9 @@ export async function sendResume(event: WsEvent, connection: ConnectionRecord, v
     const doc = documentClient();
     const table = tableName(DELTAS_TABLE);
     const perRoom = await Promise.all(
-      rooms.filter((r) => !notHeld.includes(r)).map((room) => snapshotsSince(doc, table, room, versions[room]!)),
+      // One item more than the budget: each holds at least one snapshot, so more than `budget`
+      // snapshots come back exactly when some must be left out.
+      rooms.filter((r) => !notHeld.includes(r)).map((room) => snapshotsSince(doc, table, room, versions[room]!, start.budget + 1)),
     );
     const { snapshots, truncated } = capSnapshots(perRoom.flat(), start.budget);
     if (truncated) logger.info('resume truncated', { connectionId, budget: start.budget });
