@@ -4,6 +4,10 @@
 // the same gateway keeps receiving its deltas.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { Socket } from 'node:net';
+import { LOCAL_DUMMY_CREDENTIALS } from '../functions/shared/dynamo/client.js';
+import { startWsGateway } from '../local/ws-gateway.js';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
@@ -200,4 +204,35 @@ describe('floods', () => {
     expect(refused.length).toBeGreaterThan(0);
     await deliveredTo(good, 'zone:WAEMU');
   }, 120_000);
+});
+
+describe('a client that stops reading', () => {
+  it('is cut (410 to @connections) once too much waits for it; another client on the gateway is still served', async () => {
+    const gw = await startWsGateway({ handlers: { $connect: async () => ({ statusCode: 200 }) }, maxBufferedBytes: 256 * 1024 });
+    const mgmt = new ApiGatewayManagementApiClient({ endpoint: gw.managementEndpoint, region: 'us-east-1', credentials: LOCAL_DUMMY_CREDENTIALS, maxAttempts: 1 });
+    try {
+      const slow = await WsClient.connect(gw.url);
+      const fine = await WsClient.connect(gw.url);
+      const [slowId, fineId] = gw.connectionIds();
+      // Stop reading: the kernel buffers fill, then the server's send buffer grows.
+      ((slow.ws as unknown as { _socket: Socket })._socket).pause();
+      const frame = JSON.stringify({ type: 'deltas', v: 1, snapshots: [], pad: 'x'.repeat(30_000) });
+      let status = 200;
+      let posts = 0;
+      while (status === 200 && posts < 4_000) {
+        posts++;
+        status = await mgmt
+          .send(new PostToConnectionCommand({ ConnectionId: slowId, Data: frame }))
+          .then(() => 200, (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode ?? 0);
+      }
+      expect(status).toBe(410);
+      expect(gw.connectionIds()).toEqual([fineId]);
+      await mgmt.send(new PostToConnectionCommand({ ConnectionId: fineId, Data: JSON.stringify({ type: 'pong', at: 'now' }) }));
+      await fine.next((m) => (m as { type?: string }).type === 'pong');
+      fine.close();
+    } finally {
+      mgmt.destroy();
+      await gw.close();
+    }
+  }, 60_000);
 });
