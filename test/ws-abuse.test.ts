@@ -142,7 +142,7 @@ describe('room limit', () => {
     for (const r of results) expect(r!.held.length).toBeLessThanOrEqual(MAX_ROOMS_PER_CONNECTION);
   });
 
-  it('concurrent subscribes through the gateway end with at most 50 rooms held', async () => {
+  it('subscribes sent back to back through the gateway end with 50 rooms held and the rest refused with the limit', async () => {
     const c = await connect();
     for (let i = 0; i < 8; i++) c.send({ action: 'subscribe', rooms: Array.from({ length: 10 }, (_, j) => `city:SN:Village${i}x${j}`) });
     await eventually(async () => c.ofType('ack').length + errors(c, 'rate_limited').length >= 8);
