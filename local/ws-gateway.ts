@@ -75,6 +75,8 @@ interface Conn {
   /** Messages waiting for their route handler (one runs at a time per connection). */
   queue: WsEvent[];
   running: boolean;
+  /** Messages refused since the last log line about it. */
+  dropped: number;
 }
 
 const MAX_POST_BYTES = 128 * 1024;
@@ -228,6 +230,8 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
     if (conn.queue.length >= maxQueued) {
       const refusal: ErrorMessage = { type: 'error', code: 'rate_limited', message: `too many messages in flight (at most ${maxQueued} queued per connection); this one was dropped` };
       if (conn.ws.bufferedAmount <= maxBuffered) conn.ws.send(JSON.stringify(refusal));
+      // One log line per flood (when the queue has drained), not one per refused message.
+      conn.dropped++;
       return;
     }
     conn.queue.push(event);
@@ -250,6 +254,10 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
       }
     } finally {
       conn.running = false;
+      if (conn.dropped > 0) {
+        console.warn(`ws-gateway: refused ${conn.dropped} message(s) of connection ${conn.id}: more than ${maxQueued} queued (rate_limited)`);
+        conn.dropped = 0;
+      }
     }
   }
 
@@ -316,7 +324,7 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn: Conn = { id, ws, connectedAt, lastActiveAt: connectedAt, ...ident, queue: [], running: false };
+      const conn: Conn = { id, ws, connectedAt, lastActiveAt: connectedAt, ...ident, queue: [], running: false, dropped: 0 };
       conns.set(id, conn);
       armIdle(conn);
       conn.ageTimer = setTimeout(() => ws.close(1001, 'Going away'), maxAgeMs);
