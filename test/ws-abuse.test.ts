@@ -166,12 +166,33 @@ describe('floods', () => {
     await eventually(async () => flood.ofType('ack').length + errors(flood, 'rate_limited').length >= 1_000, 60_000, 100);
     const limited = errors(flood, 'rate_limited').length;
     expect(limited).toBeGreaterThan(500);
+    // The gateway's per-connection queue refused them before any handler ran.
+    expect(errors(flood, 'rate_limited').some((e) => e.message.includes('queued per connection'))).toBe(true);
     expect(flood.ofType('ack').length).toBeLessThan(1_000 - 500);
     // The good client is still served as usual, and the flood client recovers at the refill rate.
     await deliveredTo(good, room);
     await new Promise((r) => setTimeout(r, 1_000 / MESSAGE_RATE.perSecond + 200));
     await flood.roundTrip();
   }, 120_000);
+
+  it('the handlers\' token bucket: messages past the burst get rate_limited and have no effect; the connection recovers', async () => {
+    const c = await connect();
+    const answered = () => c.ofType('pong').length + c.ofType('ack').length + errors(c, 'rate_limited').length;
+    // Batches under the gateway's queue bound, so every message reaches the handler.
+    for (let batch = 0; batch < 4; batch++) {
+      const before = answered();
+      for (let i = 0; i < 10; i++) c.send({ action: 'subscribe', rooms: [`city:SN:Bucket${batch}x${i}`] });
+      await eventually(async () => answered() >= before + 10, 20_000);
+    }
+    const limited = errors(c, 'rate_limited').filter((e) => e.message.includes(`${MESSAGE_RATE.perSecond}/s`));
+    expect(limited.length).toBeGreaterThan(0);
+    // A refused subscribe joined nothing: the rooms held are exactly the acknowledged ones.
+    const acked = c.ofType<AckMessage>('ack');
+    expect(acked.at(-1)!.rooms.length).toBe(acked.length);
+    expect(acked.length + limited.length).toBe(40);
+    await new Promise((r) => setTimeout(r, 1_000 / MESSAGE_RATE.perSecond + 200));
+    await c.roundTrip();
+  }, 60_000);
 
   it('50 resumes from one connection: one in flight, capped snapshots; a well-behaved client keeps receiving deltas', async () => {
     const room = 'country:CI';
