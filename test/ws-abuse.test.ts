@@ -7,11 +7,12 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Socket } from 'node:net';
 import { LOCAL_DUMMY_CREDENTIALS } from '../functions/shared/dynamo/client.js';
-import { startWsGateway } from '../local/ws-gateway.js';
+import { startWsGateway, wsHandlersFromCatalog } from '../local/ws-gateway.js';
+import type { WsEvent } from '../functions/shared/ws-management.js';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
-import { MESSAGE_RATE, RESUME_LIMITS, type AckMessage, type DeltasMessage, type ErrorMessage } from '../functions/shared/contracts/ws.js';
+import { MAX_ROOMS_PER_MESSAGE, MESSAGE_RATE, RESUME_LIMITS, type AckMessage, type DeltasMessage, type ErrorMessage } from '../functions/shared/contracts/ws.js';
 import { MAX_ROOMS_PER_CONNECTION, createWsStore } from '../functions/shared/ws-store.js';
 import { signDevToken, type DevKeys } from '../local/dev-keys.js';
 import type { Realtime } from '../local/realtime.js';
@@ -142,6 +143,27 @@ describe('room limit', () => {
     for (const r of results) expect(r!.held.length).toBeLessThanOrEqual(MAX_ROOMS_PER_CONNECTION);
   });
 
+  it('30 concurrent subscribe invocations (as on AWS, no gateway queue) never pass 50 rooms; memberships match the rooms held', async () => {
+    const c = await connect();
+    await c.roundTrip();
+    const connectionId = rt.gateway.connectionIds().slice(-1)[0]!;
+    const { subscribe } = await wsHandlersFromCatalog();
+    // 20 rooms each: three admitted joins would already pass the limit if it were read-then-write.
+    const roomsOf = (i: number) => Array.from({ length: MAX_ROOMS_PER_MESSAGE }, (_, j) => `city:CI:Ville${i}x${j}`);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => subscribe(messageEvent(connectionId, { action: 'subscribe', rooms: roomsOf(i) }), {} as never)));
+    const store = createWsStore(db.doc, { connections: 'connections', memberships: 'memberships' });
+    const held = (await store.getConnection(connectionId))!.rooms;
+    expect(held.length).toBeGreaterThanOrEqual(MAX_ROOMS_PER_MESSAGE);
+    expect(held.length).toBeLessThanOrEqual(MAX_ROOMS_PER_CONNECTION);
+    const members: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      for (const room of roomsOf(i)) if ((await store.membersOf(room)).some((m) => m.connectionId === connectionId)) members.push(room);
+    }
+    expect(members.sort()).toEqual(held);
+    await c.roundTrip();
+    expect(errors(c, 'invalid_message').some((e) => e.message.includes(`${MAX_ROOMS_PER_CONNECTION} rooms`))).toBe(true);
+  });
+
   it('subscribes sent back to back through the gateway end with 50 rooms held and the rest refused with the limit', async () => {
     const c = await connect();
     for (let i = 0; i < 8; i++) c.send({ action: 'subscribe', rooms: Array.from({ length: 10 }, (_, j) => `city:SN:Village${i}x${j}`) });
@@ -227,6 +249,41 @@ describe('floods', () => {
     expect(refused.length).toBeGreaterThan(0);
     await deliveredTo(good, 'zone:WAEMU');
   }, 120_000);
+});
+
+/** A route event as API Gateway delivers it, for calling a handler directly. */
+function messageEvent(connectionId: string, body: { action: string; [k: string]: unknown }): WsEvent {
+  return {
+    requestContext: { routeKey: body.action, eventType: 'MESSAGE', connectionId, domainName: new URL(rt.gateway.url).host, stage: 'local', requestId: 'r', connectedAt: Date.now() },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  } as unknown as WsEvent;
+}
+
+describe('resume on AWS, where one connection\'s messages run concurrently', () => {
+  it('two resumes at once: one is answered, the other gets resume_busy (the lease on the connection item)', async () => {
+    const room = 'city:SN:Thiès';
+    const c = await subscribed([room]);
+    await writeSnapshots(db.doc, 'deltas', Array.from({ length: 600 }, (_, j) => snapshot(room, 5_000 + j, minute(j))));
+    await eventually(async () => c.messages.some(holds(5_599)), 30_000, 100);
+    const connectionId = rt.gateway.connectionIds().slice(-1)[0]!;
+    const { resume } = await wsHandlersFromCatalog();
+    const event = () => messageEvent(connectionId, { action: 'resume', versions: { [room]: 0 } });
+    const from = c.messages.length;
+    // Straight to the handlers, as API Gateway would invoke them: not through the gateway's queue.
+    await Promise.all([resume(event(), {} as never), resume(event(), {} as never)]);
+    await c.roundTrip();
+    const replies = c.messages.slice(from);
+    expect(replies.filter((m) => (m as ErrorMessage).code === 'resume_busy')).toHaveLength(1);
+    const frames = replies.filter((m) => (m as DeltasMessage).resume === true) as DeltasMessage[];
+    expect(frames.reduce((n, f) => n + f.snapshots.length, 0)).toBe(RESUME_LIMITS.perResume);
+    expect(frames.every((f) => f.truncated === true)).toBe(true);
+    // The lease is released: the next resume is answered.
+    const next = c.messages.length;
+    c.send({ action: 'resume', versions: { [room]: 5_590 } });
+    const again = await c.next<DeltasMessage>((m) => (m as DeltasMessage).resume === true, 10_000, next);
+    expect(again.snapshots.map((s) => s.version)).toEqual(Array.from({ length: 9 }, (_, i) => 5_591 + i));
+  }, 60_000);
 });
 
 describe('a client that stops reading', () => {

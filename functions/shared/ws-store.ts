@@ -41,6 +41,14 @@ export function tokenExpired(connection: Pick<ConnectionRecord, 'tokenExpiresAt'
   return connection.tokenExpiresAt > 0 && connection.tokenExpiresAt * 1000 <= nowMs;
 }
 
+/** Too many concurrent updates of one connection's limits: the caller refuses the message. */
+export class LimitContention extends Error {
+  constructor(connectionId: string) {
+    super(`limits of connection ${connectionId} kept changing under concurrent messages`);
+    this.name = 'LimitContention';
+  }
+}
+
 export type JoinResult =
   | { ok: true; held: string[] }
   /** Joining would pass the room limit: nothing was joined. */
@@ -71,11 +79,13 @@ export interface WsStore {
   /**
    * Reads the connection, lets `decide` compute new limit state from it and writes that back only
    * if no one changed the limits meanwhile (optimistic; retried). `limits: undefined` writes
-   * nothing. Undefined when the connection is unknown.
+   * nothing. Undefined when the connection is unknown; LimitContention after `maxAttempts`
+   * conflicts (default 8) with the connection's other messages.
    */
   updateLimits<T>(
     connectionId: string,
     decide: (connection: ConnectionRecord) => { limits: LimitState | undefined; result: T },
+    maxAttempts?: number,
   ): Promise<{ connection: ConnectionRecord; result: T } | undefined>;
   /** Removes rooms; resolves to the rooms held afterwards, undefined when the connection is unknown. */
   leave(connectionId: string, rooms: string[]): Promise<string[] | undefined>;
@@ -219,7 +229,7 @@ export function createWsStore(doc: DynamoDBDocumentClient, tables: WsStoreTables
       }
     },
 
-    async updateLimits(connectionId, decide) {
+    async updateLimits(connectionId, decide, maxAttempts = 8) {
       for (let attempt = 1; ; attempt++) {
         const out = await doc.send(new GetCommand({ TableName: connections, Key: { connectionId }, ConsistentRead: true }));
         if (!out.Item) return undefined;
@@ -241,7 +251,9 @@ export function createWsStore(doc: DynamoDBDocumentClient, tables: WsStoreTables
           return { connection: { ...connection, limits }, result };
         } catch (err) {
           // Another message of this connection updated the limits first: decide again on its state.
-          if (!(err instanceof ConditionalCheckFailedException) || attempt >= 8) throw err;
+          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+          if (attempt >= maxAttempts) throw new LimitContention(connectionId);
+          await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
         }
       }
     },

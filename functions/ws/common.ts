@@ -9,7 +9,7 @@ import { createLogger, createMetrics } from '../shared/observability.js';
 import { METRIC, SERVICE } from '../shared/observability-names.js';
 import { MAX_ROOMS_PER_MESSAGE, MESSAGE_RATE, tokenExpiredMessage, type ErrorMessage, type ServerMessage } from '../shared/contracts/ws.js';
 import { takeMessage } from '../shared/ws-limits.js';
-import { tokenExpired, wsStoreFromEnv, type ConnectionRecord } from '../shared/ws-store.js';
+import { LimitContention, tokenExpired, wsStoreFromEnv, type ConnectionRecord } from '../shared/ws-store.js';
 import {
   closeConnection,
   managementClient,
@@ -64,11 +64,17 @@ export function replyData(event: WsEvent, data: string): Promise<PostOutcome> {
  */
 export async function admit(event: WsEvent, now = Date.now()): Promise<ConnectionRecord | undefined> {
   const connectionId = event.requestContext.connectionId;
-  const out = await wsStoreFromEnv().updateLimits(connectionId, (c) => {
-    if (tokenExpired(c, now)) return { limits: undefined, result: 'expired' as const };
-    const taken = takeMessage(c.limits, now);
-    return { limits: taken.state, result: taken.allowed ? ('ok' as const) : ('limited' as const) };
-  });
+  const out = await wsStoreFromEnv()
+    .updateLimits(connectionId, (c) => {
+      if (tokenExpired(c, now)) return { limits: undefined, result: 'expired' as const };
+      const taken = takeMessage(c.limits, now);
+      return { limits: taken.state, result: taken.allowed ? ('ok' as const) : ('limited' as const) };
+    })
+    // Many messages of this connection at the same instant (concurrent invocations on AWS): refuse.
+    .catch((err: unknown) => {
+      if (err instanceof LimitContention) return { connection: undefined, result: 'limited' as const };
+      throw err;
+    });
   if (!out) {
     await reply(event, errorMessage('internal', 'connection is not registered (expired?); reconnect'));
     return undefined;
@@ -84,7 +90,7 @@ export async function admit(event: WsEvent, now = Date.now()): Promise<Connectio
     await reply(event, errorMessage('rate_limited', `too many messages: at most ${MESSAGE_RATE.burst} at once, ${MESSAGE_RATE.perSecond}/s after that; this one had no effect`));
     return undefined;
   }
-  return out.connection;
+  return out.connection!;
 }
 
 export function errorMessage(code: ErrorMessage['code'], message: string, rooms?: string[]): ErrorMessage {

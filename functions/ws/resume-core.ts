@@ -11,7 +11,7 @@ import type { DeltaSnapshot } from '../shared/contracts/delta.js';
 import { roomAllowed } from '../shared/auth.js';
 import type { WsEvent } from '../shared/ws-management.js';
 import { beginResume, endResume } from '../shared/ws-limits.js';
-import { wsStoreFromEnv, type ConnectionRecord } from '../shared/ws-store.js';
+import { LimitContention, wsStoreFromEnv, type ConnectionRecord } from '../shared/ws-store.js';
 import { errorMessage, logger, reply, replyData } from './common.js';
 
 /** The newest `budget` snapshots (by version, order kept), and whether any were left out. */
@@ -29,10 +29,16 @@ export async function sendResume(event: WsEvent, connection: ConnectionRecord, v
   if (notHeld.length > 0) {
     await reply(event, errorMessage('invalid_room', `not subscribed: ${notHeld.join(', ')} (subscribe before resuming)`, notHeld));
   }
-  const started = await store.updateLimits(connectionId, (c) => {
-    const r = beginResume(c.limits, Date.now());
-    return { limits: r.ok ? r.state : undefined, result: r };
-  });
+  const started = await store
+    .updateLimits(connectionId, (c) => {
+      const r = beginResume(c.limits, Date.now());
+      return { limits: r.ok ? r.state : undefined, result: r };
+    })
+    .catch((err: unknown) => {
+      // Other messages of this connection racing for the limits: as good as a resume in flight.
+      if (err instanceof LimitContention) return { result: { ok: false as const, reason: 'busy' as const } };
+      throw err;
+    });
   if (!started) return;
   const start = started.result;
   if (!start.ok) {
@@ -61,6 +67,7 @@ export async function sendResume(event: WsEvent, connection: ConnectionRecord, v
     }
     sent = snapshots.length;
   } finally {
-    await store.updateLimits(connectionId, (c) => ({ limits: endResume(c.limits, Date.now(), sent), result: undefined })).catch(() => undefined);
+    // Releasing must not lose to contention (else the lease only lapses after leaseMs).
+    await store.updateLimits(connectionId, (c) => ({ limits: endResume(c.limits, Date.now(), sent), result: undefined }), 30).catch(() => undefined);
   }
 }
