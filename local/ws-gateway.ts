@@ -4,6 +4,10 @@
 // @aws-sdk/client-apigatewaymanagementapi works against it with only an endpoint override.
 // The idle timeout and maximum connection age are enforced like API Gateway does (10 min, 2 h by
 // default), so client keep-alive and reconnect logic really runs.
+// One client cannot stall the others: each connection's messages run one at a time from a bounded
+// queue (beyond MAX_QUEUED_MESSAGES a message is refused with `rate_limited`, as API Gateway's
+// throttling refuses it), and a connection that stops reading (more than maxBufferedBytes waiting
+// in its socket) is cut and answers 410 to @connections, instead of buffering without end.
 import { listen } from './listen.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -15,6 +19,7 @@ import type { Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
 import type { WsEvent } from '../functions/shared/ws-management.js';
+import { MAX_QUEUED_MESSAGES, isWsAction, type ErrorMessage } from '../functions/shared/contracts/ws.js';
 
 export type WsRouteKey = '$connect' | '$disconnect' | '$default' | 'subscribe' | 'unsubscribe' | 'ping' | 'resume';
 
@@ -38,6 +43,10 @@ export interface StartWsGatewayOptions {
   apiId?: string;
   /** Largest client message (API Gateway: 128 KB). */
   maxMessageBytes?: number;
+  /** Client messages queued per connection before refusing more (default MAX_QUEUED_MESSAGES). */
+  maxQueuedMessages?: number;
+  /** Bytes waiting in a connection's socket past which it is cut as not reading (default 4 MiB). */
+  maxBufferedBytes?: number;
 }
 
 export interface WsGateway {
@@ -63,6 +72,11 @@ interface Conn {
   userAgent: string;
   idleTimer?: NodeJS.Timeout;
   ageTimer?: NodeJS.Timeout;
+  /** Messages waiting for their route handler (one runs at a time per connection). */
+  queue: WsEvent[];
+  running: boolean;
+  /** Messages refused since the last log line about it. */
+  dropped: number;
 }
 
 const MAX_POST_BYTES = 128 * 1024;
@@ -138,6 +152,8 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
   const idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
   const maxAgeMs = options.maxAgeMs ?? 2 * 60 * 60_000;
   const handlers = options.handlers;
+  const maxQueued = options.maxQueuedMessages ?? MAX_QUEUED_MESSAGES;
+  const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const conns = new Map<string, Conn>();
   const inflight = new Set<Promise<unknown>>();
   let domainName = host;
@@ -200,7 +216,8 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
       try {
         const parsed: unknown = JSON.parse(body);
         const action = parsed && typeof parsed === 'object' ? (parsed as { action?: unknown }).action : undefined;
-        if (typeof action === 'string' && !action.startsWith('$') && handlers[action as WsRouteKey]) routeKey = action as WsRouteKey;
+        // An own-list lookup: `__proto__`, `constructor`, `toString`… are unknown actions ($default).
+        if (isWsAction(action) && Object.hasOwn(handlers, action)) routeKey = action;
       } catch {
         /* not JSON: $default */
       }
@@ -210,20 +227,45 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
       body,
       isBase64Encoded,
     };
-    track(
-      invoke(routeKey, event).catch((err: unknown) => {
-        console.error(`ws-gateway: ${routeKey} failed:`, err);
-        // What API Gateway sends the client when the integration fails.
-        if (conn.ws.readyState === WebSocket.OPEN) {
-          conn.ws.send(JSON.stringify({ message: 'Internal server error', connectionId: conn.id, requestId: event.requestContext.requestId }));
-        }
-      }),
-    );
+    if (conn.queue.length >= maxQueued) {
+      const refusal: ErrorMessage = { type: 'error', code: 'rate_limited', message: `too many messages in flight (at most ${maxQueued} queued per connection); this one was dropped` };
+      if (conn.ws.bufferedAmount <= maxBuffered) conn.ws.send(JSON.stringify(refusal));
+      // One log line per flood (when the queue has drained), not one per refused message.
+      conn.dropped++;
+      return;
+    }
+    conn.queue.push(event);
+    if (!conn.running) track(drain(conn));
+  }
+
+  /** Runs a connection's queued messages one at a time (as they arrived). */
+  async function drain(conn: Conn): Promise<void> {
+    conn.running = true;
+    try {
+      for (let event = conn.queue.shift(); event; event = conn.queue.shift()) {
+        const routeKey = event.requestContext.routeKey as WsRouteKey;
+        await invoke(routeKey, event).catch((err: unknown) => {
+          console.error(`ws-gateway: ${routeKey} failed:`, err);
+          // What API Gateway sends the client when the integration fails.
+          if (conn.ws.readyState === WebSocket.OPEN) {
+            conn.ws.send(JSON.stringify({ message: 'Internal server error', connectionId: conn.id, requestId: event.requestContext.requestId }));
+          }
+        });
+      }
+    } finally {
+      conn.running = false;
+      if (conn.dropped > 0) {
+        console.warn(`ws-gateway: refused ${conn.dropped} message(s) of connection ${conn.id}: more than ${maxQueued} queued (rate_limited)`);
+        conn.dropped = 0;
+      }
+    }
   }
 
   function onClose(conn: Conn, code: number, reason: Buffer): void {
     clearTimeout(conn.idleTimer);
     clearTimeout(conn.ageTimer);
+    // Messages not yet handled die with the connection (API Gateway drops them likewise).
+    conn.queue.length = 0;
     if (conns.get(conn.id) !== conn) return;
     conns.delete(conn.id);
     const event: WsEvent = {
@@ -282,7 +324,7 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn: Conn = { id, ws, connectedAt, lastActiveAt: connectedAt, ...ident };
+      const conn: Conn = { id, ws, connectedAt, lastActiveAt: connectedAt, ...ident, queue: [], running: false, dropped: 0 };
       conns.set(id, conn);
       armIdle(conn);
       conn.ageTimer = setTimeout(() => ws.close(1001, 'Going away'), maxAgeMs);
@@ -323,6 +365,13 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
           chunks.push(chunk as Buffer);
         }
         if (!open) {
+          sendError(res, 410, 'GoneException', null);
+          return;
+        }
+        if (conn.ws.bufferedAmount > maxBuffered) {
+          // The client stopped reading: cut it rather than buffer for it (it is gone to senders).
+          console.error(`ws-gateway: connection ${conn.id} is not reading (${conn.ws.bufferedAmount} bytes waiting): closed`);
+          conn.ws.terminate();
           sendError(res, 410, 'GoneException', null);
           return;
         }

@@ -41,7 +41,7 @@ describe('deltas frames', () => {
 });
 
 describe('planDelivery', () => {
-  const m = (room: string, connectionId: string, expiresAt = 0): Membership => ({ room, connectionId, expiresAt });
+  const m = (room: string, connectionId: string, expiresAt = 0, tokenExpiresAt = 0): Membership => ({ room, connectionId, expiresAt, tokenExpiresAt });
 
   it('gives a connection one entry for all its rooms, skips expired ones, and chunks by size', () => {
     const byRoom = new Map([
@@ -66,6 +66,24 @@ describe('planDelivery', () => {
       ['zone:WAEMU', minute(2), 4],
     ]);
     expect(targets.find((t) => t.connectionId === 'c')!.frames[0]!.snapshots.every((s) => s.room === 'zone:WAEMU')).toBe(true);
+  });
+
+  it('a connection whose token has expired gets no frame but is listed once, with its rooms, to be closed', () => {
+    const byRoom = new Map([
+      ['global', [snap('global', 1, 3)]],
+      ['zone:WAEMU', [snap('zone:WAEMU', 1, 4)]],
+    ]);
+    const members = new Map([
+      ['global', [m('global', 'a', 0, 100), m('global', 'b', 0, 9), m('global', 'c', 0, 10)]],
+      ['zone:WAEMU', [m('zone:WAEMU', 'b', 0, 9)]],
+    ]);
+    const plan = planDelivery(byRoom, members, { nowSec: 10, chunkSize: 100 });
+    expect(plan.chunks.flatMap((c) => c.targets.map((t) => t.connectionId))).toEqual(['a']);
+    expect(plan.tokenExpired).toEqual([
+      { connectionId: 'b', rooms: ['global', 'zone:WAEMU'] },
+      { connectionId: 'c', rooms: ['global'] },
+    ]);
+    expect(plan.expired).toEqual([]);
   });
 });
 

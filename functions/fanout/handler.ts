@@ -17,7 +17,8 @@ import type { DeltaSnapshot } from '../shared/contracts/delta.js';
 import { FANOUT_STREAM_EVENTS } from '../catalog.js';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { METRIC, SERVICE } from '../shared/observability-names.js';
-import { managementClient, managementEndpoint } from '../shared/ws-management.js';
+import { closeConnection, managementClient, managementEndpoint } from '../shared/ws-management.js';
+import { tokenExpiredMessage } from '../shared/contracts/ws.js';
 import { wsStoreFromEnv, type Membership } from '../shared/ws-store.js';
 import { flushMetrics } from '../shared/ws-metrics.js';
 import { fanoutConfig } from './config.js';
@@ -39,6 +40,8 @@ export interface FanoutStats {
   workers: number;
   gone: number;
   expired: number;
+  /** Connections closed because their token expired. */
+  tokenExpired: number;
   failedPushes: number;
 }
 
@@ -55,7 +58,7 @@ export async function fanout(
 ): Promise<DynamoDBBatchResponse & { stats: FanoutStats }> {
   const started = Date.now();
   const config = fanoutConfig(env);
-  const stats: FanoutStats = { records: 0, snapshots: 0, connections: 0, pushes: 0, workers: 0, gone: 0, expired: 0, failedPushes: 0 };
+  const stats: FanoutStats = { records: 0, snapshots: 0, connections: 0, pushes: 0, workers: 0, gone: 0, expired: 0, tokenExpired: 0, failedPushes: 0 };
   const byRoom = new Map<string, DeltaSnapshot[]>();
   const recordsOfRoom = new Map<string, DynamoDBRecord[]>();
   for (const record of event.Records ?? []) {
@@ -106,6 +109,20 @@ export async function fanout(
     }),
   );
   await Promise.all(plan.expired.map((m) => store.removeConnection(m.connectionId, [m.room]).catch(() => undefined)));
+  // A connection must not outlive its token: tell it why (the dashboard reconnects with a fresh
+  // token), close it through @connections DELETE and forget it. Best effort, like pruning.
+  stats.tokenExpired = plan.tokenExpired.length;
+  await Promise.all(
+    plan.tokenExpired.map(async (t) => {
+      try {
+        await closeConnection(client, t.connectionId, tokenExpiredMessage());
+        logger.info('token expired: connection closed', { connectionId: t.connectionId });
+      } catch (err) {
+        logger.warn('closing a token-expired connection failed', { connectionId: t.connectionId, error: err as Error });
+      }
+      await store.removeConnection(t.connectionId, t.rooms).catch(() => undefined);
+    }),
+  );
   const outcome = mergeOutcomes(outcomes);
   stats.pushes = outcome.frames;
   stats.gone = outcome.gone;
@@ -115,6 +132,9 @@ export async function fanout(
   if (outcome.frames > 0) metrics.addMetric(METRIC.wsMessages, MetricUnit.Count, outcome.frames);
   if (stats.gone + stats.expired > 0) {
     metrics.singleMetric().addDimension('status', 'gone').addMetric(METRIC.wsConnections, MetricUnit.Count, stats.gone + stats.expired);
+  }
+  if (stats.tokenExpired > 0) {
+    metrics.singleMetric().addDimension('status', 'token_expired').addMetric(METRIC.wsConnections, MetricUnit.Count, stats.tokenExpired);
   }
   const pushedAt = Date.now();
   for (const [room, list] of byRoom) {

@@ -25,6 +25,8 @@ export interface Plan {
   chunks: DeliveryChunk[];
   /** Memberships past the connection's maximum age: pruned, not pushed. */
   expired: Membership[];
+  /** Open connections whose token has expired: told so and closed, not pushed (with the rooms seen). */
+  tokenExpired: Array<{ connectionId: string; rooms: string[] }>;
   connections: number;
 }
 
@@ -37,12 +39,18 @@ export function planDelivery(
   opts: { nowSec: number; chunkSize: number; maxPayloadBytes?: number },
 ): Plan {
   const expired: Membership[] = [];
+  const tokenExpired = new Map<string, string[]>();
   const roomsOf = new Map<string, string[]>();
   for (const [room, members] of membersByRoom) {
     for (const m of members) {
       if (m.expiresAt > 0 && m.expiresAt <= opts.nowSec) {
         // Past API Gateway's 2-hour maximum: the socket is closed already, only the rows are left.
         expired.push(m);
+        continue;
+      }
+      if (m.tokenExpiresAt > 0 && m.tokenExpiresAt <= opts.nowSec) {
+        // The socket is open but its token is not valid any more: no data for it.
+        (tokenExpired.get(m.connectionId) ?? tokenExpired.set(m.connectionId, []).get(m.connectionId)!).push(room);
         continue;
       }
       const held = roomsOf.get(m.connectionId);
@@ -85,5 +93,10 @@ export function planDelivery(
     chunk.targets.push({ connectionId: t.connectionId, rooms: t.rooms, group });
     bytes += targetBytes;
   }
-  return { chunks, expired, connections: targets.length };
+  return {
+    chunks,
+    expired,
+    tokenExpired: [...tokenExpired].map(([connectionId, rooms]) => ({ connectionId, rooms: rooms.sort() })),
+    connections: targets.length,
+  };
 }

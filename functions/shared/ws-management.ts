@@ -3,6 +3,7 @@
 // so they behave the same on AWS and on the local gateway (no route-response configuration).
 import {
   ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   GoneException,
   PostToConnectionCommand,
   type ApiGatewayManagementApiClientConfig,
@@ -139,6 +140,21 @@ export function postMessage(
   retry?: RetryOptions,
 ): Promise<PostOutcome> {
   return postData(client, connectionId, JSON.stringify(message), retry);
+}
+
+/**
+ * Sends `message` (when given), then closes the connection through `@connections` DELETE; a
+ * connection already gone is no error.
+ */
+export async function closeConnection(client: ApiGatewayManagementApiClient, connectionId: string, message?: ServerMessage): Promise<PostOutcome> {
+  if (message && (await postMessage(client, connectionId, message)) === 'gone') return 'gone';
+  try {
+    await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    return 'sent';
+  } catch (err) {
+    if (isGone(err)) return 'gone';
+    throw err;
+  }
 }
 
 /** Bytes of a string as UTF-8. */

@@ -7,8 +7,11 @@ import { flushMetrics } from '../shared/ws-metrics.js';
 import type { Context } from 'aws-lambda';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { METRIC, SERVICE } from '../shared/observability-names.js';
-import { MAX_ROOMS_PER_MESSAGE, type ErrorMessage, type ServerMessage } from '../shared/contracts/ws.js';
+import { MAX_ROOMS_PER_MESSAGE, MESSAGE_RATE, tokenExpiredMessage, type ErrorMessage, type ServerMessage } from '../shared/contracts/ws.js';
+import { takeMessage } from '../shared/ws-limits.js';
+import { LimitContention, tokenExpired, wsStoreFromEnv, type ConnectionRecord } from '../shared/ws-store.js';
 import {
+  closeConnection,
   managementClient,
   managementEndpoint,
   postData,
@@ -52,6 +55,42 @@ export function reply(event: WsEvent, message: ServerMessage): Promise<PostOutco
 /** Sends an already-serialized message (e.g. a pre-chunked resume frame). */
 export function replyData(event: WsEvent, data: string): Promise<PostOutcome> {
   return postData(managementClient(managementEndpoint(event)), event.requestContext.connectionId, data);
+}
+
+/**
+ * Admits one client message: the connection must be registered, its token unexpired (else
+ * `token_expired` and the connection is closed) and within MESSAGE_RATE (else `rate_limited`).
+ * Resolves to the connection, or undefined when the message must have no effect (already answered).
+ */
+export async function admit(event: WsEvent, now = Date.now()): Promise<ConnectionRecord | undefined> {
+  const connectionId = event.requestContext.connectionId;
+  const out = await wsStoreFromEnv()
+    .updateLimits(connectionId, (c) => {
+      if (tokenExpired(c, now)) return { limits: undefined, result: 'expired' as const };
+      const taken = takeMessage(c.limits, now);
+      return { limits: taken.state, result: taken.allowed ? ('ok' as const) : ('limited' as const) };
+    })
+    // Many messages of this connection at the same instant (concurrent invocations on AWS): refuse.
+    .catch((err: unknown) => {
+      if (err instanceof LimitContention) return { connection: undefined, result: 'limited' as const };
+      throw err;
+    });
+  if (!out) {
+    await reply(event, errorMessage('internal', 'connection is not registered (expired?); reconnect'));
+    return undefined;
+  }
+  if (out.result === 'expired') {
+    logger.info('token expired: closing the connection', { connectionId });
+    await closeConnection(managementClient(managementEndpoint(event)), connectionId, tokenExpiredMessage());
+    return undefined;
+  }
+  if (out.result === 'limited') {
+    metrics.singleMetric().addDimension('status', 'rate_limited').addMetric(METRIC.wsMessages, MetricUnit.Count, 1);
+    logger.info('message refused: rate limit', { connectionId, routeKey: event.requestContext.routeKey });
+    await reply(event, errorMessage('rate_limited', `too many messages: at most ${MESSAGE_RATE.burst} at once, ${MESSAGE_RATE.perSecond}/s after that; this one had no effect`));
+    return undefined;
+  }
+  return out.connection!;
 }
 
 export function errorMessage(code: ErrorMessage['code'], message: string, rooms?: string[]): ErrorMessage {

@@ -21,6 +21,9 @@ export const handler = wsHandler(async (event) => {
     connectedAt: since,
     // API Gateway closes every connection after 2 hours; the item (and its memberships) expire then.
     expiresAt: Math.floor(since / 1000) + CONNECTION_TTL_SECONDS,
+    // Past the token's own expiry the connection gets no more work: subscribes are refused and the
+    // fan-out closes it (token_expired), so a connection never outlives its token.
+    tokenExpiresAt: result.principal.exp,
     rooms: [],
   });
   countConnection('accepted');

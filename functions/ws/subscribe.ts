@@ -1,22 +1,20 @@
 // subscribe: joins the rooms within the token's zone scope. Rooms outside the scope (or not rooms
 // at all) are refused with an error naming them; the others are acknowledged, and the ack lists
-// every room now held.
+// every room now held. The room limit is one conditional write (store.join), so concurrent
+// subscribes of one connection cannot pass it; a connection whose token expired is closed (admit).
 import { parseRoom, roomInScope } from '../shared/contracts/rooms.js';
 import { MAX_ROOMS_PER_CONNECTION, wsStoreFromEnv } from '../shared/ws-store.js';
-import { OK, errorMessage, parseBody, reply, roomsField, wsHandler } from './common.js';
+import { OK, admit, errorMessage, parseBody, reply, roomsField, wsHandler } from './common.js';
 
 export const handler = wsHandler(async (event) => {
+  const connection = await admit(event);
+  if (!connection) return OK;
   const rooms = roomsField(parseBody(event));
   if (!Array.isArray(rooms)) {
     await reply(event, rooms);
     return OK;
   }
   const store = wsStoreFromEnv();
-  const connection = await store.getConnection(event.requestContext.connectionId);
-  if (!connection) {
-    await reply(event, errorMessage('internal', 'connection is not registered (expired?); reconnect'));
-    return OK;
-  }
   const invalid: string[] = [];
   const forbidden: string[] = [];
   const allowed: string[] = [];
@@ -32,17 +30,14 @@ export const handler = wsHandler(async (event) => {
   if (forbidden.length > 0) {
     await reply(event, errorMessage('forbidden_room', `outside your zone scope: ${forbidden.join(', ')}`, forbidden));
   }
-  const fresh = allowed.filter((r) => !connection.rooms.includes(r));
-  if (connection.rooms.length + fresh.length > MAX_ROOMS_PER_CONNECTION) {
-    await reply(event, errorMessage('invalid_message', `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`, fresh));
-    await reply(event, { type: 'ack', action: 'subscribe', rooms: connection.rooms });
-    return OK;
-  }
-  const held = await store.join(connection, allowed);
-  if (held === undefined) {
+  const joined = await store.join(connection, allowed, MAX_ROOMS_PER_CONNECTION);
+  if (joined === undefined) {
     await reply(event, errorMessage('internal', 'connection is not registered (expired?); reconnect'));
     return OK;
   }
-  await reply(event, { type: 'ack', action: 'subscribe', rooms: held });
+  if (!joined.ok) {
+    await reply(event, errorMessage('invalid_message', `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`, joined.refused));
+  }
+  await reply(event, { type: 'ack', action: 'subscribe', rooms: joined.held });
   return OK;
 });

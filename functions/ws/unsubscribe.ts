@@ -1,9 +1,10 @@
 // unsubscribe: leaves rooms (unknown or never-held ones are simply not held); the ack lists the
 // rooms still held.
 import { wsStoreFromEnv } from '../shared/ws-store.js';
-import { OK, errorMessage, parseBody, reply, roomsField, wsHandler } from './common.js';
+import { OK, admit, errorMessage, parseBody, reply, roomsField, wsHandler } from './common.js';
 
 export const handler = wsHandler(async (event) => {
+  if (!(await admit(event))) return OK;
   const rooms = roomsField(parseBody(event));
   if (!Array.isArray(rooms)) {
     await reply(event, rooms);

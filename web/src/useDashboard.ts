@@ -135,7 +135,7 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
   const roomRef = useRef(room);
   roomRef.current = room;
   useEffect(() => {
-    const c = new LiveConnection(config.wsUrl, () => auth.token(), roomRef.current, {
+    const c = new LiveConnection(config.wsUrl, (renew) => (renew ? auth.renew() : auth.token()), roomRef.current, {
       delta: (msg: DeltaMessage) => {
         if (msg.room !== roomRef.current) return;
         const { type: _type, ...snapshot } = msg;

@@ -4,6 +4,30 @@ import { bucketKey, type DeltaMessage, type DeltaSnapshot } from './delta.js';
 export const WS_ACTIONS = ['subscribe', 'unsubscribe', 'ping', 'resume'] as const;
 export type WsAction = (typeof WS_ACTIONS)[number];
 
+/**
+ * Whether a message's `action` names a route. An own-list lookup, never `obj[action]`: names such
+ * as `__proto__`, `constructor` or `toString` are unknown actions like any other.
+ */
+export function isWsAction(action: unknown): action is WsAction {
+  return typeof action === 'string' && (WS_ACTIONS as readonly string[]).includes(action);
+}
+
+/**
+ * Per-connection message rate (a token bucket, enforced by the route handlers): `burst` messages
+ * at once, refilled at `perSecond`. Beyond it a message gets a `rate_limited` error and no effect.
+ */
+export const MESSAGE_RATE = { burst: 20, perSecond: 5 } as const;
+
+/**
+ * Bounds of `resume` per connection: one in flight (a lease that lapses after `leaseMs` should the
+ * handler die), at most `perResume` snapshots in one reply and `perMinute` over a minute. A reply
+ * cut short says `truncated: true`; the client refetches over REST instead.
+ */
+export const RESUME_LIMITS = { perResume: 500, perMinute: 2_000, leaseMs: 30_000 } as const;
+
+/** Client messages the local gateway queues per connection before refusing more (`rate_limited`). */
+export const MAX_QUEUED_MESSAGES = 16;
+
 /** Most rooms one message may name (keeps validation and fan-out bounded). */
 export const MAX_ROOMS_PER_MESSAGE = 20;
 
@@ -22,9 +46,24 @@ export interface PongMessage {
   type: 'pong';
   at: string;
 }
+/**
+ * `token_expired`: the token's `exp` has passed; the server closes the connection right after and
+ * the client reconnects with a fresh token. `rate_limited`: over MESSAGE_RATE (or the gateway's
+ * queue); the message had no effect. `resume_busy`: a resume of this connection is still running.
+ */
+export type WsErrorCode =
+  | 'forbidden_room'
+  | 'invalid_room'
+  | 'invalid_message'
+  | 'unknown_action'
+  | 'internal'
+  | 'token_expired'
+  | 'rate_limited'
+  | 'resume_busy';
+
 export interface ErrorMessage {
   type: 'error';
-  code: 'forbidden_room' | 'invalid_room' | 'invalid_message' | 'unknown_action' | 'internal';
+  code: WsErrorCode;
   message: string;
   rooms?: string[];
 }
@@ -42,6 +81,13 @@ export interface DeltasMessage {
   v: typeof DELTAS_MESSAGE_VERSION;
   snapshots: DeltaSnapshot[];
   resume?: true;
+  /** On every frame of a resume cut at RESUME_LIMITS: more was missed; refetch over REST. */
+  truncated?: true;
+}
+
+/** What the server sends when the token expires, before closing the connection. */
+export function tokenExpiredMessage(): ErrorMessage {
+  return { type: 'error', code: 'token_expired', message: 'token has expired; reconnect with a fresh token' };
 }
 
 /** @deprecated The server sends `deltas` (also for resume); clients still accept this form. */
@@ -88,9 +134,10 @@ export function newestPerBucket(snapshots: Iterable<DeltaSnapshot>): DeltaSnapsh
  * than that still gets a frame of its own). With `resume`, always at least one frame, so the
  * client learns the resume is complete; otherwise none for no snapshots.
  */
-export function deltasFrames(snapshots: readonly DeltaSnapshot[], opts: { resume?: boolean; maxBytes?: number } = {}): string[] {
+export function deltasFrames(snapshots: readonly DeltaSnapshot[], opts: { resume?: boolean; truncated?: boolean; maxBytes?: number } = {}): string[] {
   const maxBytes = opts.maxBytes ?? MAX_FRAME_BYTES;
-  const head = `{"type":"deltas","v":${DELTAS_MESSAGE_VERSION},${opts.resume ? '"resume":true,' : ''}"snapshots":[`;
+  // Every frame of a cut resume carries the flag (the client cannot tell which frame is last).
+  const head = `{"type":"deltas","v":${DELTAS_MESSAGE_VERSION},${opts.resume ? '"resume":true,' : ''}${opts.resume && opts.truncated ? '"truncated":true,' : ''}"snapshots":[`;
   const envelope = utf8Bytes(head) + 2;
   const out: string[] = [];
   let chunk: string[] = [];

@@ -14,6 +14,8 @@ export interface LiveHandlers {
 
 export class LiveConnection {
   private socket: WebSocket | undefined;
+  /** The server said the token expired: the next open asks for a fresh one. */
+  private renewToken = false;
   private room: string;
   private readonly machine: ReconnectMachine;
   private readonly onOnline = () => this.machine.setOnline(true);
@@ -21,7 +23,8 @@ export class LiveConnection {
 
   constructor(
     private readonly wsUrl: string,
-    private readonly token: () => Promise<string>,
+    /** The token to connect with; `renew` after a `token_expired`: a fresh one, not the stored one. */
+    private readonly token: (renew: boolean) => Promise<string>,
     room: string,
     private readonly handlers: LiveHandlers,
     options: Partial<ReconnectOptions> = {},
@@ -67,7 +70,8 @@ export class LiveConnection {
   private async open(): Promise<void> {
     let token: string;
     try {
-      token = await this.token();
+      token = await this.token(this.renewToken);
+      this.renewToken = false;
     } catch {
       this.machine.closed();
       return;
@@ -97,6 +101,8 @@ export class LiveConnection {
       } else if (msg.type === 'ack') {
         if (msg.action === 'subscribe' && msg.rooms.includes(this.room)) this.machine.acked();
       } else if (msg.type === 'error') {
+        // The server closes the socket right after; the reconnect then uses a fresh token.
+        if (msg.code === 'token_expired') this.renewToken = true;
         if (msg.code === 'forbidden_room' || msg.code === 'invalid_room') this.machine.refused();
         this.handlers.serverError(msg.message);
       }
