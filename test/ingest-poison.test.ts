@@ -100,6 +100,17 @@ describe('poison isolation (second line)', () => {
 });
 
 describe('hostile records are quarantined by the contract, with their own reasons', () => {
+  it('Kafka timestamps outside what DateTime64 holds (the producer sets them) are stored as 0, never fail the batch', async () => {
+    const gen = new EventGenerator({ seed: 18, now: () => NOW - 60_000 });
+    for (const timestamp of [8.64e15 + 1, -1e15, Date.UTC(1800, 0, 1)]) {
+      const records = [...gen.records(3), { topic: 'wallet_txn_created' as const, key: 'k', value: JSON.stringify({ not: 'valid', timestamp }) }];
+      expect(await ingest()(toMskEvent(records, { timestamp }))).toMatchObject({ inserted: 3, rejected: 1 });
+    }
+    const [raw] = await rows<{ n: string; ts: string[] }>(`SELECT toString(count()) AS n, groupUniqArray(toString(kafka_timestamp)) AS ts FROM analytics_events_raw`);
+    expect(raw).toEqual({ n: '9', ts: ['1970-01-01 00:00:00.000'] });
+    expect((await rejects()).map((r) => r.reason)).toEqual(Array(3).fill('missing_field'));
+  });
+
   it('zone/country mismatch, a zero-width space in the zone, `*`, a lone surrogate and a pre-1970 time: quarantined; the valid ones stored', async () => {
     const gen = new EventGenerator({ seed: 17, now: () => NOW - 60_000 });
     const good = gen.records(5);
