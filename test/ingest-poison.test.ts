@@ -99,6 +99,27 @@ describe('poison isolation (second line)', () => {
   });
 });
 
+describe('a batch spanning more months than one insert may touch', () => {
+  it('300 events over 300 months (ClickHouse allows 100 partitions per insert) are all stored', async () => {
+    // 2001–2025 is past raw's 90-day TTL in real time: keep TTL merges from removing rows while we count.
+    await ch.client.command({ query: 'SYSTEM STOP TTL MERGES analytics_events_raw' });
+    const end = Date.UTC(2100, 0, 1);
+    const records = new EventGenerator({ seed: 19, now: () => end }).records(300).map((r, i) => {
+      const event = { ...r.event!, occurred_at: new Date(Date.UTC(2001 + Math.floor(i / 12), i % 12, 1)).toISOString() };
+      return { ...r, event, value: JSON.stringify(event) };
+    });
+    const run = createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id, now: () => end });
+    expect(await run(toMskEvent(records, { timestamp: NOW }))).toMatchObject({ inserted: 300, rejected: 0 });
+    const [raw] = await rows<{ n: string; months: string }>('SELECT toString(count()) AS n, toString(uniq(toYYYYMM(occurred_at))) AS months FROM analytics_events_raw');
+    expect(raw).toEqual({ n: '300', months: '300' });
+    // Retried: nothing doubles.
+    expect(await run(toMskEvent(records, { timestamp: NOW }))).toMatchObject({ inserted: 0 });
+    const [again] = await rows<{ n: string }>('SELECT toString(countMerge(events)) AS n FROM analytics_agg_day');
+    expect(again!.n).toBe('300');
+    await ch.client.command({ query: 'SYSTEM START TTL MERGES analytics_events_raw' });
+  });
+});
+
 describe('hostile records are quarantined by the contract, with their own reasons', () => {
   it('Kafka timestamps outside what DateTime64 holds (the producer sets them) are stored as 0, never fail the batch', async () => {
     const gen = new EventGenerator({ seed: 18, now: () => NOW - 60_000 });

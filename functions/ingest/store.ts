@@ -23,12 +23,12 @@ import { storedEvents } from './event-ids.js';
 import { offsetRegressions, readHighWaterMarks, type OffsetRegression } from './offset-marks.js';
 import { INSERT_FORMAT, RAW_COLUMNS, REJECTED_COLUMNS, bodyValues, rawRowsBody, rejectedRowsBody } from './rows.js';
 import { insertIsolating, type Refused } from './isolate.js';
+import { MAX_ROWS_PER_INSERT, insertChunks as cutInserts } from './insert-chunks.js';
 import { ENGINE_REFUSED } from '../shared/contracts/event.js';
 
 export { RAW_COLUMNS, REJECTED_COLUMNS } from './rows.js';
 
-/** ClickHouse handles one insert of this many rows comfortably; bigger batches are split. */
-export const MAX_ROWS_PER_INSERT = 100_000;
+export { MAX_ROWS_PER_INSERT } from './insert-chunks.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const rejectIdentity = (r: KafkaRecord, payloadHash: string) => `${r.topic}\u0000${r.partition}\u0000${r.offset}\u0000${payloadHash}`;
@@ -105,18 +105,20 @@ async function insertChunks<T>(
   }
 }
 
-/** insertChunks that isolates rows the engine refuses for their data; returns those rows. */
-async function insertChunksIsolating<T>(
+/**
+ * The raw inserts (cut by rows and by months, insert-chunks.ts), isolating rows the engine refuses
+ * for their data; returns those rows.
+ */
+async function insertRawIsolating(
   client: ClickHouseClient,
-  table: string,
-  columns: readonly string[],
-  items: readonly T[],
-  toBody: (slice: readonly T[]) => string,
-  token: (slice: readonly T[]) => string,
-): Promise<Refused<T>[]> {
-  const refused: Refused<T>[] = [];
-  for (let i = 0; i < items.length; i += MAX_ROWS_PER_INSERT) {
-    const chunk = items.slice(i, i + MAX_ROWS_PER_INSERT);
+  items: readonly ValidRecord[],
+  toBody: (slice: readonly ValidRecord[]) => string,
+): Promise<Refused<ValidRecord>[]> {
+  const table = 'analytics_events_raw';
+  const columns = RAW_COLUMNS;
+  const token = rawToken;
+  const refused: Refused<ValidRecord>[] = [];
+  for (const chunk of cutInserts(items, (v) => v.event.occurred_at.slice(0, 7))) {
     refused.push(...(await insertIsolating(chunk, (slice) => insertOnce(client, table, columns, slice, toBody, token))));
   }
   return refused;
@@ -170,7 +172,7 @@ export async function storeBatch(
 
   const stamp = chDateTime64(now);
   const toRawBody = opts.rawBody ?? rawRowsBody;
-  const refusedRows = await insertChunksIsolating(client, 'analytics_events_raw', RAW_COLUMNS, fresh, (slice) => toRawBody(slice, stamp), rawToken);
+  const refusedRows = await insertRawIsolating(client, fresh, (slice) => toRawBody(slice, stamp));
   const refused = refusedRows.map(({ item, message }) => ({
     record: item.record,
     reject: { code: ENGINE_REFUSED, reason: `ClickHouse refused the row: ${message}` },
