@@ -2,8 +2,8 @@
 // replace: for every generated input, scanner and pattern agree.
 import { describe, expect, it } from 'vitest';
 import { DECIMAL_PATTERN, normalizeDecimal } from '../functions/shared/contracts/decimal.js';
-import { CONTROL_PATTERN, COUNTRY_PATTERN, CURRENCY_PATTERN, TIMESTAMP_PATTERN } from '../functions/shared/contracts/event.js';
-import { hasControlOrPadding, isUpperCode, scanDecimal, scanEventTime } from '../functions/shared/contracts/scan.js';
+import { CONTROL_PATTERN, COUNTRY_PATTERN, CURRENCY_PATTERN, TIMESTAMP_PATTERN, ZONE_PATTERN } from '../functions/shared/contracts/event.js';
+import { hasControlOrPadding, isUpperCode, isWellFormed, isZoneName, scanDecimal, scanEventTime } from '../functions/shared/contracts/scan.js';
 import { prng } from '../functions/shared/generator.js';
 
 const rand = prng(20261201);
@@ -67,6 +67,23 @@ describe('contract scanners agree with the patterns', () => {
     for (let i = 0; i < 20_000; i++) {
       const s = pick(alphabet, 6);
       expect(hasControlOrPadding(s), JSON.stringify(s)).toBe(CONTROL_PATTERN.test(s) || s.trim() !== s);
+    }
+  });
+
+  it('zones: exactly what ZONE_PATTERN accepts', () => {
+    const alphabet = 'AWZaz09_*: -\u200b\ufeff\u00a0É';
+    const inputs = ['WAEMU', 'CEMAC', 'WAMZ', 'WAEMU\u200b', '*', 'WA:EMU', 'Z'.repeat(32), 'Z'.repeat(33), '_A', '9A'];
+    for (let i = 0; i < 20_000; i++) inputs.push(pick(alphabet, 8));
+    for (const s of inputs) expect(isZoneName(s, 32), JSON.stringify(s)).toBe(ZONE_PATTERN.test(s));
+  });
+
+  it('well-formed Unicode: false exactly when a surrogate is not part of a pair', () => {
+    const alphabet = 'a\ud800\udbff\udc00\udfffé😀';
+    const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    for (let i = 0; i < 20_000; i++) {
+      const s = pick(alphabet, 6);
+      expect(isWellFormed(s), JSON.stringify(s)).toBe(!lone.test(s));
+      if (isWellFormed(s)) expect(Buffer.from(s, 'utf8').toString('utf8')).toBe(s);
     }
   });
 });

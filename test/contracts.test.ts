@@ -1,7 +1,7 @@
 // The event contract, exact decimals and rooms: each rule accepts what it should and rejects what
 // it should, with its reason.
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, validateEvent, MAX_CLOCK_SKEW_MS, type RejectCode } from '../functions/shared/contracts/event.js';
+import { decodeEvent, validateEvent, EVENT_TIME_END_MS, EVENT_TIME_MIN_MS, MAX_CLOCK_SKEW_MS, ZONE_PATTERN, type RejectCode } from '../functions/shared/contracts/event.js';
 import { addDecimals, divideDecimal, fromUnits, isDecimalString, normalizeDecimal, toUnits } from '../functions/shared/contracts/decimal.js';
 import { parseRoom, roomForFilter, roomInScope, roomsOf } from '../functions/shared/contracts/rooms.js';
 import { applySnapshot, type BucketState, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
@@ -93,6 +93,45 @@ describe('event contract', () => {
     const reject = rejectOf(patch);
     expect(reject).toMatchObject({ code, field });
     expect(reject.reason.startsWith(`${field}: `)).toBe(true);
+  });
+
+  it.each([
+    [{ city: 'Dakar\ud800' }, 'invalid_unicode', 'city'],
+    [{ zone: 'WAEMU\udc00' }, 'invalid_unicode', 'zone'],
+    [{ event_id: '\udfffevt' }, 'invalid_unicode', 'event_id'],
+    [{ merchant_id: 'm\ud83d' }, 'invalid_unicode', 'merchant_id'],
+    [{ currency: 'X\ud800F' }, 'invalid_unicode', 'currency'],
+    [{ country: 'S\udc00' }, 'invalid_unicode', 'country'],
+    [{ occurred_at: '2026-11-27T10:15:30.123\ud800' }, 'invalid_unicode', 'occurred_at'],
+    [{ zone: 'WAEMU\u200b' }, 'invalid_zone', 'zone'],
+    [{ zone: '*' }, 'invalid_zone', 'zone'],
+    [{ zone: 'WA:EMU' }, 'invalid_zone', 'zone'],
+    [{ zone: 'waemu' }, 'invalid_zone', 'zone'],
+    [{ zone: 'WA EMU' }, 'invalid_zone', 'zone'],
+    [{ zone: 'WA\ufeffEMU' }, 'invalid_zone', 'zone'],
+    [{ zone: 'CEMAC' }, 'zone_country_mismatch', 'zone'],
+    [{ zone: 'WAMZ', country: 'CM' }, 'zone_country_mismatch', 'zone'],
+    [{ country: 'FR' }, 'unknown_country', 'country'],
+    [{ occurred_at: '1969-12-31T23:59:59Z' }, 'timestamp_out_of_range', 'occurred_at'],
+    [{ occurred_at: '1900-01-01T00:00:00Z' }, 'timestamp_out_of_range', 'occurred_at'],
+    [{ occurred_at: '1999-12-31T23:59:59.999Z' }, 'timestamp_out_of_range', 'occurred_at'],
+    [{ occurred_at: '2100-01-01T00:00:00Z' }, 'timestamp_out_of_range', 'occurred_at'],
+    [{ occurred_at: '2299-12-31T23:59:59Z' }, 'timestamp_out_of_range', 'occurred_at'],
+  ])('hostile input: rejects %j as %s', (patch, code, field) => {
+    // `now` far ahead so the upper range, not clock skew, is what refuses 2100+.
+    const result = validateEvent('wallet_txn_created', { ...valid, ...patch }, Date.UTC(2300, 0, 1));
+    expect(result.ok ? 'accepted' : result.reject).toMatchObject({ code, field });
+  });
+
+  it('accepts the edges of the event time range and well-formed non-BMP text; lengths are UTF-16 code units', () => {
+    const ok = (patch: Record<string, unknown>) => validateEvent('wallet_txn_created', { ...valid, ...patch }, Date.UTC(2300, 0, 1)).ok;
+    expect(ok({ occurred_at: new Date(EVENT_TIME_MIN_MS).toISOString() })).toBe(true);
+    expect(ok({ occurred_at: new Date(EVENT_TIME_END_MS - 1).toISOString() })).toBe(true);
+    expect(ok({ city: 'Dakar 😀', merchant_id: '\ud83d\ude00' })).toBe(true);
+    // 32 emoji = 64 UTF-16 units: the limit; one more unit is over it.
+    expect(ok({ city: '😀'.repeat(32) })).toBe(true);
+    expect(rejectOf({ city: '😀'.repeat(32) + 'x' })).toMatchObject({ code: 'invalid_length', field: 'city' });
+    expect(ZONE_PATTERN.test('WAEMU') && !ZONE_PATTERN.test('WAEMU\u200b')).toBe(true);
   });
 
   it('accepts the largest amounts and 4 fraction digits', () => {

@@ -10,7 +10,7 @@ import { decodeMskRecords } from '../shared/msk.js';
 import { writeSnapshots } from '../shared/dynamo/deltas-store.js';
 import { METRIC } from '../shared/observability-names.js';
 import { sortRecords } from './records.js';
-import { storeBatch, type StoreResult } from './store.js';
+import { storeBatch, type StoreOptions, type StoreResult } from './store.js';
 import { DUPLICATE_CONFLICT } from '../shared/contracts/event.js';
 import { readSnapshots } from './snapshots.js';
 
@@ -23,6 +23,8 @@ export interface IngestDeps {
   metrics?: Metrics;
   /** Bench only: run without the event_id duplicate check, to measure its cost. Never in production. */
   checkDuplicates?: boolean;
+  /** Test seam only (StoreOptions.rawBody): lets a test hand the engine a row it refuses. Never in production. */
+  rawBody?: StoreOptions['rawBody'];
 }
 
 export interface IngestResult {
@@ -34,6 +36,8 @@ export interface IngestResult {
   skipped: number;
   /** Versions of an already counted event_id with different content (quarantined, in `rejected`). */
   conflicts: number;
+  /** Valid events ClickHouse refused to store (quarantined as engine_refused, in `rejected`). */
+  engineRefused: number;
   /** Partitions of the batch whose offsets went back below what was stored. */
   offsetRegressions: number;
   snapshots: number;
@@ -84,6 +88,13 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
       if (inBatchDuplicates > 0) count(METRIC.eventsDuplicate, 'type', new Map([['in_batch', inBatchDuplicates]]));
       logger?.info('duplicates not counted again (event_id already counted, identical content)', { alreadyStored: stored.duplicates.length, inBatch: inBatchDuplicates });
     }
+    if (stored.refused.length > 0) {
+      logger?.warn('events refused by ClickHouse after validation, quarantined as engine_refused; the rest of the batch is stored', {
+        count: stored.refused.length,
+        eventIds: stored.refused.slice(0, 20).map((r) => r.eventId),
+        reason: stored.refused[0]!.reject.reason,
+      });
+    }
     if (stored.conflicts.length > 0) {
       logger?.warn('conflicting duplicates quarantined as duplicate_conflict (event_id already counted with different content)', {
         count: stored.conflicts.length,
@@ -107,7 +118,7 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
     count(METRIC.kafkaMessagesReceived, 'topic', countBy(records, (r) => r.topic));
 
     const client = await deps.clickhouse();
-    const stored = await step('clickhouse_insert', () => storeBatch(client, { records, ...sorted }, started, { checkDuplicates: deps.checkDuplicates ?? true }));
+    const stored = await step('clickhouse_insert', () => storeBatch(client, { records, ...sorted }, started, { checkDuplicates: deps.checkDuplicates ?? true, rawBody: deps.rawBody }));
     const storeMs = lap();
     metrics?.addMetric(METRIC.clickhouseInsertDuration, MetricUnit.Seconds, storeMs / 1000);
 
@@ -124,10 +135,11 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
     const result: IngestResult = {
       received: records.length,
       inserted: stored.inserted.length,
-      rejected: sorted.rejected.length + stored.conflicts.length,
+      rejected: sorted.rejected.length + stored.conflicts.length + stored.refused.length,
       duplicates: sorted.duplicates,
       skipped: stored.duplicates.length + stored.rejectsAlreadyStored,
       conflicts: stored.conflicts.length + sorted.rejected.filter((r) => r.reject.code === DUPLICATE_CONFLICT).length,
+      engineRefused: stored.refused.length,
       offsetRegressions: stored.regressions.length,
       snapshots: snapshots.length,
       timings: { validate: validateMs, store: storeMs, snapshots: snapshotsMs, deltas: deltasMs, duplicateCheck: stored.duplicateCheckMs },

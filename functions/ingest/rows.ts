@@ -34,12 +34,17 @@ function tsvClean(s: string): string {
   return s.indexOf('\\') < 0 ? s : s.replaceAll('\\', '\\\\');
 }
 
+// The Kafka timestamp is the producer's (CreateTime) and can be anything: outside what
+// DateTime64(3) holds (1900–2299) it is stored as 0 (epoch, "unknown") instead of failing the batch.
+const KAFKA_TS_MIN_MS = Date.UTC(1900, 0, 1);
+const KAFKA_TS_END_MS = Date.UTC(2300, 0, 1);
+
 // Records of one batch mostly share a few Kafka timestamps: format each once.
 function timestampFormatter(): (ms: number) => string {
   const cache = new Map<number, string>();
   return (ms) => {
     let text = cache.get(ms);
-    if (text === undefined) cache.set(ms, (text = chDateTime64(Number.isFinite(ms) ? ms : 0)));
+    if (text === undefined) cache.set(ms, (text = chDateTime64(ms >= KAFKA_TS_MIN_MS && ms < KAFKA_TS_END_MS ? ms : 0)));
     return text;
   };
 }

@@ -10,7 +10,9 @@
 //    reject coordinates + payload), so a retried insert whose first attempt did land is dropped by
 //    ClickHouse in raw and every view even before the lookup could see it.
 //  * offset marks (offset-marks.ts) only report regressions; they never drop a record.
-// Any failure throws: the event source then redelivers the batch and nothing is half-applied.
+//  * a raw insert the engine refuses for its data is bisected (isolate.ts): the refused rows are
+//    quarantined as `engine_refused`, the others stored.
+// Any other failure throws: the event source then redelivers the batch and nothing is half-applied.
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { chDateTime64 } from '../shared/time.js';
@@ -20,11 +22,13 @@ import { classifyAgainstStored } from './duplicates.js';
 import { storedEvents } from './event-ids.js';
 import { offsetRegressions, readHighWaterMarks, type OffsetRegression } from './offset-marks.js';
 import { INSERT_FORMAT, RAW_COLUMNS, REJECTED_COLUMNS, bodyValues, rawRowsBody, rejectedRowsBody } from './rows.js';
+import { insertIsolating, type Refused } from './isolate.js';
+import { MAX_ROWS_PER_INSERT, insertChunks as cutInserts } from './insert-chunks.js';
+import { ENGINE_REFUSED } from '../shared/contracts/event.js';
 
 export { RAW_COLUMNS, REJECTED_COLUMNS } from './rows.js';
 
-/** ClickHouse handles one insert of this many rows comfortably; bigger batches are split. */
-export const MAX_ROWS_PER_INSERT = 100_000;
+export { MAX_ROWS_PER_INSERT } from './insert-chunks.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const rejectIdentity = (r: KafkaRecord, payloadHash: string) => `${r.topic}\u0000${r.partition}\u0000${r.offset}\u0000${payloadHash}`;
@@ -61,6 +65,33 @@ async function storedRejects(client: ClickHouseClient, rejected: readonly Reject
   return out;
 }
 
+/** One insert of exactly `slice`, as one block, deduplicated by the slice's token. */
+async function insertOnce<T>(
+  client: ClickHouseClient,
+  table: string,
+  columns: readonly string[],
+  slice: readonly T[],
+  toBody: (slice: readonly T[]) => string,
+  token: (slice: readonly T[]) => string,
+): Promise<void> {
+  await client.insert({
+    table,
+    values: bodyValues(toBody(slice)),
+    columns: columns as [string, ...string[]],
+    format: INSERT_FORMAT,
+    clickhouse_settings: {
+      insert_deduplicate: 1,
+      insert_deduplication_token: token(slice),
+      deduplicate_blocks_in_dependent_materialized_views: 1,
+      // Keep each insert one block, so it is atomic and dedups as a whole.
+      max_insert_block_size: String(MAX_ROWS_PER_INSERT),
+      min_insert_block_size_rows: String(MAX_ROWS_PER_INSERT),
+      min_insert_block_size_bytes: '0',
+      async_insert: 0,
+    },
+  });
+}
+
 async function insertChunks<T>(
   client: ClickHouseClient,
   table: string,
@@ -70,24 +101,27 @@ async function insertChunks<T>(
   token: (slice: readonly T[]) => string,
 ): Promise<void> {
   for (let i = 0; i < items.length; i += MAX_ROWS_PER_INSERT) {
-    const slice = items.slice(i, i + MAX_ROWS_PER_INSERT);
-    await client.insert({
-      table,
-      values: bodyValues(toBody(slice)),
-      columns: columns as [string, ...string[]],
-      format: INSERT_FORMAT,
-      clickhouse_settings: {
-        insert_deduplicate: 1,
-        insert_deduplication_token: token(slice),
-        deduplicate_blocks_in_dependent_materialized_views: 1,
-        // Keep each insert one block, so it is atomic and dedups as a whole.
-        max_insert_block_size: String(MAX_ROWS_PER_INSERT),
-        min_insert_block_size_rows: String(MAX_ROWS_PER_INSERT),
-        min_insert_block_size_bytes: '0',
-        async_insert: 0,
-      },
-    });
+    await insertOnce(client, table, columns, items.slice(i, i + MAX_ROWS_PER_INSERT), toBody, token);
   }
+}
+
+/**
+ * The raw inserts (cut by rows and by months, insert-chunks.ts), isolating rows the engine refuses
+ * for their data; returns those rows.
+ */
+async function insertRawIsolating(
+  client: ClickHouseClient,
+  items: readonly ValidRecord[],
+  toBody: (slice: readonly ValidRecord[]) => string,
+): Promise<Refused<ValidRecord>[]> {
+  const table = 'analytics_events_raw';
+  const columns = RAW_COLUMNS;
+  const token = rawToken;
+  const refused: Refused<ValidRecord>[] = [];
+  for (const chunk of cutInserts(items, (v) => v.event.occurred_at.slice(0, 7))) {
+    refused.push(...(await insertIsolating(chunk, (slice) => insertOnce(client, table, columns, slice, toBody, token))));
+  }
+  return refused;
 }
 
 export interface StoreResult {
@@ -100,6 +134,8 @@ export interface StoreResult {
   conflicts: Array<RejectedRecord & { eventId: string }>;
   /** Rejects already quarantined by an earlier delivery of the same record. */
   rejectsAlreadyStored: number;
+  /** Valid events the engine refused to store (quarantined as engine_refused, in rejectedStored unless already there). */
+  refused: Array<RejectedRecord & { eventId: string }>;
   /** Partitions whose offsets went back (empty when checkOffsets is off). */
   regressions: OffsetRegression[];
   /** Milliseconds spent looking up stored event_ids (the duplicate check), for logs and benchmarks. */
@@ -114,6 +150,11 @@ export interface StoreOptions {
   checkOffsets?: boolean;
   /** The duplicate check (default true). Off only in bench:ingest, to measure what it costs. */
   checkDuplicates?: boolean;
+  /**
+   * Test seam only: builds the raw insert body instead of rows.ts, so a test can hand the engine a
+   * row it refuses although validation passed it (poison isolation). Never set in production.
+   */
+  rawBody?: (items: readonly ValidRecord[], ingestedAt: string) => string;
 }
 
 export async function storeBatch(
@@ -128,12 +169,23 @@ export async function storeBatch(
   const duplicateCheckMs = Math.round((performance.now() - checkStarted) * 10) / 10;
   const { fresh, duplicates, conflicts } = classifyAgainstStored(batch.valid, stored);
   const conflictRejects = conflicts.map((c) => ({ record: c.item.record, reject: c.reject, eventId: c.item.event.event_id }));
-  const candidates = [...batch.rejected, ...conflictRejects];
-  const known = await storedRejects(client, candidates);
-  const rejected = candidates.filter((r) => !known.has(rejectIdentity(r.record, sha256(r.record.valueBase64))));
 
   const stamp = chDateTime64(now);
-  await insertChunks(client, 'analytics_events_raw', RAW_COLUMNS, fresh, (slice) => rawRowsBody(slice, stamp), rawToken);
+  const toRawBody = opts.rawBody ?? rawRowsBody;
+  const refusedRows = await insertRawIsolating(client, fresh, (slice) => toRawBody(slice, stamp));
+  const refused = refusedRows.map(({ item, message }) => ({
+    record: item.record,
+    reject: { code: ENGINE_REFUSED, reason: `ClickHouse refused the row: ${message}` },
+    eventId: item.event.event_id,
+  }));
+  const refusedIds = new Set(refused.map((r) => r.eventId));
+  const inserted = refused.length === 0 ? fresh : fresh.filter((v) => !refusedIds.has(v.event.event_id));
+
+  // Rejects are looked up after the raw insert, so the engine's refusals join them (a redelivered
+  // batch refuses the same record again and finds it already quarantined).
+  const candidates = [...batch.rejected, ...conflictRejects, ...refused];
+  const known = await storedRejects(client, candidates);
+  const rejected = candidates.filter((r) => !known.has(rejectIdentity(r.record, sha256(r.record.valueBase64))));
   await insertChunks(client, 'analytics_events_rejected', REJECTED_COLUMNS, rejected, (slice) => rejectedRowsBody(slice, stamp), rejectedToken);
-  return { inserted: fresh, rejectedStored: rejected, duplicates, conflicts: conflictRejects, rejectsAlreadyStored: candidates.length - rejected.length, regressions, duplicateCheckMs };
+  return { inserted, rejectedStored: rejected, duplicates, conflicts: conflictRejects, rejectsAlreadyStored: candidates.length - rejected.length, refused, regressions, duplicateCheckMs };
 }

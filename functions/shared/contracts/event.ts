@@ -1,6 +1,7 @@
 // The payment event contract: one definition of the Kafka message schema and its validation.
 import { DECIMAL_MAX_INTEGER_DIGITS, SCALE } from './decimal.js';
-import { hasControlOrPadding, isUpperCode, scanDecimal, scanEventTime } from './scan.js';
+import { zoneOfCountry } from './geography.js';
+import { hasControlOrPadding, isUpperCode, isWellFormed, isZoneName, scanDecimal, scanEventTime } from './scan.js';
 
 export const EVENT_TYPES = ['wallet_txn_created', 'payout.settled', 'invoice.paid'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -12,6 +13,18 @@ export type EventStatus = (typeof STATUSES)[number];
 
 /** How far in the future an event may be dated before it is rejected as `clock_skew`. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * The instants an event may carry: EVENT_TIME_MIN_MS <= occurred_at < EVENT_TIME_END_MS
+ * (2000-01-01T00:00:00Z to 2100-01-01T00:00:00Z), else `timestamp_out_of_range`. One range that
+ * every column and expression holds: raw's DateTime64(3) (1900–2299), the rollups' DateTime
+ * `bucket` (1970-01-01 to 2106-02-07; earlier instants wrap into 2036+), and the TTLs computed
+ * on DateTime — raw's `toDateTime(occurred_at) + 90 DAY`, the event-id table's `+ 90 DAY`, the
+ * hour rollup's `bucket + 365 DAY` (the longest) — which must not pass 2106 either. No payment of
+ * this platform predates 2000, and 2100 + 365 days stays clear of 2106.
+ */
+export const EVENT_TIME_MIN_MS = Date.UTC(2000, 0, 1);
+export const EVENT_TIME_END_MS = Date.UTC(2100, 0, 1);
 
 /** The event as producers write it (after JSON.parse). */
 export interface PaymentEventInput {
@@ -60,6 +73,18 @@ export const REJECT_CODES = [
   'invalid_status',
   'invalid_timestamp',
   'clock_skew',
+  // occurred_at outside EVENT_TIME_MIN_MS..EVENT_TIME_END_MS (what every column and TTL holds).
+  'timestamp_out_of_range',
+  // A string field with a lone UTF-16 surrogate (not encodable as UTF-8).
+  'invalid_unicode',
+  // zone does not follow ZONE_PATTERN (e.g. `*`, `WA:EMU`, a zero-width space).
+  'invalid_zone',
+  // country is not in the reference geography (contracts/geography.ts), so no zone scopes it.
+  'unknown_country',
+  // zone is not the zone the reference geography gives the country.
+  'zone_country_mismatch',
+  // Passed validation, but ClickHouse refused the row (second line: ingest/isolate.ts); detail = the engine's message.
+  'engine_refused',
   // Same event_id as an event already counted, different content: the first stays counted.
   'duplicate_conflict',
 ] as const;
@@ -67,6 +92,8 @@ export type RejectCode = (typeof REJECT_CODES)[number];
 
 /** The reject code of a conflicting duplicate (declared in REJECT_CODES, named here for its users). */
 export const DUPLICATE_CONFLICT: RejectCode = 'duplicate_conflict';
+/** The reject code of a record the engine refused after validation (declared in REJECT_CODES). */
+export const ENGINE_REFUSED: RejectCode = 'engine_refused';
 
 export interface Reject {
   code: RejectCode;
@@ -77,12 +104,17 @@ export interface Reject {
 
 export type ValidationResult = { ok: true; event: PaymentEvent } | { ok: false; reject: Reject };
 
-const STRING_LIMITS: ReadonlyArray<[field: string, max: number]> = [
+/**
+ * Length limits of the free-text fields, counted in UTF-16 code units (JavaScript's
+ * `String.length`; a character outside the BMP, e.g. an emoji, counts 2), 1..max.
+ */
+export const STRING_LIMITS: ReadonlyArray<[field: string, max: number]> = [
   ['event_id', 64],
   ['zone', 32],
   ['city', 64],
   ['merchant_id', 64],
 ];
+const ZONE_MAX = 32;
 /** Every field a producer must send, in the order their absence is reported. */
 const REQUIRED_FIELDS = ['event_id', 'occurred_at', 'amount', 'currency', 'zone', 'country', 'city', 'merchant_id'] as const;
 /** The required fields that are strings (amount is a decimal string, checked on its own). */
@@ -94,6 +126,12 @@ export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 export const COUNTRY_PATTERN = /^[A-Z]{2}$/;
 /** Control characters would corrupt logs, room names and CSV exports. */
 export const CONTROL_PATTERN = /[\u0000-\u001f\u007f]/;
+/**
+ * A zone name (scanned by isZoneName): upper-case ASCII letter first, then letters, digits or `_`.
+ * Excludes `*`, separators (`:` is the room separator) and invisible characters, so one zone
+ * cannot appear under two spellings. The zone must also be the country's (reference geography).
+ */
+export const ZONE_PATTERN = /^[A-Z][A-Z0-9_]{0,31}$/;
 
 function reject(code: RejectCode, field: string | undefined, why: string): Reject {
   return { code, field, reason: field ? `${field}: ${why}` : why };
@@ -108,7 +146,7 @@ export function isEventType(topic: string): topic is EventType {
   return topic === EVENT_TYPES[0] || topic === EVENT_TYPES[1] || topic === EVENT_TYPES[2] || (EVENT_TYPES as readonly string[]).includes(topic);
 }
 
-/** Parses an ISO-8601 UTC timestamp as the contract allows (TIMESTAMP_PATTERN, 1900–2299); epoch ms or undefined. */
+/** Parses an ISO-8601 UTC timestamp of TIMESTAMP_PATTERN's form (years 1900–2299); epoch ms or undefined. The event range is EVENT_TIME_MIN_MS..EVENT_TIME_END_MS. */
 export function parseEventTime(value: string): number | undefined {
   return scanEventTime(value);
 }
@@ -136,16 +174,31 @@ function fieldReject(v: Record<string, unknown>): Reject | undefined {
   for (const field of STRING_FIELDS) {
     if (typeof v[field] !== 'string') return reject('invalid_type', field, `must be a string, got ${typeName(v[field])}`);
   }
+  for (const field of STRING_FIELDS) {
+    if (!isWellFormed(v[field] as string)) return unicodeReject(field);
+  }
   for (const [field, max] of STRING_LIMITS) {
     const s = v[field] as string;
-    if (s.length < 1 || s.length > max) return reject('invalid_length', field, `length must be 1–${max}, got ${s.length}`);
+    if (s.length < 1 || s.length > max) return reject('invalid_length', field, `length must be 1–${max} UTF-16 code units, got ${s.length}`);
     if (hasControlOrPadding(s)) return reject('invalid_format', field, 'contains control characters or surrounding spaces');
   }
+  if (!isZoneName(v.zone as string, ZONE_MAX)) return reject('invalid_zone', 'zone', `must match ${ZONE_PATTERN.source} (upper-case letters, digits, _)`);
   return undefined;
 }
 
+const unicodeReject = (field: string): Reject => reject('invalid_unicode', field, 'holds a lone UTF-16 surrogate (not well-formed Unicode)');
+
+/** The fast accept test of a free-text field: well-formed, 1..max UTF-16 units, no control or padding. */
 function checkedString(s: unknown, max: number): boolean {
-  return typeof s === 'string' && s.length >= 1 && s.length <= max && !hasControlOrPadding(s);
+  return typeof s === 'string' && s.length >= 1 && s.length <= max && !hasControlOrPadding(s) && isWellFormed(s);
+}
+
+/** Where zone and country disagree with the reference geography, the reject that says so. */
+function geographyReject(zone: string, country: string): Reject | undefined {
+  const expected = zoneOfCountry(country);
+  if (expected === undefined) return reject('unknown_country', 'country', `${country} is not in the reference geography`);
+  if (expected !== zone) return reject('zone_country_mismatch', 'zone', `${JSON.stringify(zone)} is not the zone of ${country} (${expected})`);
+  return undefined;
 }
 
 /**
@@ -168,7 +221,7 @@ export function checkEvent(topic: string, value: unknown, now: number): Checked 
   const { event_id, occurred_at, amount, fee, currency, zone, country, city, merchant_id, status } = v;
   if (
     !checkedString(event_id, 64) || typeof occurred_at !== 'string' || amount === undefined || amount === null ||
-    typeof currency !== 'string' || !checkedString(zone, 32) || typeof country !== 'string' ||
+    typeof currency !== 'string' || typeof zone !== 'string' || !isZoneName(zone, ZONE_MAX) || typeof country !== 'string' ||
     !checkedString(city, 64) || !checkedString(merchant_id, 64)
   ) {
     const refused = fieldReject(v);
@@ -182,18 +235,29 @@ export function checkEvent(topic: string, value: unknown, now: number): Checked 
     if (scanned === undefined) return decimalReject('fee', fee);
     feeText = scanned;
   }
-  if (!isUpperCode(currency as string, 3)) return reject('invalid_currency', 'currency', 'must be 3 upper-case letters (ISO-4217)');
-  if (!isUpperCode(country as string, 2)) return reject('invalid_country', 'country', 'must be 2 upper-case letters (ISO-3166 alpha-2)');
+  // A lone surrogate in these ASCII-only fields fails their scan; only then is it told apart.
+  if (!isUpperCode(currency as string, 3)) {
+    return isWellFormed(currency as string) ? reject('invalid_currency', 'currency', 'must be 3 upper-case letters (ISO-4217)') : unicodeReject('currency');
+  }
+  if (!isUpperCode(country as string, 2)) {
+    return isWellFormed(country as string) ? reject('invalid_country', 'country', 'must be 2 upper-case letters (ISO-3166 alpha-2)') : unicodeReject('country');
+  }
   if (status !== undefined && status !== STATUSES[0] && !(STATUSES as readonly unknown[]).includes(status)) {
     return reject('invalid_status', 'status', `must be one of ${STATUSES.join(', ')}`);
   }
   const occurred = scanEventTime(occurred_at as string);
   if (occurred === undefined) {
+    if (!isWellFormed(occurred_at as string)) return unicodeReject('occurred_at');
     return reject('invalid_timestamp', 'occurred_at', 'must be ISO-8601 UTC like 2026-11-27T10:15:30.123Z');
+  }
+  if (occurred < EVENT_TIME_MIN_MS || occurred >= EVENT_TIME_END_MS) {
+    return reject('timestamp_out_of_range', 'occurred_at', `must be from ${new Date(EVENT_TIME_MIN_MS).toISOString()} to before ${new Date(EVENT_TIME_END_MS).toISOString()}`);
   }
   if (occurred - now > MAX_CLOCK_SKEW_MS) {
     return reject('clock_skew', 'occurred_at', `more than ${MAX_CLOCK_SKEW_MS / 60000} minutes in the future`);
   }
+  const misplaced = geographyReject(zone as string, country as string);
+  if (misplaced) return misplaced;
   return {
       type: topic,
       event_id: event_id as string,

@@ -1,6 +1,8 @@
 // Reference geography: which countries belong to which monetary zone, their cities and currency.
-// Used to scope rooms by zone (a token holds zones, a room may name a country or a city) and by the
-// event generator. Events from places missing here are still accepted and aggregated.
+// Used to scope rooms by zone (a token holds zones, a room may name a country or a city), by the
+// event generator, and by the event contract: an event's country must be listed here and its zone
+// must be that country's (else `unknown_country` / `zone_country_mismatch`), so the zone column
+// and the geography never disagree about which zone an event belongs to. Cities are free text.
 
 export interface CountryInfo {
   zone: string;

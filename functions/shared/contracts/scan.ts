@@ -78,7 +78,8 @@ function digits(s: string, at: number, count: number): number {
 
 /**
  * `YYYY-MM-DDTHH:MM:SS[.f{1,3}]Z` to epoch ms, years 1900–2299 (what DateTime64 holds), real
- * calendar dates only; undefined otherwise.
+ * calendar dates only; undefined otherwise. The range an event may take is narrower
+ * (EVENT_TIME_MIN_MS / EVENT_TIME_END_MS in event.ts, its own reject code).
  */
 export function scanEventTime(s: string): number | undefined {
   const n = s.length;
@@ -105,4 +106,29 @@ export function scanEventTime(s: string): number | undefined {
     millis = fraction === 1 ? f * 100 : fraction === 2 ? f * 10 : f;
   }
   return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+}
+
+// String.prototype.isWellFormed (ES2024; Node 20+) is not in the ES2023 lib the project compiles against.
+type WellFormedString = string & { isWellFormed(): boolean };
+
+/** True when `s` holds no lone UTF-16 surrogate, i.e. encodes to UTF-8 without a replacement character. */
+export function isWellFormed(s: string): boolean {
+  return (s as WellFormedString).isWellFormed();
+}
+
+/**
+ * A zone name as ZONE_PATTERN (event.ts) states it: an upper-case letter, then upper-case letters,
+ * digits or `_`, at most `max` characters. No `*`, no `:` (the room separator), no space, no
+ * invisible character (zero-width space, BOM, ...) can pass.
+ */
+export function isZoneName(s: string, max: number): boolean {
+  const n = s.length;
+  if (n < 1 || n > max) return false;
+  const first = s.charCodeAt(0);
+  if (first < 65 || first > 90) return false;
+  for (let i = 1; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= ZERO && c <= NINE) || c === 95)) return false;
+  }
+  return true;
 }
