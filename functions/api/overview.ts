@@ -6,8 +6,9 @@ import type { EventType } from '../shared/contracts/event.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, filtersParam } from './lib/params.js';
-import { SUCCEEDED_STATUS, filterWhere, segmentsUnion, type Params } from './lib/sql.js';
-import { MINUTE_MS, alignRange, decompose, iso, previousRange } from './lib/time-range.js';
+import { currentAndPrevious } from './lib/periods.js';
+import { SUCCEEDED_STATUS } from './lib/sql.js';
+import { iso } from './lib/time-range.js';
 
 interface Row {
   is_current: number;
@@ -41,16 +42,7 @@ export const handler = apiHandler({
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     checkScope(filters, principal!);
-    const current = alignRange(filters.range, MINUTE_MS);
-    const previous = previousRange(current);
-    const where = filterWhere(filters, principal!.zones);
-    const params: Params = { ...where.params, cur_from: current.fromMs / 1000 };
-    const union = segmentsUnion(
-      [...decompose(previous), ...decompose(current)],
-      `bucket >= toDateTime({cur_from:UInt32}, 'UTC') AS is_current, type, currency, status, events, volume, fees, merchants`,
-      where,
-      params,
-    );
+    const { current, previous, union, params } = currentAndPrevious(filters, principal!.zones, 'type, currency, status, events, volume, fees, merchants');
     const sql = `
       SELECT is_current, type, currency,
              toString(countMerge(events)) AS n,
