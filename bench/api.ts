@@ -28,10 +28,18 @@ const keyDir = `${ch.dataDir}-keys`;
 try {
   const keys = await ensureDevKeys(keyDir);
   Object.assign(process.env, devAuthEnv(keys), { CLICKHOUSE_URL: ch.server.url, POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'ERROR' });
-  const loader = createClickHouseClient({ ...clickhouseConfigFromEnv({}), url: ch.server.url, compression: false, requestTimeoutMs: 1_200_000 });
+  const loader = createClickHouseClient({
+    ...clickhouseConfigFromEnv({}),
+    url: ch.server.url,
+    compression: false,
+    requestTimeoutMs: 1_200_000,
+  });
 
   // Geography as parallel arrays (bound parameters), weighted by repeating big countries' cities.
-  const zones: string[] = [], countries: string[] = [], cities: string[] = [], currencies: string[] = [];
+  const zones: string[] = [],
+    countries: string[] = [],
+    cities: string[] = [],
+    currencies: string[] = [];
   for (const [cc, info] of Object.entries(COUNTRIES)) {
     info.cities.forEach((city, i) => {
       const weight = i === 0 ? 4 : 1;
@@ -71,12 +79,17 @@ try {
   }
   const loadSeconds = (performance.now() - t0) / 1000;
   // Steady state: background merges would get there over time; do it now so runs are comparable.
-  for (const t of ['analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day']) await loader.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
-  const sizes = await (await loader.query({
-    query: `SELECT table, sum(rows) AS rows FROM system.parts WHERE active AND database = currentDatabase() AND table LIKE 'analytics_%' GROUP BY table ORDER BY table`,
-    format: 'JSONEachRow',
-  })).json<{ table: string; rows: string }>();
-  console.error(`load: ${ROWS} rows in ${loadSeconds.toFixed(1)} s; ${sizes.map((s) => `${s.table} ${Number(s.rows).toLocaleString('en-US')}`).join(', ')}`);
+  for (const t of ['analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day'])
+    await loader.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+  const sizes = await (
+    await loader.query({
+      query: `SELECT table, sum(rows) AS rows FROM system.parts WHERE active AND database = currentDatabase() AND table LIKE 'analytics_%' GROUP BY table ORDER BY table`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ table: string; rows: string }>();
+  console.error(
+    `load: ${ROWS} rows in ${loadSeconds.toFixed(1)} s; ${sizes.map((s) => `${s.table} ${Number(s.rows).toLocaleString('en-US')}`).join(', ')}`,
+  );
   await loader.close();
 
   const token = await signDevToken({ zones: ['*'], ttlSeconds: 3600 }, keys);
@@ -88,11 +101,31 @@ try {
     { name: 'overview 24h', path: '/api/analytics/overview', query: last24, token },
     { name: 'overview 30d', path: '/api/analytics/overview', query: { from: iso(now - 30 * DAY), to: iso(now) }, token },
     { name: 'overview 24h, WAEMU scope', path: '/api/analytics/overview', query: last24, token: scoped },
-    { name: 'timeseries minute 24h (volume)', path: '/api/analytics/timeseries', query: { ...last24, granularity: 'minute', metric: 'volume' }, token },
-    { name: 'timeseries minute 24h (volume), compact', path: '/api/analytics/timeseries', query: { ...last24, granularity: 'minute', metric: 'volume', encoding: 'compact' }, token },
-    { name: 'timeseries hour 30d (volume)', path: '/api/analytics/timeseries', query: { from: iso(now - 30 * DAY), to: iso(now), granularity: 'hour', metric: 'volume' }, token },
+    {
+      name: 'timeseries minute 24h (volume)',
+      path: '/api/analytics/timeseries',
+      query: { ...last24, granularity: 'minute', metric: 'volume' },
+      token,
+    },
+    {
+      name: 'timeseries minute 24h (volume), compact',
+      path: '/api/analytics/timeseries',
+      query: { ...last24, granularity: 'minute', metric: 'volume', encoding: 'compact' },
+      token,
+    },
+    {
+      name: 'timeseries hour 30d (volume)',
+      path: '/api/analytics/timeseries',
+      query: { from: iso(now - 30 * DAY), to: iso(now), granularity: 'hour', metric: 'volume' },
+      token,
+    },
     { name: 'breakdown city 24h (volume)', path: '/api/analytics/breakdown', query: { ...last24, by: 'city', metric: 'volume' }, token },
-    { name: 'breakdown country 30d (merchants)', path: '/api/analytics/breakdown', query: { from: iso(now - 30 * DAY), to: iso(now), by: 'country', metric: 'merchants' }, token },
+    {
+      name: 'breakdown country 30d (merchants)',
+      path: '/api/analytics/breakdown',
+      query: { from: iso(now - 30 * DAY), to: iso(now), by: 'country', metric: 'merchants' },
+      token,
+    },
   ];
 
   const routes = new Map((await httpRoutesFromCatalog()).map((r) => [r.path, r.handler]));
@@ -136,15 +169,36 @@ try {
         else misses++;
       }
       const p = (xs: number[], q: number) => percentile(xs, q);
-      table.push([s.name, ...[50, 95, 99].map((q) => p(uncached, q).toFixed(1)), ...[50, 95].map((q) => p(engine, q).toFixed(1)), ...[50, 95, 99].map((q) => p(cached, q).toFixed(2)), `${(bytes / 1024).toFixed(0)} KiB`]);
-      console.error(`${s.name}: uncached ${table.at(-1)!.slice(1, 4).join(' / ')} ms (engine ${table.at(-1)!.slice(4, 6).join(' / ')}), cached ${table.at(-1)!.slice(6, 9).join(' / ')} ms (${cached.length} hits, ${misses} refills)`);
+      table.push([
+        s.name,
+        ...[50, 95, 99].map((q) => p(uncached, q).toFixed(1)),
+        ...[50, 95].map((q) => p(engine, q).toFixed(1)),
+        ...[50, 95, 99].map((q) => p(cached, q).toFixed(2)),
+        `${(bytes / 1024).toFixed(0)} KiB`,
+      ]);
+      console.error(
+        `${s.name}: uncached ${table.at(-1)!.slice(1, 4).join(' / ')} ms (engine ${table.at(-1)!.slice(4, 6).join(' / ')}), cached ${table.at(-1)!.slice(6, 9).join(' / ')} ms (${cached.length} hits, ${misses} refills)`,
+      );
       const uncachedTarget = '< 100';
       for (const q of [50, 95, 99]) {
-        rows.push({ part: 'api', metric: `${s.name} uncached P${q}`, value: p(uncached, q), unit: 'ms', ...(q === 95 && uncachedTarget ? { target: uncachedTarget } : {}) });
+        rows.push({
+          part: 'api',
+          metric: `${s.name} uncached P${q}`,
+          value: p(uncached, q),
+          unit: 'ms',
+          ...(q === 95 && uncachedTarget ? { target: uncachedTarget } : {}),
+        });
       }
       rows.push({ part: 'api', metric: `${s.name} engine's own time P50`, value: p(engine, 50), unit: 'ms' });
       rows.push({ part: 'api', metric: `${s.name} engine's own time P95`, value: p(engine, 95), unit: 'ms' });
-      for (const q of [50, 95, 99]) rows.push({ part: 'api', metric: `${s.name} cached P${q}`, value: p(cached, q), unit: 'ms', ...(q === 95 ? { target: '< 5' } : {}) });
+      for (const q of [50, 95, 99])
+        rows.push({
+          part: 'api',
+          metric: `${s.name} cached P${q}`,
+          value: p(cached, q),
+          unit: 'ms',
+          ...(q === 95 ? { target: '< 5' } : {}),
+        });
     }
   } finally {
     await gw.close();
@@ -153,8 +207,12 @@ try {
   const header = ['scenario', 'uncached P50', 'P95', 'P99 ms', 'engine P50', 'P95 ms', 'cached P50', 'P95', 'P99 ms', 'body'];
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`\nquery API, ${ROWS.toLocaleString('en-US')} raw events over 30 days (loaded in ${loadSeconds.toFixed(0)} s); ${ITER} uncached / ${CACHED_ITER} cached runs per scenario`);
-  console.log(`machine: ${machine()}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB\n`);
+  console.log(
+    `\nquery API, ${ROWS.toLocaleString('en-US')} raw events over 30 days (loaded in ${loadSeconds.toFixed(0)} s); ${ITER} uncached / ${CACHED_ITER} cached runs per scenario`,
+  );
+  console.log(
+    `machine: ${machine()}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB\n`,
+  );
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)].join('\n'));
   console.log('');
   report(rows);

@@ -38,10 +38,22 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function forwardTo(target: URL, agent: Agent, req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function forwardTo(
+  target: URL,
+  agent: Agent,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const up = httpRequest(
-      { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host }, agent },
+      {
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+        agent,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -105,12 +117,14 @@ export async function startDynamoMeter(target: string): Promise<{ endpoint: stri
   return startMeterProxy(target, 64, counts, (req, body, f) => {
     counts.requests++;
     if (f.status === 200) {
-      const op = String(req.headers['x-amz-target'] ?? '').split('.').pop();
+      const op = String(req.headers['x-amz-target'] ?? '')
+        .split('.')
+        .pop();
       const q = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       const out = JSON.parse(f.body.toString('utf8') || '{}') as Record<string, unknown>;
       const table = String(q.TableName ?? '');
-      if (op === 'PutItem') (add(counts.writeUnits, table, wcu(q.Item as Record<string, AV>)), add(counts.writeItems, table, 1));
-      else if (op === 'UpdateItem' || op === 'DeleteItem') (add(counts.writeUnits, table, 1), add(counts.writeItems, table, 1));
+      if (op === 'PutItem') add(counts.writeUnits, table, wcu(q.Item as Record<string, AV>)), add(counts.writeItems, table, 1);
+      else if (op === 'UpdateItem' || op === 'DeleteItem') add(counts.writeUnits, table, 1), add(counts.writeItems, table, 1);
       else if (op === 'BatchWriteItem') {
         const unprocessed = (out.UnprocessedItems ?? {}) as Record<string, unknown[]>;
         for (const [t, list] of Object.entries(q.RequestItems as Record<string, Array<{ PutRequest?: { Item: Record<string, AV> } }>>)) {
@@ -143,7 +157,9 @@ export interface ManagementCounts {
 }
 
 /** A proxy in front of the WebSocket management API counting posted messages (32 KB units). */
-export async function startManagementMeter(target: string): Promise<{ endpoint: string; counts: ManagementCounts; close(): Promise<void> }> {
+export async function startManagementMeter(
+  target: string,
+): Promise<{ endpoint: string; counts: ManagementCounts; close(): Promise<void> }> {
   const counts: ManagementCounts = { posts: 0, messageUnits: 0, bytes: 0 };
   return startMeterProxy(target, 256, counts, (req, body, f) => {
     if (req.method === 'POST' && f.status === 200) {
@@ -160,7 +176,11 @@ export interface InvocationCounts {
 }
 
 /** Wraps a handler: counts invocations and their wall time. */
-export function metered<A extends unknown[], R>(counts: Record<string, InvocationCounts>, id: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function metered<A extends unknown[], R>(
+  counts: Record<string, InvocationCounts>,
+  id: string,
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const c = (counts[id] ??= { invocations: 0, ms: 0 });
     const start = performance.now();

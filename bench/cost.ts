@@ -46,7 +46,11 @@ const REST_REQUESTS_PER_REFETCH = 9;
 const REST_ASSUMED_MS = 100;
 
 const priceFile = new URL('./prices/us-east-1.json', import.meta.url);
-const { prices, retrieved, region } = JSON.parse(await readFile(priceFile, 'utf8')) as { prices: Record<string, number>; retrieved: string; region: string };
+const { prices, retrieved, region } = JSON.parse(await readFile(priceFile, 'utf8')) as {
+  prices: Record<string, number>;
+  retrieved: string;
+  region: string;
+};
 
 function log(text: string): void {
   console.error(`[cost] ${text}`);
@@ -114,7 +118,9 @@ const managementMeter = await startManagementMeter(gateway.managementEndpoint);
 process.env.WS_MANAGEMENT_ENDPOINT = managementMeter.endpoint;
 
 const ingestDef = FUNCTIONS.find((f) => f.trigger.kind === 'msk')!;
-const ingestHandler = ((await import('../functions/ingest/handler.js')) as unknown as { handler: (e: MSKEvent, c: Context) => Promise<unknown> }).handler;
+const ingestHandler = (
+  (await import('../functions/ingest/handler.js')) as unknown as { handler: (e: MSKEvent, c: Context) => Promise<unknown> }
+).handler;
 const ingest = metered(invocations, ingestDef.id, (e: MSKEvent) => ingestHandler(e, lambdaContext(ingestDef.id)));
 
 // ---- dashboards on a mix of rooms ---------------------------------------------------------------
@@ -135,12 +141,14 @@ const token = await signDevToken({ zones: ['*'], ttlSeconds: 3600 }, keys);
 const dashboards: WsClient[] = [];
 const rooms = roomMix(DASHBOARDS);
 for (let i = 0; i < rooms.length; i += 100) {
-  const batch = await Promise.all(rooms.slice(i, i + 100).map(async (room) => {
-    const c = await WsClient.connect(gateway.url, token);
-    c.send({ action: 'subscribe', rooms: [room] });
-    await c.next((m) => (m as AckMessage).type === 'ack', 120_000);
-    return c;
-  }));
+  const batch = await Promise.all(
+    rooms.slice(i, i + 100).map(async (room) => {
+      const c = await WsClient.connect(gateway.url, token);
+      c.send({ action: 'subscribe', rooms: [room] });
+      await c.next((m) => (m as AckMessage).type === 'ack', 120_000);
+      return c;
+    }),
+  );
   dashboards.push(...batch);
 }
 log(`${dashboards.length} dashboards subscribed`);
@@ -171,10 +179,13 @@ for (let i = 0; i < batches; i++) {
 // Every record delivered and pushed (the counters are read now, before any other client traffic).
 await streams.flush();
 const wallS = (performance.now() - started) / 1000;
-log(`${events} events in ${batches} batches over ${wallS.toFixed(1)} s (scheduled ${SECONDS} s; largest lag ${(lagMs / 1000).toFixed(1)} s)`);
+log(
+  `${events} events in ${batches} batches over ${wallS.toFixed(1)} s (scheduled ${SECONDS} s; largest lag ${(lagMs / 1000).toFixed(1)} s)`,
+);
 
 // ---- count, price, report -------------------------------------------------------------------------
-const diff = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]));
+const diff = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]));
 const wru = diff(dynamoMeter.counts.writeUnits, base.dynamo.writeUnits);
 const witems = diff(dynamoMeter.counts.writeItems, base.dynamo.writeItems);
 const rru = diff(dynamoMeter.counts.readUnits, base.dynamo.readUnits);
@@ -188,7 +199,13 @@ const refetches = DASHBOARDS * (1 + Math.floor((wallS * 1000) / RECONCILE_AFTER_
 const restRequests = refetches * REST_REQUESTS_PER_REFETCH;
 const restMb = sizing('http').memorySize;
 
-interface Line { item: string; quantity: number; unit: string; cost: number; realtime: boolean }
+interface Line {
+  item: string;
+  quantity: number;
+  unit: string;
+  cost: number;
+  realtime: boolean;
+}
 const lines: Line[] = [];
 let lambdaReq = 0;
 for (const def of FUNCTIONS) {
@@ -200,41 +217,128 @@ for (const def of FUNCTIONS) {
   if (n === 0) continue;
   lambdaReq += n;
   const rt = def.trigger.kind !== 'msk';
-  lines.push({ item: `Lambda ${def.id} invocations`, quantity: n, unit: 'requests', cost: (n / 1e6) * prices.lambdaRequestsPerMillion!, realtime: rt });
-  lines.push({ item: `Lambda ${def.id} duration (${memoryMb(def)} MB)`, quantity: gbs, unit: 'GB-s', cost: gbs * prices.lambdaGbSecondArm!, realtime: rt });
+  lines.push({
+    item: `Lambda ${def.id} invocations`,
+    quantity: n,
+    unit: 'requests',
+    cost: (n / 1e6) * prices.lambdaRequestsPerMillion!,
+    realtime: rt,
+  });
+  lines.push({
+    item: `Lambda ${def.id} duration (${memoryMb(def)} MB)`,
+    quantity: gbs,
+    unit: 'GB-s',
+    cost: gbs * prices.lambdaGbSecondArm!,
+    realtime: rt,
+  });
 }
 for (const [table, n] of Object.entries(wru)) {
   if (n <= 0) continue;
-  lines.push({ item: `DynamoDB ${table} writes (${witems[table] ?? 0} items)`, quantity: n, unit: 'WRU', cost: (n / 1e6) * prices.dynamodbWriteRequestUnitsPerMillion!, realtime: true });
+  lines.push({
+    item: `DynamoDB ${table} writes (${witems[table] ?? 0} items)`,
+    quantity: n,
+    unit: 'WRU',
+    cost: (n / 1e6) * prices.dynamodbWriteRequestUnitsPerMillion!,
+    realtime: true,
+  });
 }
 for (const [table, n] of Object.entries(rru)) {
   if (n <= 0) continue;
-  lines.push({ item: `DynamoDB ${table} reads`, quantity: n, unit: 'RRU', cost: (n / 1e6) * prices.dynamodbReadRequestUnitsPerMillion!, realtime: true });
+  lines.push({
+    item: `DynamoDB ${table} reads`,
+    quantity: n,
+    unit: 'RRU',
+    cost: (n / 1e6) * prices.dynamodbReadRequestUnitsPerMillion!,
+    realtime: true,
+  });
 }
-lines.push({ item: 'DynamoDB stream records to the fan-out (Lambda trigger reads are free)', quantity: records, unit: 'records', cost: 0, realtime: true });
-lines.push({ item: `WebSocket server->client messages (${posts} posts)`, quantity: units, unit: '32 KB msgs', cost: (units / 1e6) * prices.apiGatewayWebSocketMessagesPerMillion!, realtime: true });
-lines.push({ item: 'WebSocket client->server messages', quantity: inbound, unit: 'msgs', cost: (inbound / 1e6) * prices.apiGatewayWebSocketMessagesPerMillion!, realtime: true });
-lines.push({ item: 'WebSocket connection minutes (modeled)', quantity: connectionMinutes, unit: 'minutes', cost: (connectionMinutes / 1e6) * prices.apiGatewayWebSocketConnectionMinutesPerMillion!, realtime: true });
-lines.push({ item: 'CloudFront HTTPS requests (modeled refetches)', quantity: restRequests, unit: 'requests', cost: (restRequests / 1e4) * prices.cloudFrontHttpsRequestsPer10k!, realtime: false });
-lines.push({ item: 'Lambda REST invocations (modeled, cache misses)', quantity: restRequests, unit: 'requests', cost: (restRequests / 1e6) * prices.lambdaRequestsPerMillion!, realtime: false });
+lines.push({
+  item: 'DynamoDB stream records to the fan-out (Lambda trigger reads are free)',
+  quantity: records,
+  unit: 'records',
+  cost: 0,
+  realtime: true,
+});
+lines.push({
+  item: `WebSocket server->client messages (${posts} posts)`,
+  quantity: units,
+  unit: '32 KB msgs',
+  cost: (units / 1e6) * prices.apiGatewayWebSocketMessagesPerMillion!,
+  realtime: true,
+});
+lines.push({
+  item: 'WebSocket client->server messages',
+  quantity: inbound,
+  unit: 'msgs',
+  cost: (inbound / 1e6) * prices.apiGatewayWebSocketMessagesPerMillion!,
+  realtime: true,
+});
+lines.push({
+  item: 'WebSocket connection minutes (modeled)',
+  quantity: connectionMinutes,
+  unit: 'minutes',
+  cost: (connectionMinutes / 1e6) * prices.apiGatewayWebSocketConnectionMinutesPerMillion!,
+  realtime: true,
+});
+lines.push({
+  item: 'CloudFront HTTPS requests (modeled refetches)',
+  quantity: restRequests,
+  unit: 'requests',
+  cost: (restRequests / 1e4) * prices.cloudFrontHttpsRequestsPer10k!,
+  realtime: false,
+});
+lines.push({
+  item: 'Lambda REST invocations (modeled, cache misses)',
+  quantity: restRequests,
+  unit: 'requests',
+  cost: (restRequests / 1e6) * prices.lambdaRequestsPerMillion!,
+  realtime: false,
+});
 const restGbs = restRequests * (REST_ASSUMED_MS / 1000) * (restMb / 1024);
-lines.push({ item: `Lambda REST duration (modeled, ${REST_ASSUMED_MS} ms at ${restMb} MB)`, quantity: restGbs, unit: 'GB-s', cost: restGbs * prices.lambdaGbSecondArm!, realtime: false });
+lines.push({
+  item: `Lambda REST duration (modeled, ${REST_ASSUMED_MS} ms at ${restMb} MB)`,
+  quantity: restGbs,
+  unit: 'GB-s',
+  cost: restGbs * prices.lambdaGbSecondArm!,
+  realtime: false,
+});
 lines.push({ item: 'ClickHouse inserts (compute billed by time)', quantity: batches, unit: 'inserts', cost: 0, realtime: false });
 
 const total = lines.reduce((a, l) => a + l.cost, 0);
 const rtTotal = lines.filter((l) => l.realtime).reduce((a, l) => a + l.cost, 0);
 const dashboardHours = DASHBOARDS * (wallS / 3600);
-console.log(`Prices: ${region}, retrieved ${retrieved} (bench/prices/us-east-1.json). Run: ${DASHBOARDS} dashboards, ${RATE} events/s for ${SECONDS} s (took ${wallS.toFixed(1)} s), MSK batches of ${BATCH}.`);
+console.log(
+  `Prices: ${region}, retrieved ${retrieved} (bench/prices/us-east-1.json). Run: ${DASHBOARDS} dashboards, ${RATE} events/s for ${SECONDS} s (took ${wallS.toFixed(1)} s), MSK batches of ${BATCH}.`,
+);
 const width = Math.max(...lines.map((l) => l.item.length));
-for (const l of lines) console.log(`${l.item.padEnd(width)}  ${l.quantity.toFixed(l.quantity < 100 ? 2 : 0).padStart(12)} ${l.unit.padEnd(10)}  $${l.cost.toFixed(6)}`);
+for (const l of lines)
+  console.log(
+    `${l.item.padEnd(width)}  ${l.quantity.toFixed(l.quantity < 100 ? 2 : 0).padStart(12)} ${l.unit.padEnd(10)}  $${l.cost.toFixed(6)}`,
+  );
 const rows: BenchRow[] = [
-  { part: 'cost', metric: 'total per million events', value: (total / events) * 1e6, unit: 'USD', note: `${DASHBOARDS} dashboards, ${RATE} ev/s, ${SECONDS} s scheduled, ${wallS.toFixed(0)} s run` },
+  {
+    part: 'cost',
+    metric: 'total per million events',
+    value: (total / events) * 1e6,
+    unit: 'USD',
+    note: `${DASHBOARDS} dashboards, ${RATE} ev/s, ${SECONDS} s scheduled, ${wallS.toFixed(0)} s run`,
+  },
   { part: 'cost', metric: 'total per dashboard-hour', value: total / dashboardHours, unit: 'USD' },
   { part: 'cost', metric: 'real-time path (fan-out, ws, DynamoDB) per million events', value: (rtTotal / events) * 1e6, unit: 'USD' },
   { part: 'cost', metric: 'real-time path per dashboard-hour', value: rtTotal / dashboardHours, unit: 'USD' },
   { part: 'cost', metric: 'WebSocket 32 KB messages per dashboard-minute', value: units / (DASHBOARDS * (wallS / 60)), unit: 'msgs' },
   { part: 'cost', metric: 'deltas write units per 1,000 events', value: ((wru.deltas ?? 0) / events) * 1000, unit: 'WRU' },
-  { part: 'cost', metric: 'fan-out invocations (incl. workers) per minute', value: (Object.entries(invocations).filter(([id]) => id.startsWith('Fanout')).reduce((a, [id, c]) => a + c.invocations - (base.inv[id]?.invocations ?? 0), 0) / wallS) * 60, unit: 'inv/min' },
+  {
+    part: 'cost',
+    metric: 'fan-out invocations (incl. workers) per minute',
+    value:
+      (Object.entries(invocations)
+        .filter(([id]) => id.startsWith('Fanout'))
+        .reduce((a, [id, c]) => a + c.invocations - (base.inv[id]?.invocations ?? 0), 0) /
+        wallS) *
+      60,
+    unit: 'inv/min',
+  },
   { part: 'cost', metric: 'Lambda requests counted', value: lambdaReq, unit: 'requests' },
 ];
 report(rows);

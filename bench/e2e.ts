@@ -63,8 +63,17 @@ try {
     if (m.type === 'delta' && m.room === 'global' && m.source_ts !== undefined) received.push({ at: Date.now(), sourceTs: m.source_ts });
   });
   const sends = new Set<number>();
-  note(`latency: producing ${LATENCY_RATE} events/s for ${LATENCY_S} s (batch size ${cloud.msk!.settings.batchSize}, window ${cloud.msk!.settings.batchingWindowMs} ms)`);
-  const lat = await produce({ brokers: [broker.brokers], rate: LATENCY_RATE, durationS: LATENCY_S, seed: 1, sendSize: 50, onAcked: (r) => sends.add(r[0]!.timestamp) });
+  note(
+    `latency: producing ${LATENCY_RATE} events/s for ${LATENCY_S} s (batch size ${cloud.msk!.settings.batchSize}, window ${cloud.msk!.settings.batchingWindowMs} ms)`,
+  );
+  const lat = await produce({
+    brokers: [broker.brokers],
+    rate: LATENCY_RATE,
+    durationS: LATENCY_S,
+    seed: 1,
+    sendSize: 50,
+    onAcked: (r) => sends.add(r[0]!.timestamp),
+  });
   await eventually(async () => (await cloud.msk!.lag()).every((l) => l.lag === 0), 600_000, 500);
   await new Promise((r) => setTimeout(r, 3000)); // the last deltas on their way
   // Skip the first 2 s (connections warming up).
@@ -77,8 +86,20 @@ try {
   }
   client.close();
   note(`latency: ${lat.total} events, ${latencies.length} sends measured, ${received.length} global deltas received`);
-  rows.push({ part: 'e2e', metric: 'Kafka produce → WebSocket delta P50', value: percentile(latencies, 50), unit: 'ms', note: `${LATENCY_RATE} ev/s, batch 100, window 500 ms` });
-  rows.push({ part: 'e2e', metric: 'Kafka produce → WebSocket delta P95', value: percentile(latencies, 95), unit: 'ms', target: '< 1,000' });
+  rows.push({
+    part: 'e2e',
+    metric: 'Kafka produce → WebSocket delta P50',
+    value: percentile(latencies, 50),
+    unit: 'ms',
+    note: `${LATENCY_RATE} ev/s, batch 100, window 500 ms`,
+  });
+  rows.push({
+    part: 'e2e',
+    metric: 'Kafka produce → WebSocket delta P95',
+    value: percentile(latencies, 95),
+    unit: 'ms',
+    target: '< 1,000',
+  });
 
   // 2. Throughput over a backlog.
   await cloud.msk!.stop();
@@ -86,12 +107,19 @@ try {
   // (and its views), one at a time, as the local ClickHouse (chdb) runs every statement serially.
   const engineRates: number[] = [];
   for (let rep = 0; rep < 3; rep++) {
-    const batch = decodeMskRecords(toMskEvent(new EventGenerator({ seed: 900 + rep }).records(BIG_BATCH), { startOffset: rep * BIG_BATCH }));
+    const batch = decodeMskRecords(
+      toMskEvent(new EventGenerator({ seed: 900 + rep }).records(BIG_BATCH), { startOffset: rep * BIG_BATCH }),
+    );
     // A topic no consumer reads, so these rows leave the real topics' offset marks alone.
     const valid = sortRecords(batch, Date.now()).valid.map((v) => ({ ...v, record: { ...v.record, topic: 'bench_engine_only' } }));
     const body = rawRowsBody(valid, chDateTime64(Date.now()));
     const t = performance.now();
-    await cloud.clickhouse.insert({ table: 'analytics_events_raw', values: bodyValues(body), columns: [...RAW_COLUMNS], format: INSERT_FORMAT });
+    await cloud.clickhouse.insert({
+      table: 'analytics_events_raw',
+      values: bodyValues(body),
+      columns: [...RAW_COLUMNS],
+      format: INSERT_FORMAT,
+    });
     engineRates.push(BIG_BATCH / ((performance.now() - t) / 1000));
   }
   const engine = median(engineRates);
@@ -108,7 +136,14 @@ try {
   rows.push({ part: 'e2e', metric: 'producer (kafkajs, acks=all, idempotent)', value: p.averageRate, unit: 'events/s' });
 
   const measure = async (batchSize: number, maxSeconds: number) => {
-    const emulation = await startMskEmulation({ brokers: [broker.brokers], invoke: cloud.ingest, dir, groupId: GROUP, batchSize, lagIntervalMs: 0 });
+    const emulation = await startMskEmulation({
+      brokers: [broker.brokers],
+      invoke: cloud.ingest,
+      dir,
+      groupId: GROUP,
+      batchSize,
+      lagIntervalMs: 0,
+    });
     note(`throughput: batch ${batchSize}, concurrency ${emulation.settings.concurrency}`);
     const samples: Array<{ t: number; n: number }> = [];
     const t0 = performance.now();
@@ -126,13 +161,28 @@ try {
     const lo = samples.find((s) => s.n >= total * 0.1) ?? samples[0]!;
     const hi = samples.find((s) => s.n >= total * 0.9) ?? samples[samples.length - 1]!;
     const rate = hi.t > lo.t ? ((hi.n - lo.n) * 1000) / (hi.t - lo.t) : Number.NaN;
-    note(`throughput: batch ${batchSize}: ${total} records in ${((performance.now() - t0) / 1000).toFixed(1)} s, steady ${Math.round(rate)}/s, ${emulation.stats.batches} batches`);
+    note(
+      `throughput: batch ${batchSize}: ${total} records in ${((performance.now() - t0) / 1000).toFixed(1)} s, steady ${Math.round(rate)}/s, ${emulation.stats.batches} batches`,
+    );
     return rate;
   };
   const small = await measure(100, DEFAULT_BATCH_S);
-  rows.push({ part: 'e2e', metric: 'sustained Kafka → ClickHouse, batch 100', value: small, unit: 'events/s', note: `first ${DEFAULT_BATCH_S} s of the backlog` });
+  rows.push({
+    part: 'e2e',
+    metric: 'sustained Kafka → ClickHouse, batch 100',
+    value: small,
+    unit: 'events/s',
+    note: `first ${DEFAULT_BATCH_S} s of the backlog`,
+  });
   const big = await measure(BIG_BATCH, 1800);
-  rows.push({ part: 'e2e', metric: `sustained Kafka → ClickHouse, batch ${BIG_BATCH}`, value: big, unit: 'events/s', target: '≥ 20,000', note: `${EVENTS} events backlog` });
+  rows.push({
+    part: 'e2e',
+    metric: `sustained Kafka → ClickHouse, batch ${BIG_BATCH}`,
+    value: big,
+    unit: 'events/s',
+    target: '≥ 20,000',
+    note: `${EVENTS} events backlog`,
+  });
   rows.push({ part: 'e2e', metric: `ratio sustained / engine insert, batch ${BIG_BATCH}`, value: big / engine, unit: '×' });
   const stored = (await rawCount()) - before;
   const valid = records.filter((r) => r.event).length;

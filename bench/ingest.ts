@@ -53,11 +53,21 @@ async function dedupCost(client: ClickHouseClient, url: string, dynamo: () => Dy
   }
   // Let the background merges the pre-fill started settle: they share the engine's cores with the runs.
   for (let waited = 0; waited < 600; waited += 5) {
-    const m = (await (await client.query({ query: 'SELECT toString(count()) AS m FROM system.merges', format: 'JSONEachRow' })).json<{ m: string }>())[0]?.m ?? '0';
+    const m =
+      (
+        await (
+          await client.query({ query: 'SELECT toString(count()) AS m FROM system.merges', format: 'JSONEachRow' })
+        ).json<{ m: string }>()
+      )[0]?.m ?? '0';
     if (m === '0') break;
     await new Promise((r) => setTimeout(r, 5000));
   }
-  const n = (await (await client.query({ query: "SELECT toString(count()) AS n FROM analytics_event_ids", format: "JSONEachRow" })).json<{ n: string }>())[0]?.n ?? "0";
+  const n =
+    (
+      await (
+        await client.query({ query: 'SELECT toString(count()) AS n FROM analytics_event_ids', format: 'JSONEachRow' })
+      ).json<{ n: string }>()
+    )[0]?.n ?? '0';
   console.error(`dedup: ${n} ids in analytics_event_ids after pre-filling raw in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const withCheck = createIngest({ clickhouse: async () => client, dynamo, deltasTable: DELTAS_TABLE.id });
   const without = createIngest({ clickhouse: async () => client, dynamo, deltasTable: DELTAS_TABLE.id, checkDuplicates: false });
@@ -87,7 +97,9 @@ async function dedupCost(client: ClickHouseClient, url: string, dynamo: () => Dy
   // Share of the handler's time the check takes: (t_with - t_without) / t_with = 1 - rate_with / rate_without.
   const cost = 1 - w / wo;
   const label = `${DEDUP_BATCH} batch, ${Number(n).toLocaleString('en-US')} events stored`;
-  console.error(`dedup: handler ${Math.round(w)}/s with the check, ${Math.round(wo)}/s without, over ${REPEATS} runs each; the check takes ${(cost * 100).toFixed(1)} % of the handler's time; the lookup itself ${median(checkMs).toFixed(0)} ms (median; runs: ${checkMs.map((x) => x.toFixed(0)).join(' ')})`);
+  console.error(
+    `dedup: handler ${Math.round(w)}/s with the check, ${Math.round(wo)}/s without, over ${REPEATS} runs each; the check takes ${(cost * 100).toFixed(1)} % of the handler's time; the lookup itself ${median(checkMs).toFixed(0)} ms (median; runs: ${checkMs.map((x) => x.toFixed(0)).join(' ')})`,
+  );
   return [
     { part: 'ingest', metric: `handler events/s with duplicate check, ${label}`, value: w, unit: 'events/s' },
     { part: 'ingest', metric: `handler events/s without duplicate check, ${label}`, value: wo, unit: 'events/s' },
@@ -103,7 +115,9 @@ async function dedupCost(client: ClickHouseClient, url: string, dynamo: () => Dy
 function validateFigures(): BenchRow[] {
   const n = 10_000;
   const runs = Math.max(REPEATS * 4, 15);
-  const base64: number[] = [], validate: number[] = [], parse: number[] = [];
+  const base64: number[] = [],
+    validate: number[] = [],
+    parse: number[] = [];
   for (let rep = 0; rep < runs; rep++) {
     const event = toMskEvent(new EventGenerator({ seed: 1000 + rep }).records(n), { startOffset: rep * n });
     let t = performance.now();
@@ -118,7 +132,9 @@ function validateFigures(): BenchRow[] {
     if (parsed.length !== sorted.valid.length + sorted.rejected.length + sorted.duplicates) throw new Error('record count mismatch');
   }
   const [b, v, p] = [median(base64), median(validate), median(parse)];
-  console.error(`decode+validate 10k (median of ${runs}): base64 decode ${b.toFixed(1)} ms, validate ${v.toFixed(1)} ms, bare JSON.parse ${p.toFixed(1)} ms`);
+  console.error(
+    `decode+validate 10k (median of ${runs}): base64 decode ${b.toFixed(1)} ms, validate ${v.toFixed(1)} ms, bare JSON.parse ${p.toFixed(1)} ms`,
+  );
   return [
     { part: 'ingest', metric: 'base64 decode, 10k records', value: b, unit: 'ms' },
     { part: 'ingest', metric: 'validate (UTF-8 + parse + contract + in-batch dedup), 10k records', value: v, unit: 'ms' },
@@ -159,9 +175,17 @@ try {
     const target = size === 10_000 ? '≥ 40,000' : undefined;
     rows.push({ part: 'ingest', metric: `handler events/s, ${size} batch`, value: h, unit: 'events/s', ...(target ? { target } : {}) });
     rows.push({ part: 'ingest', metric: `engine insert rows/s, ${size} batch`, value: e, unit: 'rows/s' });
-    rows.push({ part: 'ingest', metric: `ratio handler/engine, ${size} batch`, value: h / e, unit: '×', ...(size === 10_000 ? { target: '≥ 0.8' } : {}) });
+    rows.push({
+      part: 'ingest',
+      metric: `ratio handler/engine, ${size} batch`,
+      value: h / e,
+      unit: '×',
+      ...(size === 10_000 ? { target: '≥ 0.8' } : {}),
+    });
     const stepMedians = Object.keys(steps[0] ?? {}).map((k) => `${k} ${median(steps.map((s) => s[k]!)).toFixed(0)} ms`);
-    console.error(`ingest ${size}: handler ${Math.round(h)}/s, engine ${Math.round(e)}/s over ${REPEATS} runs; handler steps (median): ${stepMedians.join(', ')}`);
+    console.error(
+      `ingest ${size}: handler ${Math.round(h)}/s, engine ${Math.round(e)}/s over ${REPEATS} runs; handler steps (median): ${stepMedians.join(', ')}`,
+    );
   }
   if (DEDUP_ROWS > 0) rows.push(...(await dedupCost(ch.client, ch.server.url, () => ddb.clients.doc)));
   report(rows);

@@ -39,7 +39,11 @@ export function formatTable(rows: readonly BenchRow[]): string {
   const header = ['part', 'metric', 'value', 'unit', 'target', 'note'];
   const cells = rows.map((r) => [r.part, r.metric, format(r.value), r.unit, r.target ?? '', r.note ?? '']);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => (i === 2 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => (i === 2 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

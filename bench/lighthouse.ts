@@ -48,10 +48,18 @@ export async function lighthouseScores(url: string, formFactor: 'mobile' | 'desk
   const port = await freePort();
   const profile = await mkdtemp(path.join(tmpdir(), 'molam-lighthouse-'));
   const browser = await resolveChromium();
-  const chrome = spawn(browser.executablePath, [...browser.args, `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, 'about:blank'], { stdio: 'ignore' });
+  const chrome = spawn(
+    browser.executablePath,
+    [...browser.args, `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, 'about:blank'],
+    { stdio: 'ignore' },
+  );
   try {
     await waitForDevTools(port);
-    const result = await lighthouse(url, { port, output: 'json', logLevel: 'error', onlyCategories: ['performance'] }, formFactor === 'desktop' ? desktopConfig : undefined);
+    const result = await lighthouse(
+      url,
+      { port, output: 'json', logLevel: 'error', onlyCategories: ['performance'] },
+      formFactor === 'desktop' ? desktopConfig : undefined,
+    );
     const lhr = result?.lhr;
     if (!lhr) throw new Error('Lighthouse returned no result');
     const audit = (id: string) => Number(lhr.audits[id]?.numericValue ?? NaN);

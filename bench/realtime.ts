@@ -98,11 +98,27 @@ async function freshnessPart(): Promise<void> {
   client.close();
   const p50 = percentile(samples, 50);
   const p95 = percentile(samples, 95);
-  log(`freshness over ${samples.length} batches of ${BATCH_EVENTS} events: P50 ${p50.toFixed(1)} ms, P95 ${p95.toFixed(1)} ms (ingest handler alone P50 ${percentile(ingestOnly, 50).toFixed(1)} ms)`);
-  rows.push({ part: 'realtime', metric: 'freshness P50 (MSK batch -> client holds values)', value: p50, unit: 'ms', note: `${samples.length} batches × ${BATCH_EVENTS} events, ≥ ${INTERVAL_MS} ms apart` });
+  log(
+    `freshness over ${samples.length} batches of ${BATCH_EVENTS} events: P50 ${p50.toFixed(1)} ms, P95 ${p95.toFixed(1)} ms (ingest handler alone P50 ${percentile(ingestOnly, 50).toFixed(1)} ms)`,
+  );
+  rows.push({
+    part: 'realtime',
+    metric: 'freshness P50 (MSK batch -> client holds values)',
+    value: p50,
+    unit: 'ms',
+    note: `${samples.length} batches × ${BATCH_EVENTS} events, ≥ ${INTERVAL_MS} ms apart`,
+  });
   rows.push({ part: 'realtime', metric: 'freshness P95 (MSK batch -> client holds values)', value: p95, unit: 'ms', target: '< 1,000' });
   rows.push({ part: 'realtime', metric: 'ingest handler alone P50', value: percentile(ingestOnly, 50), unit: 'ms' });
-  rows.push({ part: 'realtime', metric: 'stream + fan-out + push P50', value: percentile(samples.map((s, i) => s - ingestOnly[i]!), 50), unit: 'ms' });
+  rows.push({
+    part: 'realtime',
+    metric: 'stream + fan-out + push P50',
+    value: percentile(
+      samples.map((s, i) => s - ingestOnly[i]!),
+      50,
+    ),
+    unit: 'ms',
+  });
 }
 
 async function shapePart(): Promise<void> {
@@ -121,10 +137,23 @@ async function shapePart(): Promise<void> {
   const bytes = frames.reduce((n, f) => n + Buffer.byteLength(JSON.stringify(f)), 0);
   const snapshots = frames.flatMap(snapshotsOf).length;
   client.close();
-  log(`one ${SHAPE_EVENTS}-event batch over 30 min: ${items} deltas items written; a global + zone client got ${frames.length} frames (${snapshots} snapshots, ${bytes} bytes)`);
+  log(
+    `one ${SHAPE_EVENTS}-event batch over 30 min: ${items} deltas items written; a global + zone client got ${frames.length} frames (${snapshots} snapshots, ${bytes} bytes)`,
+  );
   rows.push({ part: 'realtime', metric: `deltas items per batch (${SHAPE_EVENTS} events over 30 min)`, value: items, unit: 'items' });
-  rows.push({ part: 'realtime', metric: 'frames per connection per batch (global + one zone)', value: frames.length, unit: 'frames', note: `${snapshots} snapshots, ${(bytes / 1024).toFixed(1)} KiB` });
-  rows.push({ part: 'realtime', metric: 'WebSocket 32 KB message units per connection per batch', value: frames.reduce((n, f) => n + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(f)) / 32768)), 0), unit: 'units' });
+  rows.push({
+    part: 'realtime',
+    metric: 'frames per connection per batch (global + one zone)',
+    value: frames.length,
+    unit: 'frames',
+    note: `${snapshots} snapshots, ${(bytes / 1024).toFixed(1)} KiB`,
+  });
+  rows.push({
+    part: 'realtime',
+    metric: 'WebSocket 32 KB message units per connection per batch',
+    value: frames.reduce((n, f) => n + Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(f)) / 32768)), 0),
+    unit: 'units',
+  });
 }
 
 async function fanoutPart(): Promise<void> {
@@ -133,12 +162,18 @@ async function fanoutPart(): Promise<void> {
   const clients: WsClient[] = [];
   const t0 = performance.now();
   for (let i = 0; i < CONNECTIONS; i += 250) {
-    clients.push(...(await Promise.all(Array.from({ length: Math.min(250, CONNECTIONS - i) }, () => WsClient.connect(rt.gateway.url, token)))));
+    clients.push(
+      ...(await Promise.all(Array.from({ length: Math.min(250, CONNECTIONS - i) }, () => WsClient.connect(rt.gateway.url, token)))),
+    );
   }
   log(`${clients.length} connections opened in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const expiresAt = Math.floor(Date.now() / 1000) + CONNECTION_TTL_SECONDS;
   const ids = rt.gateway.connectionIds();
-  await batchWriteAll(db.doc, 'memberships', ids.map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } })));
+  await batchWriteAll(
+    db.doc,
+    'memberships',
+    ids.map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } })),
+  );
   const variants: Array<{ name: string; chunk?: string }> = [
     { name: 'one invocation', chunk: String(CONNECTIONS * 10) },
     { name: `workers (chunks of ${process.env.FANOUT_CHUNK_SIZE ?? 1000})`, chunk: process.env.FANOUT_CHUNK_SIZE },
@@ -158,7 +193,17 @@ async function fanoutPart(): Promise<void> {
         room,
         bucket: new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString(),
         version,
-        values: [{ type: 'wallet_txn_created', currency: 'XOF', count: 120 + rep, volume: '901500.00', fees: '9015.00', merchants: 37, succeeded: 117 }],
+        values: [
+          {
+            type: 'wallet_txn_created',
+            currency: 'XOF',
+            count: 120 + rep,
+            volume: '901500.00',
+            fees: '9015.00',
+            merchants: 37,
+            succeeded: 117,
+          },
+        ],
         recorded_at: new Date().toISOString(),
         source_ts: Date.now(),
       };
@@ -172,15 +217,34 @@ async function fanoutPart(): Promise<void> {
       const cpuMs = (cpu.user + cpu.system) / 1000;
       times.push(ms);
       cpuTimes.push(cpuMs);
-      log(`${variant.name} ${r + 1}: ${clients.filter((c) => c.messages.some(holds)).length}/${clients.length} clients in ${ms.toFixed(0)} ms (${Math.round(clients.length / (ms / 1000))}/s); CPU ${cpuMs.toFixed(0)} ms (gateway + fan-out + clients)`);
+      log(
+        `${variant.name} ${r + 1}: ${clients.filter((c) => c.messages.some(holds)).length}/${clients.length} clients in ${ms.toFixed(0)} ms (${Math.round(clients.length / (ms / 1000))}/s); CPU ${cpuMs.toFixed(0)} ms (gateway + fan-out + clients)`,
+      );
     }
     if (saved === undefined) delete process.env.FANOUT_CHUNK_SIZE;
     else process.env.FANOUT_CHUNK_SIZE = saved;
     const ms = median(times);
-    rows.push({ part: 'realtime', metric: `fan-out, ${variant.name}: one batch to ${clients.length} connections`, value: ms, unit: 'ms', note: `median of ${times.length}` });
-    rows.push({ part: 'realtime', metric: `fan-out, ${variant.name}: connections updated per second`, value: clients.length / (ms / 1000), unit: 'conn/s', target: '≥ 5,000' });
+    rows.push({
+      part: 'realtime',
+      metric: `fan-out, ${variant.name}: one batch to ${clients.length} connections`,
+      value: ms,
+      unit: 'ms',
+      note: `median of ${times.length}`,
+    });
+    rows.push({
+      part: 'realtime',
+      metric: `fan-out, ${variant.name}: connections updated per second`,
+      value: clients.length / (ms / 1000),
+      unit: 'conn/s',
+      target: '≥ 5,000',
+    });
     // Wall time depends on what else the shared machine runs; CPU per push does not.
-    rows.push({ part: 'realtime', metric: `fan-out, ${variant.name}: CPU per connection (gateway, fan-out, clients in one process)`, value: (median(cpuTimes) * 1000) / clients.length, unit: 'µs' });
+    rows.push({
+      part: 'realtime',
+      metric: `fan-out, ${variant.name}: CPU per connection (gateway, fan-out, clients in one process)`,
+      value: (median(cpuTimes) * 1000) / clients.length,
+      unit: 'µs',
+    });
   }
   for (const c of clients) c.close();
   // Let the disconnects drain (they queue on the one local dynalite).
@@ -193,11 +257,17 @@ async function batchPart(): Promise<void> {
   const token = await signDevToken({ zones: ['*'], ttlSeconds: 3600 }, keys);
   const clients: WsClient[] = [];
   for (let i = 0; i < BATCH_CONNECTIONS; i += 250) {
-    clients.push(...(await Promise.all(Array.from({ length: Math.min(250, BATCH_CONNECTIONS - i) }, () => WsClient.connect(rt.gateway.url, token)))));
+    clients.push(
+      ...(await Promise.all(Array.from({ length: Math.min(250, BATCH_CONNECTIONS - i) }, () => WsClient.connect(rt.gateway.url, token)))),
+    );
   }
   const ids = new Set(rt.gateway.connectionIds());
   const expiresAt = Math.floor(Date.now() / 1000) + CONNECTION_TTL_SECONDS;
-  await batchWriteAll(db.doc, 'memberships', [...ids].map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } })));
+  await batchWriteAll(
+    db.doc,
+    'memberships',
+    [...ids].map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } })),
+  );
   const times: number[] = [];
   const posts: number[] = [];
   for (let r = 0; r < FANOUT_REPEATS; r++) {
@@ -209,22 +279,37 @@ async function batchPart(): Promise<void> {
       room,
       bucket: new Date(minute0 - b * 60_000).toISOString(),
       version,
-      values: [{ type: 'wallet_txn_created', currency: 'XOF', count: 10 + b, volume: '91500.00', fees: '915.00', merchants: 7, succeeded: 9 }],
+      values: [
+        { type: 'wallet_txn_created', currency: 'XOF', count: 10 + b, volume: '91500.00', fees: '915.00', merchants: 7, succeeded: 9 },
+      ],
       recorded_at: new Date().toISOString(),
       source_ts: Date.now(),
     }));
     const from = clients.map((c) => c.messages.length);
-    const complete = (c: WsClient, i: number) => c.messages.slice(from[i]).flatMap(snapshotsOf).filter((s) => s.version === version).length >= BATCH_BUCKETS;
+    const complete = (c: WsClient, i: number) =>
+      c.messages
+        .slice(from[i])
+        .flatMap(snapshotsOf)
+        .filter((s) => s.version === version).length >= BATCH_BUCKETS;
     const start = performance.now();
     await writeSnapshots(db.doc, 'deltas', snapshots);
     await Promise.all(clients.map((c, i) => c.next(() => complete(c, i), 600_000, c.messages.length)));
     const ms = performance.now() - start;
     times.push(ms);
     posts.push(clients.reduce((n, c, i) => n + c.messages.slice(from[i]).filter(isFrame).length, 0) / clients.length);
-    log(`batch of ${BATCH_BUCKETS} buckets ${r + 1}: ${clients.length} clients complete in ${ms.toFixed(0)} ms (${Math.round(clients.length / (ms / 1000))}/s), ${posts.at(-1)!.toFixed(1)} frames each`);
+    log(
+      `batch of ${BATCH_BUCKETS} buckets ${r + 1}: ${clients.length} clients complete in ${ms.toFixed(0)} ms (${Math.round(clients.length / (ms / 1000))}/s), ${posts.at(-1)!.toFixed(1)} frames each`,
+    );
   }
   const ms = median(times);
-  rows.push({ part: 'realtime', metric: `one ${BATCH_BUCKETS}-minute batch to ${clients.length} connections: connections updated per second`, value: clients.length / (ms / 1000), unit: 'conn/s', target: '≥ 5,000', note: `median of ${times.length}` });
+  rows.push({
+    part: 'realtime',
+    metric: `one ${BATCH_BUCKETS}-minute batch to ${clients.length} connections: connections updated per second`,
+    value: clients.length / (ms / 1000),
+    unit: 'conn/s',
+    target: '≥ 5,000',
+    note: `median of ${times.length}`,
+  });
   rows.push({ part: 'realtime', metric: `one ${BATCH_BUCKETS}-minute batch: frames per connection`, value: median(posts), unit: 'frames' });
   for (const c of clients) c.close();
   const drain = performance.now();

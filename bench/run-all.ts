@@ -40,5 +40,10 @@ for (const part of PARTS) {
   all.push(...(await runPart(part)));
 }
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`\nAll figures — ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${process.platform} ${os.release()}, node ${process.version}, load average at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `\nAll figures — ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${process.platform} ${os.release()}, node ${process.version}, load average at end ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log(formatTable(all));

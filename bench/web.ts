@@ -138,8 +138,17 @@ async function longTasksWhileLive(
       await ingestBatch(i);
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
     }
-    const tasks = await page.evaluate((since) => (window as unknown as { __longTasks: Array<{ start: number; duration: number }> }).__longTasks.filter((t) => t.start >= since), t0);
-    return { count: tasks.length, longest: Math.max(0, ...tasks.map((t) => t.duration)), total: tasks.reduce((s, t) => s + t.duration, 0), deltas };
+    const tasks = await page.evaluate(
+      (since) =>
+        (window as unknown as { __longTasks: Array<{ start: number; duration: number }> }).__longTasks.filter((t) => t.start >= since),
+      t0,
+    );
+    return {
+      count: tasks.length,
+      longest: Math.max(0, ...tasks.map((t) => t.duration)),
+      total: tasks.reduce((s, t) => s + t.duration, 0),
+      deltas,
+    };
   } finally {
     await page.close();
   }
@@ -201,7 +210,9 @@ async function main(): Promise<void> {
     const bundle = measureWebBundle(dist);
     console.log('web bundle (gzip -9)');
     for (const f of bundle.files) {
-      console.log(`  ${f.initial ? 'initial' : 'lazy   '}  ${f.file.padEnd(36)} ${fmtKb(f.bytes).padStart(9)}  gzip ${fmtKb(f.gzipBytes).padStart(8)}`);
+      console.log(
+        `  ${f.initial ? 'initial' : 'lazy   '}  ${f.file.padEnd(36)} ${fmtKb(f.bytes).padStart(9)}  gzip ${fmtKb(f.gzipBytes).padStart(8)}`,
+      );
     }
     rows.push({
       part: 'web',
@@ -213,7 +224,9 @@ async function main(): Promise<void> {
     });
 
     // 2. First KPI: the local cloud without the generator, a day of known events, the default view (last 24 h).
-    console.log(`starting the local cloud: ${EVENTS.toLocaleString('en-US')} events over the last 24 h, ${LIVE_EVENTS} more through the ingest handler…`);
+    console.log(
+      `starting the local cloud: ${EVENTS.toLocaleString('en-US')} events over the last 24 h, ${LIVE_EVENTS} more through the ingest handler…`,
+    );
     const cloud = await startLocalCloud({
       dir: path.join(work, 'cloud'),
       ports: { clickhouse: 0, dynamodb: 0, httpGateway: 0, wsGateway: 0, dashboard: 0 },
@@ -229,7 +242,10 @@ async function main(): Promise<void> {
       // benchmark does: the ingest handler's per-batch read-back is sized for live batches, not for
       // a day of minutes at once. The last 10 minutes go through the real ingest handler.
       const now = Date.now();
-      await insertRawEvents(cloud.clickhouse, generateDataset({ seed: 6, count: EVENTS, end: now - 10 * 60_000, spanMs: 24 * 3_600_000 - 11 * 60_000 }));
+      await insertRawEvents(
+        cloud.clickhouse,
+        generateDataset({ seed: 6, count: EVENTS, end: now - 10 * 60_000, spanMs: 24 * 3_600_000 - 11 * 60_000 }),
+      );
       const recent = new EventGenerator({ seed: 7, now: () => now, spreadMs: 10 * 60_000, lateShare: 0 });
       await cloud.ingest(toMskEvent(recent.records(LIVE_EVENTS)));
       await cloud.flushStreams();
@@ -252,7 +268,9 @@ async function main(): Promise<void> {
 
       const chartRuns: ChartsNavigation[] = [];
       for (let i = 0; i < WARM_RUNS; i++) chartRuns.push(await navigateToCharts(browser.context, url));
-      console.log(`navigation → charts: ${chartRuns.map((r) => r.charts.toFixed(0)).join(', ')} ms; view complete ${chartRuns.map((r) => r.complete.toFixed(0)).join(', ')} ms; API bytes ${chartRuns.map((r) => r.apiBytes).join(', ')} in ${chartRuns[0]!.apiRequests} requests`);
+      console.log(
+        `navigation → charts: ${chartRuns.map((r) => r.charts.toFixed(0)).join(', ')} ms; view complete ${chartRuns.map((r) => r.complete.toFixed(0)).join(', ')} ms; API bytes ${chartRuns.map((r) => r.apiBytes).join(', ')} in ${chartRuns[0]!.apiRequests} requests`,
+      );
       const LIVE_SECONDS = Number(process.env.BENCH_WEB_LIVE_SECONDS ?? 20);
       const liveGen = new EventGenerator({ seed: 8, now: () => Date.now(), spreadMs: 30_000, lateShare: 0 });
       let offset = 1_000_000;
@@ -261,15 +279,45 @@ async function main(): Promise<void> {
         offset += 50;
         await cloud.flushStreams();
       });
-      console.log(`live for ${LIVE_SECONDS} s: ${live.deltas} deltas received, ${live.count} long tasks, longest ${live.longest.toFixed(0)} ms, total ${live.total.toFixed(0)} ms`);
+      console.log(
+        `live for ${LIVE_SECONDS} s: ${live.deltas} deltas received, ${live.count} long tasks, longest ${live.longest.toFixed(0)} ms, total ${live.total.toFixed(0)} ms`,
+      );
 
       const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
       const charts = chartRuns.map((r) => r.charts);
       rows.push(
-        { part: 'web', metric: `navigation → chart drawn (median of ${WARM_RUNS})`, value: median(charts), unit: 'ms', target: '< 1,500 ms', note: `fresh page each, browser cache on; ${spread(charts)}` },
-        { part: 'web', metric: `navigation → whole view loaded (median of ${WARM_RUNS})`, value: median(chartRuns.map((r) => r.complete)), unit: 'ms', target: '—', note: 'breakdown, failures, merchants, live baseline' },
-        { part: 'web', metric: 'API data of the default view (24 h), bytes on the wire', value: kb(median(chartRuns.map((r) => r.apiBytes))), unit: 'KB', target: '—', note: `${chartRuns[0]!.apiRequests} requests, median of ${WARM_RUNS}` },
-        { part: 'web', metric: `long tasks while live (${LIVE_SECONDS} s, a batch per second)`, value: live.count, unit: 'tasks', target: 'none > 200 ms', note: `longest ${live.longest.toFixed(0)} ms, total ${live.total.toFixed(0)} ms; ${live.deltas} deltas received` },
+        {
+          part: 'web',
+          metric: `navigation → chart drawn (median of ${WARM_RUNS})`,
+          value: median(charts),
+          unit: 'ms',
+          target: '< 1,500 ms',
+          note: `fresh page each, browser cache on; ${spread(charts)}`,
+        },
+        {
+          part: 'web',
+          metric: `navigation → whole view loaded (median of ${WARM_RUNS})`,
+          value: median(chartRuns.map((r) => r.complete)),
+          unit: 'ms',
+          target: '—',
+          note: 'breakdown, failures, merchants, live baseline',
+        },
+        {
+          part: 'web',
+          metric: 'API data of the default view (24 h), bytes on the wire',
+          value: kb(median(chartRuns.map((r) => r.apiBytes))),
+          unit: 'KB',
+          target: '—',
+          note: `${chartRuns[0]!.apiRequests} requests, median of ${WARM_RUNS}`,
+        },
+        {
+          part: 'web',
+          metric: `long tasks while live (${LIVE_SECONDS} s, a batch per second)`,
+          value: live.count,
+          unit: 'tasks',
+          target: 'none > 200 ms',
+          note: `longest ${live.longest.toFixed(0)} ms, total ${live.total.toFixed(0)} ms; ${live.deltas} deltas received`,
+        },
       );
 
       const LH_RUNS = Number(process.env.BENCH_WEB_LIGHTHOUSE_RUNS ?? 3);
@@ -277,7 +325,9 @@ async function main(): Promise<void> {
         if (LH_RUNS <= 0) break;
         const scores: LighthouseScores[] = [];
         for (let i = 0; i < LH_RUNS; i++) scores.push(await lighthouseScores(url, formFactor));
-        console.log(`lighthouse ${formFactor}: ${scores.map((x) => `${x.performance} (CLS ${x.cls.toFixed(3)}, LCP ${x.lcpMs.toFixed(0)} ms, TBT ${x.tbtMs.toFixed(0)} ms)`).join('; ')}`);
+        console.log(
+          `lighthouse ${formFactor}: ${scores.map((x) => `${x.performance} (CLS ${x.cls.toFixed(3)}, LCP ${x.lcpMs.toFixed(0)} ms, TBT ${x.tbtMs.toFixed(0)} ms)`).join('; ')}`,
+        );
         rows.push({
           part: 'web',
           metric: `Lighthouse 12.8.2 performance, ${formFactor} (median of ${LH_RUNS})`,
@@ -288,9 +338,30 @@ async function main(): Promise<void> {
         });
       }
       rows.push(
-        { part: 'web', metric: 'navigation → first KPI, cold (first navigation)', value: cold!, unit: 'ms', target: '< 1,000 ms', note: 'fresh browser profile, cloud just started' },
-        { part: 'web', metric: `navigation → first KPI, warm (median of ${WARM_RUNS})`, value: median(warm), unit: 'ms', target: '< 1,000 ms', note: `fresh page each, browser cache on; ${spread(warm)}` },
-        { part: 'web', metric: `navigation → first KPI, warm, no browser cache (median of ${WARM_RUNS})`, value: median(noCache), unit: 'ms', target: '< 1,000 ms', note: `fresh page each, every asset fetched; ${spread(noCache)}` },
+        {
+          part: 'web',
+          metric: 'navigation → first KPI, cold (first navigation)',
+          value: cold!,
+          unit: 'ms',
+          target: '< 1,000 ms',
+          note: 'fresh browser profile, cloud just started',
+        },
+        {
+          part: 'web',
+          metric: `navigation → first KPI, warm (median of ${WARM_RUNS})`,
+          value: median(warm),
+          unit: 'ms',
+          target: '< 1,000 ms',
+          note: `fresh page each, browser cache on; ${spread(warm)}`,
+        },
+        {
+          part: 'web',
+          metric: `navigation → first KPI, warm, no browser cache (median of ${WARM_RUNS})`,
+          value: median(noCache),
+          unit: 'ms',
+          target: '< 1,000 ms',
+          note: `fresh page each, every asset fetched; ${spread(noCache)}`,
+        },
       );
     } finally {
       await browser.close();
@@ -299,7 +370,12 @@ async function main(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  console.log(`headless Chromium, local cloud on 127.0.0.1; ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `headless Chromium, local cloud on 127.0.0.1; ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   report(rows);
 }
 

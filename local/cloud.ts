@@ -98,7 +98,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const keys = await ensureDevKeys(path.join(dir, 'keys'));
 
     // ClickHouse over chdb, migrated.
-    const ch: ClickHouseServer = await startClickHouseServer({ host: LOCAL_HOST, port: ports.clickhouse, dataDir: path.join(dir, 'clickhouse'), allowedOrigins });
+    const ch: ClickHouseServer = await startClickHouseServer({
+      host: LOCAL_HOST,
+      port: ports.clickhouse,
+      dataDir: path.join(dir, 'clickhouse'),
+      allowedOrigins,
+    });
     stops.push(() => ch.close());
     ports.clickhouse = ch.port;
     const clickhouse = createClickHouseClient({ ...clickhouseConfigFromEnv({}), url: ch.url, compression: false });

@@ -25,7 +25,12 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-export async function startDashboardServer(opts: { host?: string; port?: number; distDir: string; config: WebConfig }): Promise<DashboardServer> {
+export async function startDashboardServer(opts: {
+  host?: string;
+  port?: number;
+  distDir: string;
+  config: WebConfig;
+}): Promise<DashboardServer> {
   const root = path.resolve(opts.distDir);
   const configJson = JSON.stringify(opts.config);
   const server = http.createServer(async (req, res) => {

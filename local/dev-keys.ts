@@ -76,7 +76,9 @@ async function publicJwkOf(publicKeyPem: string): Promise<JWK> {
 }
 
 /** The MOLAM_ID_* environment that makes the handlers accept dev tokens. */
-export function devAuthEnv(keys: Pick<DevKeys, 'publicKeyPem'>): Record<'MOLAM_ID_PUBLIC_KEY' | 'MOLAM_ID_AUDIENCE' | 'MOLAM_ID_ISSUER', string> {
+export function devAuthEnv(
+  keys: Pick<DevKeys, 'publicKeyPem'>,
+): Record<'MOLAM_ID_PUBLIC_KEY' | 'MOLAM_ID_AUDIENCE' | 'MOLAM_ID_ISSUER', string> {
   return { MOLAM_ID_PUBLIC_KEY: keys.publicKeyPem, MOLAM_ID_AUDIENCE: DEV_AUDIENCE, MOLAM_ID_ISSUER: DEV_ISSUER };
 }
 

@@ -162,11 +162,14 @@ export async function ensureTables(
       for (;;) {
         table = await describe(client, name);
         if (table?.TableStatus === 'ACTIVE') break;
-        if (Date.now() > deadline) throw new Error(`table ${name} not ACTIVE after ${timeoutMs} ms (status ${table?.TableStatus ?? 'missing'})`);
+        if (Date.now() > deadline)
+          throw new Error(`table ${name} not ACTIVE after ${timeoutMs} ms (status ${table?.TableStatus ?? 'missing'})`);
         await new Promise((r) => setTimeout(r, 20));
       }
       if (!sameKeySchema(table, def)) {
-        throw new Error(`table ${name} exists with a different key schema than functions/shared/dynamo/tables.ts (${def.id}); delete it (npm run local:reset)`);
+        throw new Error(
+          `table ${name} exists with a different key schema than functions/shared/dynamo/tables.ts (${def.id}); delete it (npm run local:reset)`,
+        );
       }
       return { id: def.id, name, created };
     }),
@@ -211,7 +214,11 @@ export function startTtlSweeper(
         }),
       );
       const items = page.Items ?? [];
-      await batchWriteAll(doc, name, items.map((item) => ({ DeleteRequest: { Key: item } })));
+      await batchWriteAll(
+        doc,
+        name,
+        items.map((item) => ({ DeleteRequest: { Key: item } })),
+      );
       deleted += items.length;
       startKey = page.LastEvaluatedKey;
     } while (startKey);

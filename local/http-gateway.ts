@@ -17,7 +17,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
-import { allowedOrigin, BodyTooLargeError, declaredTooLarge, foreignOrigin, jsonBody, readCappedBody, sendAndClose, type AllowedOrigins } from './origin-guard.js';
+import {
+  allowedOrigin,
+  BodyTooLargeError,
+  declaredTooLarge,
+  foreignOrigin,
+  jsonBody,
+  readCappedBody,
+  sendAndClose,
+  type AllowedOrigins,
+} from './origin-guard.js';
 
 /** The REST API takes no request body (GET/HEAD with query parameters): any body is refused. */
 export const MAX_REST_BODY_BYTES = 0;
@@ -184,7 +193,13 @@ export function buildHttpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
 /** Function URL semantics for a handler's return value (structured result, or any JSON value = 200). */
 export function toHttpResponse(result: unknown): StoredResponse {
   if (result !== null && typeof result === 'object' && 'statusCode' in result) {
-    const r = result as { statusCode: number; headers?: Record<string, unknown>; body?: string; isBase64Encoded?: boolean; cookies?: string[] };
+    const r = result as {
+      statusCode: number;
+      headers?: Record<string, unknown>;
+      body?: string;
+      isBase64Encoded?: boolean;
+      cookies?: string[];
+    };
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = String(v);
     if (r.cookies?.length) headers['set-cookie'] = r.cookies;
@@ -270,7 +285,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     stats.stores++;
   };
 
-  const send = async (req: http.IncomingMessage, res: http.ServerResponse, r: StoredResponse, extra: Record<string, string>, head: boolean): Promise<void> => {
+  const send = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    r: StoredResponse,
+    extra: Record<string, string>,
+    head: boolean,
+  ): Promise<void> => {
     const headers: Record<string, string | string[]> = { ...r.headers, ...corsHeaders(req), ...extra };
     // The function's own CORS answer (CORS_ALLOW_ORIGIN) is replaced by the per-request one.
     if (!('access-control-allow-origin' in corsHeaders(req))) {
@@ -292,7 +313,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     res.end(head ? undefined : body);
   };
 
-  async function invoke(route: GatewayRoute, req: http.IncomingMessage, url: URL, rawQueryString: string, body: string): Promise<StoredResponse> {
+  async function invoke(
+    route: GatewayRoute,
+    req: http.IncomingMessage,
+    url: URL,
+    rawQueryString: string,
+    body: string,
+  ): Promise<StoredResponse> {
     const event = buildHttpEvent({
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -308,7 +335,11 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     } catch (err) {
       // An unhandled function error: a function URL answers 502 and the error stays in the logs.
       console.error(`[http-gateway] ${route.path} failed:`, err);
-      return { status: 502, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: Buffer.from(JSON.stringify({ error: { code: 'internal', message: 'function error' } })) };
+      return {
+        status: 502,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        body: Buffer.from(JSON.stringify({ error: { code: 'internal', message: 'function error' } })),
+      };
     }
   }
 
@@ -316,7 +347,12 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const url = new URL(req.url ?? '/', 'http://gateway.local');
     const rawQueryString = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
     if (declaredTooLarge(req.headers, maxBodyBytes)) {
-      return sendAndClose(res, 413, 'application/json; charset=utf-8', jsonBody('payload_too_large', `request body exceeds ${maxBodyBytes} bytes`));
+      return sendAndClose(
+        res,
+        413,
+        'application/json; charset=utf-8',
+        jsonBody('payload_too_large', `request body exceeds ${maxBodyBytes} bytes`),
+      );
     }
     const foreign = foreignOrigin(req.headers, origins());
     const extra = Object.hasOwn(options.extraRoutes ?? {}, url.pathname) ? options.extraRoutes![url.pathname] : undefined;
@@ -341,7 +377,11 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const route = routes.get(url.pathname);
     if (!route) return jsonError(res, 404, 'not_found', `no route for ${url.pathname}`, { ...corsHeaders(req), vary: 'Origin' });
     if (method !== 'GET' && method !== 'HEAD') {
-      return jsonError(res, 405, 'bad_request', `method ${method} not allowed`, { ...corsHeaders(req), vary: 'Origin', allow: 'GET, HEAD, OPTIONS' });
+      return jsonError(res, 405, 'bad_request', `method ${method} not allowed`, {
+        ...corsHeaders(req),
+        vary: 'Origin',
+        allow: 'GET, HEAD, OPTIONS',
+      });
     }
     const head = method === 'HEAD';
     // Read (and capped) before the cache: an oversized body is this request's 413, never shared

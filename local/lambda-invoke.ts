@@ -51,7 +51,11 @@ function json(res: ServerResponse, status: number, payload: unknown, headers: Re
   res.end(text);
 }
 
-export async function startLambdaInvokeServer(options: { handlers: Record<string, InvokeHandler>; host?: string; port?: number }): Promise<LambdaInvokeServer> {
+export async function startLambdaInvokeServer(options: {
+  handlers: Record<string, InvokeHandler>;
+  host?: string;
+  port?: number;
+}): Promise<LambdaInvokeServer> {
   const invocations: Record<string, number> = {};
   const running = new Set<Promise<unknown>>();
   const server = createServer((req, res) => {
@@ -60,7 +64,10 @@ export async function startLambdaInvokeServer(options: { handlers: Record<string
       const payload = await body(req);
       if (req.method !== 'POST' || !m) return json(res, 404, { message: 'Not Found' }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
       // A name, or an ARN whose last part is the name.
-      const name = decodeURIComponent(m[1]!).split(':').filter((p) => p !== '$LATEST').pop()!;
+      const name = decodeURIComponent(m[1]!)
+        .split(':')
+        .filter((p) => p !== '$LATEST')
+        .pop()!;
       const handler = options.handlers[name];
       if (!handler) return json(res, 404, { message: `Function not found: ${name}` }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
       invocations[name] = (invocations[name] ?? 0) + 1;

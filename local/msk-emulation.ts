@@ -121,10 +121,13 @@ class Signal {
         clearTimeout(timer);
         resolve();
       };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== done);
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          this.waiters = this.waiters.filter((w) => w !== done);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       this.waiters.push(done);
     });
   }
@@ -135,9 +138,17 @@ class Signal {
   }
 }
 
-function numberSetting(value: number | undefined, env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function numberSetting(
+  value: number | undefined,
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = value ?? (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : fallback);
-  if (!Number.isFinite(raw) || raw < min || raw > max) throw new Error(`${name} must be a number in [${min}, ${max}], got ${JSON.stringify(env[name] ?? value)}`);
+  if (!Number.isFinite(raw) || raw < min || raw > max)
+    throw new Error(`${name} must be a number in [${min}, ${max}], got ${JSON.stringify(env[name] ?? value)}`);
   return raw;
 }
 
@@ -183,7 +194,15 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
 
   const concurrency = numberSetting(options.concurrency, env, 'MSK_CONCURRENCY', Math.max(1, partitionCount), 1, 10_000);
   const stats: MskEmulationStats = {
-    invocations: 0, failedInvocations: 0, batches: 0, records: 0, onFailureBatches: 0, onFailureRecords: 0, commits: 0, joins: 0, restarts: 0,
+    invocations: 0,
+    failedInvocations: 0,
+    batches: 0,
+    records: 0,
+    onFailureBatches: 0,
+    onFailureRecords: 0,
+    commits: 0,
+    joins: 0,
+    restarts: 0,
   };
   const onFailureFiles: string[] = [];
   const lanes = new PartitionLanes<Buffered>({ batchSize, windowMs, maxBytes: MAX_PAYLOAD_BYTES });
@@ -283,20 +302,29 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
       } catch (err) {
         stats.failedInvocations++;
         if (opts.splittable && attempt === firstAttempt && attempt <= maxRetries && Object.keys(event.records).length > 1) {
-          log(`MSK emulation: invocation of ${Object.keys(event.records).length} partitions failed (${(err as Error).message}); retrying each partition on its own`);
+          log(
+            `MSK emulation: invocation of ${Object.keys(event.records).length} partitions failed (${(err as Error).message}); retrying each partition on its own`,
+          );
           return 'split';
         }
         if (attempt > maxRetries) {
-          const file = await writeOnFailure(options.dir, onFailureRecord(event, { error: err, attempts: attempt, consumerGroup: groupId, requestId }));
+          const file = await writeOnFailure(
+            options.dir,
+            onFailureRecord(event, { error: err, attempts: attempt, consumerGroup: groupId, requestId }),
+          );
           onFailureFiles.push(file);
           stats.onFailureBatches++;
           stats.onFailureRecords += records.length;
-          log(`MSK emulation: batch of ${records.length} records failed ${attempt} times (${(err as Error).message}); sent to ${file} and skipped`);
+          log(
+            `MSK emulation: batch of ${records.length} records failed ${attempt} times (${(err as Error).message}); sent to ${file} and skipped`,
+          );
           await commit(records, gen);
           return 'done';
         }
         const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1));
-        log(`MSK emulation: invocation failed (attempt ${attempt} of ${maxRetries + 1}): ${(err as Error).message}; retrying in ${delay} ms`);
+        log(
+          `MSK emulation: invocation failed (attempt ${attempt} of ${maxRetries + 1}): ${(err as Error).message}; retrying in ${delay} ms`,
+        );
         // A stop during the backoff abandons the batch uncommitted.
         await stopSignal.wait(delay);
         if (stopping) return 'done';
@@ -456,7 +484,9 @@ export async function startMskEmulation(options: MskEmulationOptions): Promise<M
     lagTimer = setInterval(() => void reportLag(), lagIntervalMs);
     lagTimer.unref();
   }
-  log(`MSK emulation: group ${groupId} on ${topics.join(', ')} (${partitionCount} partitions), batch size ${batchSize}, window ${windowMs} ms, concurrency ${concurrency}, ${maxRetries} retries, on-failure ${options.dir}/msk-on-failure/`);
+  log(
+    `MSK emulation: group ${groupId} on ${topics.join(', ')} (${partitionCount} partitions), batch size ${batchSize}, window ${windowMs} ms, concurrency ${concurrency}, ${maxRetries} retries, on-failure ${options.dir}/msk-on-failure/`,
+  );
 
   return {
     groupId,

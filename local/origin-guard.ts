@@ -81,7 +81,12 @@ export function sendAndClose(res: http.ServerResponse, status: number, contentTy
   const req = res.req;
   const socket = req.socket;
   res.shouldKeepAlive = false;
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', connection: 'close' });
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    connection: 'close',
+  });
   req.removeAllListeners('data');
   req.resume();
   res.end(body, () => setTimeout(() => socket?.destroy(), DISCARD_MS).unref());

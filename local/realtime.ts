@@ -47,7 +47,9 @@ export interface Realtime {
 type FanoutHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
 
 /** The stream-triggered function of the catalog (the fan-out), imported from its entry. */
-export async function fanoutFromCatalog(root: string = process.cwd()): Promise<(event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>> {
+export async function fanoutFromCatalog(
+  root: string = process.cwd(),
+): Promise<(event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>> {
   const def = FUNCTIONS.find((f) => f.trigger.kind === 'dynamodb-stream');
   if (!def) throw new Error('catalog has no dynamodb-stream function');
   const mod = (await import(pathToFileURL(resolve(root, def.entry)).href)) as { handler: FanoutHandler };
@@ -67,7 +69,10 @@ export function fanoutStreamSettings(): Pick<StartStreamProxyOptions, 'eventName
 export async function startRealtime(options: StartRealtimeOptions): Promise<Realtime> {
   const root = options.root ?? process.cwd();
   const fanout = await fanoutFromCatalog(root);
-  const lambda = await startLambdaInvokeServer({ handlers: await invokeHandlersFromCatalog(root), ...(options.host ? { host: options.host } : {}) });
+  const lambda = await startLambdaInvokeServer({
+    handlers: await invokeHandlersFromCatalog(root),
+    ...(options.host ? { host: options.host } : {}),
+  });
   if (options.applyEnv ?? true) Object.assign(process.env, invokeEnv(lambda.endpoint));
   const streams = await startStreamProxy({
     ...fanoutStreamSettings(),

@@ -16,7 +16,9 @@ for (const entry of entries) {
   for (const inner of await readdir(full, { withFileTypes: true })) {
     const keepLib = inner.isDirectory() && /^\d+\.\d+\.\d+$/.test(inner.name);
     if (!keepLib) await rm(path.join(full, inner.name), { recursive: true, force: true });
-    else for (const f of await readdir(path.join(full, inner.name))) if (f !== 'lib') await rm(path.join(full, inner.name, f), { recursive: true, force: true });
+    else
+      for (const f of await readdir(path.join(full, inner.name)))
+        if (f !== 'lib') await rm(path.join(full, inner.name, f), { recursive: true, force: true });
   }
 }
 console.log(`removed the local cloud's data under ${dir} (Kafka jar cache kept)`);

@@ -103,7 +103,11 @@ const TARGET_PREFIX = 'DynamoDB_20120810.';
 const WRITE_OPS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 function keyString(keys: AttributeMap): string {
-  return JSON.stringify(Object.keys(keys).sort().map((k) => [k, keys[k]]));
+  return JSON.stringify(
+    Object.keys(keys)
+      .sort()
+      .map((k) => [k, keys[k]]),
+  );
 }
 
 function pick(item: AttributeMap, names: string[]): AttributeMap {
@@ -134,7 +138,8 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
   const retryBase = options.retryBaseMs ?? 50;
   const bisect = options.bisectOnError ?? false;
   const onDiscard =
-    options.onDiscard ?? ((records, reason) => console.error(`stream: discarded ${records.length} record(s) after ${maxRetries} retries:`, reason));
+    options.onDiscard ??
+    ((records, reason) => console.error(`stream: discarded ${records.length} record(s) after ${maxRetries} retries:`, reason));
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const label = new Date().toISOString().replace(/Z$/, '');
 
@@ -220,11 +225,17 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
     const names = Object.fromEntries(st.keyNames.map((k, i) => [`#k${i}`, k]));
     for (let i = 0; i < keys.length; i += 100) {
       let request: Record<string, unknown> = {
-        [st.name]: { Keys: keys.slice(i, i + 100), ConsistentRead: true, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names },
+        [st.name]: {
+          Keys: keys.slice(i, i + 100),
+          ConsistentRead: true,
+          ProjectionExpression: Object.keys(names).join(', '),
+          ExpressionAttributeNames: names,
+        },
       };
       while (Object.keys(request).length > 0) {
         const out = await call(headers, 'BatchGetItem', { RequestItems: request });
-        for (const item of ((out.Responses as Record<string, AttributeMap[]>)?.[st.name] ?? [])) found.add(keyString(pick(item, st.keyNames)));
+        for (const item of (out.Responses as Record<string, AttributeMap[]>)?.[st.name] ?? [])
+          found.add(keyString(pick(item, st.keyNames)));
         request = (out.UnprocessedKeys as Record<string, unknown>) ?? {};
       }
     }
@@ -261,7 +272,12 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
 
   // ---- records ------------------------------------------------------------------------------
 
-  function makeRecord(st: StreamTable, eventName: 'INSERT' | 'MODIFY' | 'REMOVE', keys: AttributeMap, newImage?: AttributeMap): DynamoDBRecord {
+  function makeRecord(
+    st: StreamTable,
+    eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
+    keys: AttributeMap,
+    newImage?: AttributeMap,
+  ): DynamoDBRecord {
     sequence += 1n;
     const view = st.def.stream ?? 'NEW_IMAGE';
     const image = eventName !== 'REMOVE' && view !== ('KEYS_ONLY' as string) ? newImage : undefined;
@@ -372,7 +388,12 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
 
   // ---- write handling -----------------------------------------------------------------------
 
-  async function handleWrite(op: string, headers: IncomingHttpHeaders, body: Buffer, res: import('node:http').ServerResponse): Promise<void> {
+  async function handleWrite(
+    op: string,
+    headers: IncomingHttpHeaders,
+    body: Buffer,
+    res: import('node:http').ServerResponse,
+  ): Promise<void> {
     let req: Record<string, unknown>;
     try {
       req = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
@@ -381,8 +402,13 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
       return;
     }
     if (op === 'BatchWriteItem') {
-      const items = (req.RequestItems ?? {}) as Record<string, Array<{ PutRequest?: { Item: AttributeMap }; DeleteRequest?: { Key: AttributeMap } }>>;
-      const touched = Object.keys(items).map((n) => streamTables.get(n)).filter((t): t is StreamTable => t !== undefined);
+      const items = (req.RequestItems ?? {}) as Record<
+        string,
+        Array<{ PutRequest?: { Item: AttributeMap }; DeleteRequest?: { Key: AttributeMap } }>
+      >;
+      const touched = Object.keys(items)
+        .map((n) => streamTables.get(n))
+        .filter((t): t is StreamTable => t !== undefined);
       if (touched.length === 0) {
         respond(res, await forward(headers, body));
         return;
@@ -398,7 +424,9 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
           const out = JSON.parse(f.body.toString('utf8') || '{}') as { UnprocessedItems?: typeof items };
           for (const st of touched) {
             const unprocessed = new Set(
-              (out.UnprocessedItems?.[st.name] ?? []).map((r) => keyString(r.PutRequest ? pick(r.PutRequest.Item, st.keyNames) : r.DeleteRequest!.Key)),
+              (out.UnprocessedItems?.[st.name] ?? []).map((r) =>
+                keyString(r.PutRequest ? pick(r.PutRequest.Item, st.keyNames) : r.DeleteRequest!.Key),
+              ),
             );
             const had = before.get(st.name)!;
             const records: DynamoDBRecord[] = [];

@@ -110,7 +110,16 @@ function statusOf(result: unknown): number {
 }
 
 function httpReason(status: number): string {
-  return { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status] ?? 'Error';
+  return (
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      403: 'Forbidden',
+      404: 'Not Found',
+      500: 'Internal Server Error',
+      503: 'Service Unavailable',
+    }[status] ?? 'Error'
+  );
 }
 
 function firstValues(multi: Record<string, string[]>): Record<string, string> {
@@ -164,7 +173,13 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
     return p;
   };
 
-  function requestContext(id: string, routeKey: string, eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', connectedAt: number, ident: { sourceIp: string; userAgent: string }): WsEvent['requestContext'] {
+  function requestContext(
+    id: string,
+    routeKey: string,
+    eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT',
+    connectedAt: number,
+    ident: { sourceIp: string; userAgent: string },
+  ): WsEvent['requestContext'] {
     const now = Date.now();
     const requestId = randomBytes(6).toString('base64');
     return {
@@ -193,11 +208,14 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
 
   function armIdle(conn: Conn): void {
     const due = conn.lastActiveAt + idleTimeoutMs - Date.now();
-    conn.idleTimer = setTimeout(() => {
-      // Activity since the timer was set pushes the deadline instead of re-arming on every message.
-      if (Date.now() - conn.lastActiveAt >= idleTimeoutMs) conn.ws.close(1001, 'Going away');
-      else armIdle(conn);
-    }, Math.max(1, due));
+    conn.idleTimer = setTimeout(
+      () => {
+        // Activity since the timer was set pushes the deadline instead of re-arming on every message.
+        if (Date.now() - conn.lastActiveAt >= idleTimeoutMs) conn.ws.close(1001, 'Going away');
+        else armIdle(conn);
+      },
+      Math.max(1, due),
+    );
     conn.idleTimer.unref();
   }
 
@@ -223,12 +241,19 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
       }
     }
     const event: WsEvent = {
-      requestContext: requestContext(conn.id, routeKey, 'MESSAGE', conn.connectedAt, { sourceIp: conn.sourceIp, userAgent: conn.userAgent }),
+      requestContext: requestContext(conn.id, routeKey, 'MESSAGE', conn.connectedAt, {
+        sourceIp: conn.sourceIp,
+        userAgent: conn.userAgent,
+      }),
       body,
       isBase64Encoded,
     };
     if (conn.queue.length >= maxQueued) {
-      const refusal: ErrorMessage = { type: 'error', code: 'rate_limited', message: `too many messages in flight (at most ${maxQueued} queued per connection); this one was dropped` };
+      const refusal: ErrorMessage = {
+        type: 'error',
+        code: 'rate_limited',
+        message: `too many messages in flight (at most ${maxQueued} queued per connection); this one was dropped`,
+      };
       if (conn.ws.bufferedAmount <= maxBuffered) conn.ws.send(JSON.stringify(refusal));
       // One log line per flood (when the queue has drained), not one per refused message.
       conn.dropped++;
@@ -248,14 +273,18 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
           console.error(`ws-gateway: ${routeKey} failed:`, err);
           // What API Gateway sends the client when the integration fails.
           if (conn.ws.readyState === WebSocket.OPEN) {
-            conn.ws.send(JSON.stringify({ message: 'Internal server error', connectionId: conn.id, requestId: event.requestContext.requestId }));
+            conn.ws.send(
+              JSON.stringify({ message: 'Internal server error', connectionId: conn.id, requestId: event.requestContext.requestId }),
+            );
           }
         });
       }
     } finally {
       conn.running = false;
       if (conn.dropped > 0) {
-        console.warn(`ws-gateway: refused ${conn.dropped} message(s) of connection ${conn.id}: more than ${maxQueued} queued (rate_limited)`);
+        console.warn(
+          `ws-gateway: refused ${conn.dropped} message(s) of connection ${conn.id}: more than ${maxQueued} queued (rate_limited)`,
+        );
         conn.dropped = 0;
       }
     }
@@ -307,7 +336,8 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
     try {
       const result = await track(invoke('$connect', event));
       status = statusOf(result);
-      if (result && typeof result === 'object' && typeof (result as { body?: unknown }).body === 'string') body = (result as { body: string }).body;
+      if (result && typeof result === 'object' && typeof (result as { body?: unknown }).body === 'string')
+        body = (result as { body: string }).body;
     } catch (err) {
       console.error('ws-gateway: $connect failed:', err);
       status = 500;
@@ -320,7 +350,12 @@ export async function startWsGateway(options: StartWsGatewayOptions): Promise<Ws
     if (socket.destroyed || shuttingDown) {
       // The client gave up while $connect ran (or the gateway began to close): API Gateway still reports a disconnect.
       if (!socket.destroyed) refuseUpgrade(socket, 503, 'Service Unavailable');
-      track(invoke('$disconnect', { requestContext: { ...requestContext(id, '$disconnect', 'DISCONNECT', connectedAt, ident), disconnectStatusCode: 1006 }, isBase64Encoded: false }).catch(() => undefined));
+      track(
+        invoke('$disconnect', {
+          requestContext: { ...requestContext(id, '$disconnect', 'DISCONNECT', connectedAt, ident), disconnectStatusCode: 1006 },
+          isBase64Encoded: false,
+        }).catch(() => undefined),
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -41,7 +41,8 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
     throw new UsageError((err as Error).message);
   }
   const batchSize = Number(sizeArg);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new UsageError('<batchSize> must be an integer between 1 and 100000');
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
+    throw new UsageError('<batchSize> must be an integer between 1 and 100000');
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) throw new UsageError('DATABASE_URL is not set (postgresql://user:password@host:5432/db)');
   const dryRun = args.flags.has('dry-run');

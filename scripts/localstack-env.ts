@@ -10,13 +10,23 @@ export const LOCALSTACK_ACCOUNT = '000000000000';
 
 /** What the stack needs from LocalStack; the ones marked licensed are LocalStack paid features. */
 export const REQUIRED_SERVICES: readonly { service: string; licensed: boolean }[] = [
-  { service: 'cloudformation', licensed: false }, { service: 's3', licensed: false }, { service: 'iam', licensed: false },
-  { service: 'sts', licensed: false }, { service: 'dynamodb', licensed: false }, { service: 'dynamodbstreams', licensed: false },
-  { service: 'lambda', licensed: false }, { service: 'sqs', licensed: false }, { service: 'sns', licensed: false },
-  { service: 'kms', licensed: false }, { service: 'logs', licensed: false }, { service: 'cloudwatch', licensed: false },
+  { service: 'cloudformation', licensed: false },
+  { service: 's3', licensed: false },
+  { service: 'iam', licensed: false },
+  { service: 'sts', licensed: false },
+  { service: 'dynamodb', licensed: false },
+  { service: 'dynamodbstreams', licensed: false },
+  { service: 'lambda', licensed: false },
+  { service: 'sqs', licensed: false },
+  { service: 'sns', licensed: false },
+  { service: 'kms', licensed: false },
+  { service: 'logs', licensed: false },
+  { service: 'cloudwatch', licensed: false },
   { service: 'secretsmanager', licensed: false },
   // API Gateway v2 (WebSocket), CloudFront, MSK: licensed in LocalStack.
-  { service: 'apigateway', licensed: true }, { service: 'cloudfront', licensed: true }, { service: 'kafka', licensed: true },
+  { service: 'apigateway', licensed: true },
+  { service: 'cloudfront', licensed: true },
+  { service: 'kafka', licensed: true },
 ];
 
 export function cdklocalEnvironment(endpoint: string, region: string, base: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -43,7 +53,8 @@ export interface Prerequisites {
 export function missingPrerequisites(p: Prerequisites): string[] {
   const out: string[] = [];
   if (!p.docker) out.push('Docker is not available (`docker info` failed): LocalStack runs Lambda functions and DynamoDB in containers');
-  if (!p.authToken?.trim()) out.push('LOCALSTACK_AUTH_TOKEN is not set: the LocalStack CLI and the licensed services need an account token');
+  if (!p.authToken?.trim())
+    out.push('LOCALSTACK_AUTH_TOKEN is not set: the LocalStack CLI and the licensed services need an account token');
   if (!p.services) {
     out.push('LocalStack did not answer /_localstack/health at LOCALSTACK_ENDPOINT');
     return out;
@@ -51,7 +62,9 @@ export function missingPrerequisites(p: Prerequisites): string[] {
   for (const { service, licensed } of REQUIRED_SERVICES) {
     const state = p.services[service];
     if (state === 'available' || state === 'running') continue;
-    out.push(`LocalStack service ${service} is ${state ?? 'absent'}${licensed ? ' (a licensed LocalStack feature: needs a paid plan and LOCALSTACK_AUTH_TOKEN)' : ''}`);
+    out.push(
+      `LocalStack service ${service} is ${state ?? 'absent'}${licensed ? ' (a licensed LocalStack feature: needs a paid plan and LOCALSTACK_AUTH_TOKEN)' : ''}`,
+    );
   }
   return out;
 }

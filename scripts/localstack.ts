@@ -69,14 +69,23 @@ if (cdklocal.status !== 0) {
 // The deployment trusts the local dev key, so the suite (test/integration/targets.ts) can sign tokens.
 const keys = await ensureDevKeys(join(localDir(), 'keys'));
 const ctx = [
-  '-c', `env=${envName}`,
-  '-c', `account=${config.account}`,
-  '-c', `molamIdPublicKey=${keys.publicKeyPem}`,
-  '-c', `molamIdAudience=${DEV_AUDIENCE}`,
-  '-c', `molamIdIssuer=${DEV_ISSUER}`,
+  '-c',
+  `env=${envName}`,
+  '-c',
+  `account=${config.account}`,
+  '-c',
+  `molamIdPublicKey=${keys.publicKeyPem}`,
+  '-c',
+  `molamIdAudience=${DEV_AUDIENCE}`,
+  '-c',
+  `molamIdIssuer=${DEV_ISSUER}`,
 ];
 run('npx', ['--no-install', 'cdklocal', 'bootstrap', ...ctx], awsEnv);
-run('npx', ['--no-install', 'cdklocal', 'deploy', config.stackName, ...ctx, '--require-approval', 'never', '--outputs-file', outputsFile], awsEnv);
+run(
+  'npx',
+  ['--no-install', 'cdklocal', 'deploy', config.stackName, ...ctx, '--require-approval', 'never', '--outputs-file', outputsFile],
+  awsEnv,
+);
 
 const targets = integrationTargets(JSON.parse(readFileSync(outputsFile, 'utf8')), config.stackName, endpoint);
 console.log('integration targets:', targets);

@@ -166,7 +166,9 @@ function positiveNumber(raw: string | undefined, name: string, opts: { max?: num
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || (n === 0 && !opts.allowZero) || (opts.max !== undefined && n > opts.max)) {
-    throw new UsageError(`--${name} must be a number ${opts.allowZero ? '≥ 0' : '> 0'}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--${name} must be a number ${opts.allowZero ? '≥ 0' : '> 0'}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}, got ${JSON.stringify(raw)}`,
+    );
   }
   return n;
 }
@@ -196,7 +198,9 @@ async function main(): Promise<void> {
     signal: controller.signal,
     log: (line) => console.error(line),
     onProgress: (p) =>
-      console.error(`[produce] ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  rate ${Math.round(p.rate).toString().padStart(6)}/s  total ${p.total}  errors ${p.errors}  invalid ${p.invalid}`),
+      console.error(
+        `[produce] ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  rate ${Math.round(p.rate).toString().padStart(6)}/s  total ${p.total}  errors ${p.errors}  invalid ${p.invalid}`,
+      ),
   });
   console.log(
     [

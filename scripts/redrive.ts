@@ -37,7 +37,10 @@ export function payloadOf(doc: unknown, name: string): MSKEvent {
   }
   const event = payload as Partial<MSKEvent> | undefined;
   if (!event || event.eventSource !== 'aws:kafka' || typeof event.records !== 'object' || event.records === null) {
-    const hint = record.requestContext && !('payload' in record) ? ' (an SQS/SNS on-failure record carries only offsets: rebuild the batch from Kafka with npm run replay)' : '';
+    const hint =
+      record.requestContext && !('payload' in record)
+        ? ' (an SQS/SNS on-failure record carries only offsets: rebuild the batch from Kafka with npm run replay)'
+        : '';
     throw new UsageError(`${name}: no MSK event under "payload"${hint}`);
   }
   return event as MSKEvent;

@@ -78,26 +78,42 @@ export async function replayOffsets(opts: ReplayOptions): Promise<ReplayPartitio
     for (const t of await admin.fetchOffsets({ groupId, topics: [opts.topic] })) {
       for (const p of t.partitions) committed.set(p.partition, Number(p.offset));
     }
-    const byTime = opts.fromTime ? new Map((await admin.fetchTopicOffsetsByTimestamp(opts.topic, opts.fromTime.getTime())).map((p) => [p.partition, Number(p.offset)])) : undefined;
+    const byTime = opts.fromTime
+      ? new Map((await admin.fetchTopicOffsetsByTimestamp(opts.topic, opts.fromTime.getTime())).map((p) => [p.partition, Number(p.offset)]))
+      : undefined;
 
-    const plan: ReplayPartition[] = [...offsets].sort((a, b) => a.partition - b.partition).map((o) => {
-      const low = Number(o.low);
-      const high = Number(o.high);
-      let target = byTime ? (byTime.get(o.partition) ?? high) : opts.fromOffset!;
-      let note: string | undefined;
-      // No record at or after the time: the end of the log (nothing to replay there).
-      if (target < 0) target = high;
-      if (target < low) {
-        note = `offset ${target} was deleted by retention; starting at the log start ${low}`;
-        target = low;
-      } else if (target > high) {
-        note = `offset ${target} is past the end; set to the end ${high}`;
-        target = high;
-      }
-      const before = committed.get(o.partition) ?? -1;
-      return { partition: o.partition, before, after: target, low, high, toReprocess: (before >= 0 ? before : high) - target, ...(note ? { note } : {}) };
+    const plan: ReplayPartition[] = [...offsets]
+      .sort((a, b) => a.partition - b.partition)
+      .map((o) => {
+        const low = Number(o.low);
+        const high = Number(o.high);
+        let target = byTime ? (byTime.get(o.partition) ?? high) : opts.fromOffset!;
+        let note: string | undefined;
+        // No record at or after the time: the end of the log (nothing to replay there).
+        if (target < 0) target = high;
+        if (target < low) {
+          note = `offset ${target} was deleted by retention; starting at the log start ${low}`;
+          target = low;
+        } else if (target > high) {
+          note = `offset ${target} is past the end; set to the end ${high}`;
+          target = high;
+        }
+        const before = committed.get(o.partition) ?? -1;
+        return {
+          partition: o.partition,
+          before,
+          after: target,
+          low,
+          high,
+          toReprocess: (before >= 0 ? before : high) - target,
+          ...(note ? { note } : {}),
+        };
+      });
+    await admin.setOffsets({
+      groupId,
+      topic: opts.topic,
+      partitions: plan.map((p) => ({ partition: p.partition, offset: String(p.after) })),
     });
-    await admin.setOffsets({ groupId, topic: opts.topic, partitions: plan.map((p) => ({ partition: p.partition, offset: String(p.after) })) });
     return plan;
   });
 }
@@ -117,7 +133,8 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{
 
 function integer(raw: string | undefined, name: string): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new UsageError(`--${name} must be a whole number ≥ 0, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)))
+    throw new UsageError(`--${name} must be a whole number ≥ 0, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
@@ -128,20 +145,28 @@ async function main(): Promise<void> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   const topic = stringFlag(args, 'topic');
   if (!topic) throw new UsageError('--topic is required');
-  if (!(TOPICS as readonly string[]).includes(topic)) throw new UsageError(`--topic must be one of ${TOPICS.join(', ')}, got ${JSON.stringify(topic)}`);
+  if (!(TOPICS as readonly string[]).includes(topic))
+    throw new UsageError(`--topic must be one of ${TOPICS.join(', ')}, got ${JSON.stringify(topic)}`);
   const fromOffset = integer(stringFlag(args, 'from-offset'), 'from-offset');
   const rawTime = stringFlag(args, 'from-time');
   if ((fromOffset === undefined) === (rawTime === undefined)) throw new UsageError('give exactly one of --from-offset and --from-time');
   let fromTime: Date | undefined;
   if (rawTime !== undefined) {
     fromTime = new Date(rawTime);
-    if (!ISO.test(rawTime) || Number.isNaN(fromTime.getTime())) throw new UsageError(`--from-time must be an ISO-8601 time like 2026-11-27T10:00:00Z, got ${JSON.stringify(rawTime)}`);
+    if (!ISO.test(rawTime) || Number.isNaN(fromTime.getTime()))
+      throw new UsageError(`--from-time must be an ISO-8601 time like 2026-11-27T10:00:00Z, got ${JSON.stringify(rawTime)}`);
   }
   const partition = integer(stringFlag(args, 'partition'), 'partition');
   const groupId = stringFlag(args, 'group') ?? (process.env.KAFKA_CONSUMER_GROUP || DEFAULT_CONSUMER_GROUP);
   const brokers = brokersFlag(args, DEFAULT_BROKERS, parseBrokers);
 
-  const plan = await replayOffsets({ brokers, topic, groupId, ...(fromOffset !== undefined ? { fromOffset } : { fromTime }), ...(partition !== undefined ? { partition } : {}) });
+  const plan = await replayOffsets({
+    brokers,
+    topic,
+    groupId,
+    ...(fromOffset !== undefined ? { fromOffset } : { fromTime }),
+    ...(partition !== undefined ? { partition } : {}),
+  });
   console.log(`consumer group "${groupId}", topic ${topic}: offsets set`);
   for (const p of plan) {
     console.log(

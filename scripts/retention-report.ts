@@ -76,7 +76,13 @@ export async function retentionReport(client: ClickHouseClient): Promise<Retenti
     newest: r.newest && !r.newest.startsWith('1970') ? r.newest : null,
   }));
   const total = partitions.reduce(
-    (t, p) => ({ rows: t.rows + p.rows, parts: t.parts + p.parts, bytesOnDisk: t.bytesOnDisk + p.bytesOnDisk, compressed: t.compressed + p.compressed, uncompressed: t.uncompressed + p.uncompressed }),
+    (t, p) => ({
+      rows: t.rows + p.rows,
+      parts: t.parts + p.parts,
+      bytesOnDisk: t.bytesOnDisk + p.bytesOnDisk,
+      compressed: t.compressed + p.compressed,
+      uncompressed: t.uncompressed + p.uncompressed,
+    }),
     { rows: 0, parts: 0, bytesOnDisk: 0, compressed: 0, uncompressed: 0 },
   );
   return { tables, partitions, total };
@@ -96,7 +102,10 @@ export function humanBytes(n: number): string {
 export function formatReport(r: RetentionReport): string {
   const lines: string[] = ['TTLs in force'];
   for (const t of r.tables) lines.push(`  ${t.table.padEnd(34)} ${t.engine.padEnd(22)} ${t.ttl}`);
-  lines.push('', `${'table'.padEnd(34)} ${'partition'.padEnd(10)} ${'rows'.padStart(12)} ${'parts'.padStart(6)} ${'on disk'.padStart(11)} ${'compressed'.padStart(11)} ${'uncompressed'.padStart(13)}`);
+  lines.push(
+    '',
+    `${'table'.padEnd(34)} ${'partition'.padEnd(10)} ${'rows'.padStart(12)} ${'parts'.padStart(6)} ${'on disk'.padStart(11)} ${'compressed'.padStart(11)} ${'uncompressed'.padStart(13)}`,
+  );
   const row = (name: string, part: string, u: RetentionReport['total']) =>
     `${name.padEnd(34)} ${part.padEnd(10)} ${String(u.rows).padStart(12)} ${String(u.parts).padStart(6)} ${humanBytes(u.bytesOnDisk).padStart(11)} ${humanBytes(u.compressed).padStart(11)} ${humanBytes(u.uncompressed).padStart(13)}`;
   for (const p of r.partitions) lines.push(row(p.table, p.partition, p));

@@ -80,7 +80,11 @@ async function rows<T>(client: ClickHouseClient, query: string, params: Record<s
 
 /** Raw's TTL in days, read from the table itself (falls back to the documented 90). */
 export async function rawRetentionDays(client: ClickHouseClient): Promise<number> {
-  const [t] = await rows<{ engine_full: string }>(client, `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {name:String}`, { name: RAW });
+  const [t] = await rows<{ engine_full: string }>(
+    client,
+    `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {name:String}`,
+    { name: RAW },
+  );
   const m = /TTL .*?toIntervalDay\((\d+)\)/.exec(t?.engine_full ?? '');
   return m ? Number(m[1]) : 90;
 }
@@ -101,7 +105,8 @@ export async function viewSelect(client: ClickHouseClient, view: string, table: 
   if (matches.length !== 1) throw new Error(`${view}: expected exactly one FROM ${RAW} in its SELECT, found ${matches.length}`);
   return v.as_select.replace(
     source,
-    (_m, name: string) => `FROM (SELECT * FROM ${name} WHERE occurred_at >= {start:DateTime64(3)} AND occurred_at < {end:DateTime64(3)}) AS ${RAW}`,
+    (_m, name: string) =>
+      `FROM (SELECT * FROM ${name} WHERE occurred_at >= {start:DateTime64(3)} AND occurred_at < {end:DateTime64(3)}) AS ${RAW}`,
   );
 }
 
@@ -116,7 +121,11 @@ async function rawStamp(client: ClickHouseClient, b: { start: number; end: numbe
 }
 
 async function rollupEvents(client: ClickHouseClient, table: string, partition: number): Promise<string> {
-  const [r] = await rows<{ events: string }>(client, `SELECT toString(countMerge(events)) AS events FROM ${table} WHERE toYYYYMM(bucket) = {p:UInt32}`, { p: partition });
+  const [r] = await rows<{ events: string }>(
+    client,
+    `SELECT toString(countMerge(events)) AS events FROM ${table} WHERE toYYYYMM(bucket) = {p:UInt32}`,
+    { p: partition },
+  );
   return r?.events ?? '0';
 }
 
@@ -144,7 +153,9 @@ export async function rebuildRollups(client: ClickHouseClient, opts: RebuildOpti
   const partitions = monthsCovering(opts.from, opts.to);
   const first = monthBounds(partitions[0]!).start;
   const last = monthBounds(partitions[partitions.length - 1]!).end;
-  log(`range widened to whole months: ${new Date(first).toISOString().slice(0, 10)} .. ${new Date(last - DAY_MS).toISOString().slice(0, 10)} (partitions ${partitions.join(', ')})`);
+  log(
+    `range widened to whole months: ${new Date(first).toISOString().slice(0, 10)} .. ${new Date(last - DAY_MS).toISOString().slice(0, 10)} (partitions ${partitions.join(', ')})`,
+  );
 
   const retention = await rawRetentionDays(client);
   const cutoff = now - retention * DAY_MS;
@@ -152,7 +163,10 @@ export async function rebuildRollups(client: ClickHouseClient, opts: RebuildOpti
   log(`raw keeps ${retention} days: partitions starting before ${new Date(cutoff).toISOString().slice(0, 10)} are incomplete in raw`);
   if (stale.length > 0) {
     const msg = `partitions ${stale.join(', ')} start before raw's retention (${retention} days): rebuilding them from raw would wipe rollup data raw no longer holds`;
-    if (!opts.force) throw new RebuildRefused(`${msg}. Refused; pass --force to rebuild minute/hour anyway (day partitions older than raw are never rebuilt).`);
+    if (!opts.force)
+      throw new RebuildRefused(
+        `${msg}. Refused; pass --force to rebuild minute/hour anyway (day partitions older than raw are never rebuilt).`,
+      );
     log(`WARNING: ${msg}; --force given: minute/hour are rebuilt from what raw still has, day is left untouched`);
   }
 
@@ -164,7 +178,14 @@ export async function rebuildRollups(client: ClickHouseClient, opts: RebuildOpti
     for (const r of ROLLUPS) {
       const before = await rollupEvents(client, r.table, p);
       if (r.table === 'analytics_agg_day' && stale.includes(p)) {
-        results.push({ table: r.table, partition: p, eventsBefore: before, eventsAfter: before, attempts: 0, skipped: 'older than raw retention' });
+        results.push({
+          table: r.table,
+          partition: p,
+          eventsBefore: before,
+          eventsAfter: before,
+          attempts: 0,
+          skipped: 'older than raw retention',
+        });
         log(`${p} ${r.table}: skipped (older than raw retention; the day rollup is the only copy)`);
         continue;
       }
@@ -176,7 +197,9 @@ export async function rebuildRollups(client: ClickHouseClient, opts: RebuildOpti
         const stampAfter = await rawStamp(client, bounds);
         if (stampBefore === stampAfter) break;
         if (attempts >= MAX_ATTEMPTS) {
-          log(`WARNING: ${p} ${r.table}: raw kept changing during the rebuild (live inserts); rebuilt ${attempts} times, run again when ingest for this month is quiet`);
+          log(
+            `WARNING: ${p} ${r.table}: raw kept changing during the rebuild (live inserts); rebuilt ${attempts} times, run again when ingest for this month is quiet`,
+          );
           break;
         }
         log(`${p} ${r.table}: raw changed during the rebuild (live inserts), rebuilding again`);
@@ -189,7 +212,13 @@ export async function rebuildRollups(client: ClickHouseClient, opts: RebuildOpti
   return results;
 }
 
-async function replacePartition(client: ClickHouseClient, table: string, select: string, partition: number, b: { start: number; end: number }): Promise<void> {
+async function replacePartition(
+  client: ClickHouseClient,
+  table: string,
+  select: string,
+  partition: number,
+  b: { start: number; end: number },
+): Promise<void> {
   // Table names are constants of this module; only the suffix is generated.
   const staging = `${table}_rebuild_${partition}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   await client.command({ query: `CREATE TABLE ${staging} AS ${table}` });
@@ -229,8 +258,15 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
   if (!from || !to) throw new UsageError('--from and --to are required');
   const client = createClickHouseClient({ ...(await resolveClickHouseConfig(env)), application: 'molam-rollups-rebuild' });
   try {
-    const results = await rebuildRollups(client, { from: parseDate(from, false), to: parseDate(to, true), force: args.flags.has('force'), log: (l) => console.log(l) });
-    console.log(`done: ${results.filter((r) => !r.skipped).length} partition(s) replaced, ${results.filter((r) => r.skipped).length} skipped`);
+    const results = await rebuildRollups(client, {
+      from: parseDate(from, false),
+      to: parseDate(to, true),
+      force: args.flags.has('force'),
+      log: (l) => console.log(l),
+    });
+    console.log(
+      `done: ${results.filter((r) => !r.skipped).length} partition(s) replaced, ${results.filter((r) => r.skipped).length} skipped`,
+    );
   } catch (err) {
     if (err instanceof RebuildRefused) throw new UsageError(err.message);
     throw err;

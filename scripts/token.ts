@@ -43,7 +43,10 @@ async function main(): Promise<void> {
     return;
   }
   if (values.zones === undefined) fail('--zones is required');
-  const zones = values.zones.split(',').map((z) => z.trim()).filter(Boolean);
+  const zones = values.zones
+    .split(',')
+    .map((z) => z.trim())
+    .filter(Boolean);
   if (zones.length === 0) fail('--zones needs at least one zone');
   if (zones.includes('*') && zones.length > 1) fail("'*' already grants every zone; give it alone");
   const bad = zones.find((z) => z !== '*' && !/^[^\s,]{1,32}$/.test(z));

@@ -73,7 +73,13 @@ describe('auth and scope', () => {
   test('an HS256 token is refused even when it carries valid claims', async () => {
     const { SignJWT } = await import('jose');
     const now = Math.floor(Date.now() / 1000);
-    const hs = await new SignJWT({ zones: ['*'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setAudience('molam-analytics').setIssuer('molam-id-local').setExpirationTime(now + 600).sign(new TextEncoder().encode('k'.repeat(32)));
+    const hs = await new SignJWT({ zones: ['*'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .setAudience('molam-analytics')
+      .setIssuer('molam-id-local')
+      .setExpirationTime(now + 600)
+      .sign(new TextEncoder().encode('k'.repeat(32)));
     const res = await call(h.handlers.overview, OVERVIEW, RANGE, hs);
     expect(res.status).toBe(401);
   });
@@ -90,7 +96,9 @@ describe('auth and scope', () => {
 
   test('`*` sees every zone; a multi-zone scope sees exactly its zones, without a filter too', async () => {
     const zonesOf = async (token: string) =>
-      (await call(h.handlers.breakdown, BREAKDOWN, { ...RANGE, by: 'zone', limit: '100' }, token)).body.rows.map((r: { key: string }) => r.key);
+      (await call(h.handlers.breakdown, BREAKDOWN, { ...RANGE, by: 'zone', limit: '100' }, token)).body.rows.map(
+        (r: { key: string }) => r.key,
+      );
     expect(new Set(await zonesOf(all))).toEqual(new Set(['WAEMU', 'CEMAC', 'WAMZ']));
     expect(new Set(await zonesOf(multi))).toEqual(new Set(['CEMAC', 'WAMZ']));
     expect(new Set(await zonesOf(waemu))).toEqual(new Set(['WAEMU']));
@@ -175,14 +183,24 @@ describe('validation: 400 naming the parameter', () => {
   });
 
   test('the point cap: 400 naming the largest range of the granularity; at the cap it passes', async () => {
-    const minute = await call(h.handlers.timeseries, TIMESERIES, { from: iso(START), to: iso(START + 25 * HOUR + MIN), granularity: 'minute' }, all);
+    const minute = await call(
+      h.handlers.timeseries,
+      TIMESERIES,
+      { from: iso(START), to: iso(START + 25 * HOUR + MIN), granularity: 'minute' },
+      all,
+    );
     expect(minute.status).toBe(400);
     expect(minute.body.error.parameter).toBe('granularity');
     expect(minute.body.error.message).toContain('25 hours');
     const hour = await call(h.handlers.timeseries, TIMESERIES, { from: '2026-01-01', to: '2026-04-01', granularity: 'hour' }, all);
     expect(hour.status).toBe(400);
     expect(hour.body.error.message).toContain('62.5 days');
-    const atCap = await call(h.handlers.timeseries, TIMESERIES, { from: iso(START), to: iso(START + 25 * HOUR), granularity: 'minute' }, all);
+    const atCap = await call(
+      h.handlers.timeseries,
+      TIMESERIES,
+      { from: iso(START), to: iso(START + 25 * HOUR), granularity: 'minute' },
+      all,
+    );
     expect(atCap.status).toBe(200);
     expect(atCap.body.series[0].points).toHaveLength(1500);
   });
@@ -193,7 +211,8 @@ describe('validation: 400 naming the parameter', () => {
     const span = Date.parse(res.body.to) - Date.parse(res.body.from);
     expect([DAY, DAY + MIN]).toContain(span);
     expect(Math.abs(Date.parse(res.body.to) - Date.now())).toBeLessThan(2 * MIN);
-    const g = async (from: number, to: number) => (await call(h.handlers.timeseries, TIMESERIES, { from: iso(from), to: iso(to) }, all)).body;
+    const g = async (from: number, to: number) =>
+      (await call(h.handlers.timeseries, TIMESERIES, { from: iso(from), to: iso(to) }, all)).body;
     expect((await g(START, START + DAY)).granularity).toBe('minute');
     expect((await g(START, START + 2 * DAY)).granularity).toBe('hour');
     const long = await g(START - 90 * DAY, START);
@@ -223,8 +242,10 @@ describe('injection strings are harmless in every parameter', () => {
     '%27%20OR%201%3D1',
     '\u202eSN',
   ];
-  test('400, 403 or an empty answer; never a 500, never another zone\'s data', async () => {
-    const before = await h.ch.client.query({ query: 'SELECT count() AS n FROM analytics_events_raw', format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>());
+  test("400, 403 or an empty answer; never a 500, never another zone's data", async () => {
+    const before = await h.ch.client
+      .query({ query: 'SELECT count() AS n FROM analytics_events_raw', format: 'JSONEachRow' })
+      .then((r) => r.json<{ n: string }>());
     let checked = 0;
     for (const [p, handler] of Object.entries(route)) {
       for (const name of ROUTE_PARAMETERS[p]!) {
@@ -248,7 +269,9 @@ describe('injection strings are harmless in every parameter', () => {
       expect(res.status).toBe(400);
     }
     expect(checked).toBeGreaterThan(300);
-    const after = await h.ch.client.query({ query: 'SELECT count() AS n FROM analytics_events_raw', format: 'JSONEachRow' }).then((r) => r.json<{ n: string }>());
+    const after = await h.ch.client
+      .query({ query: 'SELECT count() AS n FROM analytics_events_raw', format: 'JSONEachRow' })
+      .then((r) => r.json<{ n: string }>());
     expect(after).toEqual(before);
   });
 });

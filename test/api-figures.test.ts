@@ -4,7 +4,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prng } from '../functions/shared/generator.js';
 import { EVENT_TYPES, type EventType } from '../functions/shared/contracts/event.js';
-import { BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, expandTimeseries, type Granularity, type Metric } from '../functions/shared/contracts/api.js';
+import {
+  BREAKDOWN_DIMENSIONS,
+  GRANULARITIES,
+  METRICS,
+  expandTimeseries,
+  type Granularity,
+  type Metric,
+} from '../functions/shared/contracts/api.js';
 import { addDecimals } from '../functions/shared/contracts/decimal.js';
 import { call, startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { refBreakdown, refTimeseries, refTotals, type RefFilters } from './support/api-dataset.js';
@@ -43,7 +50,7 @@ interface Case {
 }
 
 function randomCase(rand: () => number, maxSpanMs: number): Case {
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const scope = pick([['*'], ['*'], ['WAEMU'], ['CEMAC', 'WAMZ']]);
   const len = Math.max(1000, Math.floor(rand() ** 2 * maxSpanMs));
   const fromMs = START - HOUR + Math.floor(rand() * (SPAN + 2 * HOUR - len));
@@ -87,7 +94,11 @@ describe('figures equal an independent computation over the raw events', () => {
       expect(res.body.from).toBe(iso(from));
       expect(res.body.to).toBe(iso(to));
       expect(res.body.totals).toEqual(refTotals(h.events, refFilters(c, from, to)));
-      expect(res.body.previous).toEqual({ from: iso(2 * from - to), to: iso(from), totals: refTotals(h.events, refFilters(c, 2 * from - to, from)) });
+      expect(res.body.previous).toEqual({
+        from: iso(2 * from - to),
+        to: iso(from),
+        totals: refTotals(h.events, refFilters(c, 2 * from - to, from)),
+      });
       if (res.body.totals.length > 0) nonEmpty++;
     }
     expect(nonEmpty).toBeGreaterThan(20);
@@ -100,7 +111,12 @@ describe('figures equal an independent computation over the raw events', () => {
       const granularity = GRANULARITIES[i % 3]!;
       const metric = METRICS[Math.floor(rand() * METRICS.length)]!;
       const c = randomCase(rand, granularity === 'minute' ? 20 * HOUR : 2.5 * DAY);
-      const res = await call(h.handlers.timeseries, '/api/analytics/timeseries', queryOf(c, { granularity, metric }), tokens.get(c.scope.join(',')));
+      const res = await call(
+        h.handlers.timeseries,
+        '/api/analytics/timeseries',
+        queryOf(c, { granularity, metric }),
+        tokens.get(c.scope.join(',')),
+      );
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       const from = floor(c.fromMs, STEP[granularity]);
       const to = ceil(c.toMs, STEP[granularity]);
@@ -116,11 +132,20 @@ describe('figures equal an independent computation over the raw events', () => {
         points += s.points.length;
       }
       // The compact encoding describes the same points: start + i × step_ms and values[i].
-      const compact = await call(h.handlers.timeseries, '/api/analytics/timeseries', queryOf(c, { granularity, metric, encoding: 'compact' }), tokens.get(c.scope.join(',')));
+      const compact = await call(
+        h.handlers.timeseries,
+        '/api/analytics/timeseries',
+        queryOf(c, { granularity, metric, encoding: 'compact' }),
+        tokens.get(c.scope.join(',')),
+      );
       expect(compact.status).toBe(200);
       expect(compact.body.series).toEqual(
         res.body.series.map((s: { type: string; currency: string; points: Array<{ t: string; value: string | number }> }) => ({
-          type: s.type, currency: s.currency, start: iso(from), step_ms: STEP[granularity], values: s.points.map((p) => p.value),
+          type: s.type,
+          currency: s.currency,
+          start: iso(from),
+          step_ms: STEP[granularity],
+          values: s.points.map((p) => p.value),
         })),
       );
       expect(expandTimeseries(compact.body)).toEqual(res.body);
@@ -140,7 +165,13 @@ describe('figures equal an independent computation over the raw events', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       const from = floor(c.fromMs, MIN);
       const to = ceil(c.toMs, MIN);
-      expect(res.body).toEqual({ from: iso(from), to: iso(to), by, metric, rows: refBreakdown(h.events, refFilters(c, from, to), by, metric, limit ?? 10) });
+      expect(res.body).toEqual({
+        from: iso(from),
+        to: iso(to),
+        by,
+        metric,
+        rows: refBreakdown(h.events, refFilters(c, from, to), by, metric, limit ?? 10),
+      });
     }
   });
 
@@ -159,12 +190,20 @@ describe('figures equal an independent computation over the raw events', () => {
       expect(overview.body.totals).toEqual(raw);
       for (const granularity of granularities) {
         for (const metric of ['count', 'volume', 'fees'] as const) {
-          const res = await call(h.handlers.timeseries, '/api/analytics/timeseries', { from: iso(from), to: iso(to), granularity, metric }, allToken);
+          const res = await call(
+            h.handlers.timeseries,
+            '/api/analytics/timeseries',
+            { from: iso(from), to: iso(to), granularity, metric },
+            allToken,
+          );
           expect(res.status).toBe(200);
           const summed = res.body.series.map((s: { type: string; currency: string; points: Array<{ value: string | number }> }) => ({
             type: s.type,
             currency: s.currency,
-            [metric]: s.points.reduce<string | number>((sum, p) => (typeof p.value === 'number' ? (sum as number) + p.value : addDecimals(sum as string, p.value)), metric === 'count' ? 0 : '0'),
+            [metric]: s.points.reduce<string | number>(
+              (sum, p) => (typeof p.value === 'number' ? (sum as number) + p.value : addDecimals(sum as string, p.value)),
+              metric === 'count' ? 0 : '0',
+            ),
           }));
           expect(summed, `${granularity} ${metric}`).toEqual(raw.map((r) => ({ type: r.type, currency: r.currency, [metric]: r[metric] })));
         }

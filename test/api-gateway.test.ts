@@ -58,7 +58,12 @@ describe('routes', () => {
 
   test('the handler receives a payload 2.0 event', async () => {
     const before = echoed.length;
-    await get('/test/echo?b=2&a=x%20y&a=z', { 'X-Custom-Header': 'Yes', Authorization: 'Bearer abc', [AUTH_HEADER]: 'Bearer abc', Cookie: 'k=v; k2=v2' });
+    await get('/test/echo?b=2&a=x%20y&a=z', {
+      'X-Custom-Header': 'Yes',
+      Authorization: 'Bearer abc',
+      [AUTH_HEADER]: 'Bearer abc',
+      Cookie: 'k=v; k2=v2',
+    });
     const e = echoed[before]!;
     expect(e).toMatchObject({
       version: '2.0',
@@ -82,12 +87,24 @@ describe('routes', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
     expect((await get('/api/analytics/health', {}, 'POST')).status).toBe(405);
     expect(await (await get('/local/ping')).text()).toBe('pong');
-    const pre = await get('/api/analytics/overview', { origin: 'http://localhost:3004', 'access-control-request-method': 'GET', 'access-control-request-headers': AUTH_HEADER.toLowerCase() }, 'OPTIONS');
+    const pre = await get(
+      '/api/analytics/overview',
+      {
+        origin: 'http://localhost:3004',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': AUTH_HEADER.toLowerCase(),
+      },
+      'OPTIONS',
+    );
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:3004');
     // Only the token header is allowed, whatever the preflight asks for; other origins are refused.
     expect(pre.headers.get('access-control-allow-headers')).toBe(AUTH_HEADER.toLowerCase());
-    const foreign = await get('/api/analytics/overview', { origin: 'http://evil.example', 'access-control-request-method': 'GET' }, 'OPTIONS');
+    const foreign = await get(
+      '/api/analytics/overview',
+      { origin: 'http://evil.example', 'access-control-request-method': 'GET' },
+      'OPTIONS',
+    );
     expect(foreign.status).toBe(403);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     expect((await get('/local/ping', { origin: 'http://evil.example' })).status).toBe(403);

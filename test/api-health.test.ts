@@ -18,7 +18,14 @@ describe('verdictFresh', () => {
   test('concurrent checks share one probe; failures are probed again', async () => {
     let probes = 0;
     let answer = true;
-    const cache = createHealthCache(async () => { probes++; await new Promise((r) => setTimeout(r, 5)); return answer; }, () => 10_000);
+    const cache = createHealthCache(
+      async () => {
+        probes++;
+        await new Promise((r) => setTimeout(r, 5));
+        return answer;
+      },
+      () => 10_000,
+    );
     const verdicts = await Promise.all([cache.check(0), cache.check(0), cache.check(1)]);
     expect(verdicts.every((v) => v.ok)).toBe(true);
     expect(probes).toBe(1);

@@ -38,7 +38,10 @@ afterAll(async () => {
 
 function resolve(node: Json): Json {
   while (node && typeof node === 'object' && typeof node.$ref === 'string') {
-    node = node.$ref.replace(/^#\//, '').split('/').reduce((n: Json, k: string) => n[k], doc);
+    node = node.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce((n: Json, k: string) => n[k], doc);
   }
   return node;
 }
@@ -52,11 +55,14 @@ function check(value: unknown, schema: Json, at = '$'): string[] {
   }
   const types: string[] = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
   const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
-  if (types.length && !types.includes(actual) && !(actual === 'integer' && types.includes('number'))) return [`${at}: ${actual} is not ${types.join('|')}`];
+  if (types.length && !types.includes(actual) && !(actual === 'integer' && types.includes('number')))
+    return [`${at}: ${actual} is not ${types.join('|')}`];
   const problems: string[] = [];
   if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} not in enum`);
-  if (schema.pattern && typeof value === 'string' && !new RegExp(schema.pattern).test(value)) problems.push(`${at}: ${value} does not match ${schema.pattern}`);
-  if (schema.format === 'date-time' && typeof value === 'string' && Number.isNaN(Date.parse(value))) problems.push(`${at}: not a date-time`);
+  if (schema.pattern && typeof value === 'string' && !new RegExp(schema.pattern).test(value))
+    problems.push(`${at}: ${value} does not match ${schema.pattern}`);
+  if (schema.format === 'date-time' && typeof value === 'string' && Number.isNaN(Date.parse(value)))
+    problems.push(`${at}: not a date-time`);
   if (actual === 'array' && schema.items) (value as unknown[]).forEach((v, i) => problems.push(...check(v, schema.items, `${at}[${i}]`)));
   if (actual === 'object' && schema.properties) {
     const obj = value as Record<string, unknown>;
@@ -92,13 +98,19 @@ describe('routes', () => {
 });
 
 describe('parameters', () => {
-  test('documented parameters = the validator\'s lists, with the same required ones', () => {
+  test("documented parameters = the validator's lists, with the same required ones", () => {
     expect(Object.keys(ROUTE_PARAMETERS).sort()).toEqual(Object.keys(doc.paths).sort());
     for (const [p, accepted] of Object.entries(ROUTE_PARAMETERS)) {
       const documented = (doc.paths[p].get.parameters ?? []).map(resolve);
       expect(documented.map((x: Json) => x.name).sort(), p).toEqual([...accepted].sort());
       for (const x of documented) expect(x.in).toBe('query');
-      expect(documented.filter((x: Json) => x.required).map((x: Json) => x.name).sort(), p).toEqual([...(REQUIRED_PARAMETERS[p] ?? [])].sort());
+      expect(
+        documented
+          .filter((x: Json) => x.required)
+          .map((x: Json) => x.name)
+          .sort(),
+        p,
+      ).toEqual([...(REQUIRED_PARAMETERS[p] ?? [])].sort());
     }
   });
 
@@ -106,7 +118,10 @@ describe('parameters', () => {
     for (const [p, accepted] of Object.entries(ROUTE_PARAMETERS)) {
       for (const param of (doc.paths[p].get.parameters ?? []).map(resolve)) {
         expect(accepted).toContain(param.name);
-        const base: Record<string, string> = { ...RANGE, ...((p.endsWith('breakdown') || p.endsWith('failures')) && param.name !== 'by' ? { by: 'zone' } : {}) };
+        const base: Record<string, string> = {
+          ...RANGE,
+          ...((p.endsWith('breakdown') || p.endsWith('failures')) && param.name !== 'by' ? { by: 'zone' } : {}),
+        };
         for (const v of param.schema.enum ?? []) {
           const res = await call(handlers[p]!, p, { ...base, [param.name]: v }, token);
           expect(res.status, `${p} ${param.name}=${v}`).toBe(200);
@@ -117,8 +132,10 @@ describe('parameters', () => {
           expect(res.body.error.parameter).toBe(param.name);
         }
         if (param.schema.type === 'integer') {
-          for (const v of [param.schema.minimum, param.schema.maximum]) expect((await call(handlers[p]!, p, { ...base, [param.name]: String(v) }, token)).status).toBe(200);
-          for (const v of [param.schema.minimum - 1, param.schema.maximum + 1]) expect((await call(handlers[p]!, p, { ...base, [param.name]: String(v) }, token)).status).toBe(400);
+          for (const v of [param.schema.minimum, param.schema.maximum])
+            expect((await call(handlers[p]!, p, { ...base, [param.name]: String(v) }, token)).status).toBe(200);
+          for (const v of [param.schema.minimum - 1, param.schema.maximum + 1])
+            expect((await call(handlers[p]!, p, { ...base, [param.name]: String(v) }, token)).status).toBe(400);
         }
       }
     }
@@ -203,15 +220,48 @@ describe('schema-valid requests are accepted', () => {
     const offset = pick(['Z', '', `+${pad(int(0, 24))}:${pad(int(0, 60))}`, `-${pad(int(0, 24))}:${pad(int(0, 60))}`]);
     return `${date}T${pad(int(0, 24))}:${pad(int(0, 60))}${secs}${offset}`;
   }
-  const ALPHABET = ['a', 'Z', 'é', 'ü', 'ß', '-', "'", ':', '*', ' ', '\t', '\n', '\u0000', '\u007f', '\u00a0', '\u200b', '\u2028', '\ufeff', '😀', 'Dakar', 'WAEMU', '%', '&', '='];
-  const nameCandidate = () => Array.from({ length: int(1, 70) }, () => pick(ALPHABET)).join('').slice(0, int(1, 80));
+  const ALPHABET = [
+    'a',
+    'Z',
+    'é',
+    'ü',
+    'ß',
+    '-',
+    "'",
+    ':',
+    '*',
+    ' ',
+    '\t',
+    '\n',
+    '\u0000',
+    '\u007f',
+    '\u00a0',
+    '\u200b',
+    '\u2028',
+    '\ufeff',
+    '😀',
+    'Dakar',
+    'WAEMU',
+    '%',
+    '&',
+    '=',
+  ];
+  const nameCandidate = () =>
+    Array.from({ length: int(1, 70) }, () => pick(ALPHABET))
+      .join('')
+      .slice(0, int(1, 80));
   const lettersCandidate = () => Array.from({ length: int(1, 4) }, () => pick(['A', 'S', 'N', 'X', 'O', 'F', 'a', '1'])).join('');
 
   function valueFor(name: string, schema: Json): string {
     if (schema.enum) return String(pick(schema.enum));
     if (schema.type === 'integer') return String(int(schema.minimum, schema.maximum));
     for (let i = 0; i < 10_000; i++) {
-      const v = name === 'from' || name === 'to' ? timestampCandidate() : name === 'country' || name === 'currency' ? lettersCandidate() : nameCandidate();
+      const v =
+        name === 'from' || name === 'to'
+          ? timestampCandidate()
+          : name === 'country' || name === 'currency'
+            ? lettersCandidate()
+            : nameCandidate();
       if (matches(v, schema)) return v;
     }
     throw new Error(`no schema-valid value found for ${name}`);
@@ -223,7 +273,8 @@ describe('schema-valid requests are accepted', () => {
   /** The declared cross-parameter refusal this request falls under, if any. */
   function declaredRefusal(p: string, q: Record<string, string>): string | undefined {
     if (q.from === undefined) return undefined; // from and to are generated together or not at all
-    const from = parse(q.from), to = parse(q.to!);
+    const from = parse(q.from),
+      to = parse(q.to!);
     if (!(from < to)) return 'to';
     if (to - from > MAX_RANGE_MS) return 'from';
     if (p.endsWith('/timeseries') && q.granularity) {
@@ -259,7 +310,9 @@ describe('schema-valid requests are accepted', () => {
         expect(res.status, shown).toBe(400);
         expect(res.body.error.parameter, shown).toBe(refusal);
         // The rule is declared in the document's 400 for this route.
-        expect(resolve(doc.paths[p].get.responses['400']).description, shown).toContain(refusal === 'granularity' ? `${MAX_POINTS} points` : `\`${refusal}\``);
+        expect(resolve(doc.paths[p].get.responses['400']).description, shown).toContain(
+          refusal === 'granularity' ? `${MAX_POINTS} points` : `\`${refusal}\``,
+        );
         outcomes.declared++;
       } else {
         expect(res.status, shown).toBe(200);
@@ -275,7 +328,9 @@ describe('schema-valid requests are accepted', () => {
     const schemaOf = (name: string) => resolve(doc.components.parameters[name]).schema;
     for (const bad of [' WAEMU', 'WAEMU ', 'WA\u0000EMU', 'WAEMU\u00a0', '\ufeffWAEMU', '']) {
       expect(matches(bad, schemaOf('zone')), JSON.stringify(bad)).toBe(false);
-      expect((await call(h.handlers.overview, '/api/analytics/overview', { ...RANGE, zone: bad }, token)).status, JSON.stringify(bad)).toBe(400);
+      expect((await call(h.handlers.overview, '/api/analytics/overview', { ...RANGE, zone: bad }, token)).status, JSON.stringify(bad)).toBe(
+        400,
+      );
     }
     for (const bad of ['2026-02-30', '2026-13-01', '2026-11-27T10:15', '2026-11-27T24:00Z', '1999-12-31']) {
       expect(matches(bad, schemaOf('from')), bad).toBe(false);

@@ -60,7 +60,7 @@ function roomFilters(room: ParsedRoom): Record<string, string> {
 const countOf = (body: { totals?: Array<{ count: number }> }) => (body.totals ?? []).reduce((n, t) => n + t.count, 0);
 
 describe('the scope rule', () => {
-  test('decides by the country\'s reference zone, never by the zone column', () => {
+  test("decides by the country's reference zone, never by the zone column", () => {
     expect(eventInScope(['WAEMU'], { country: 'SN' })).toBe(true);
     expect(eventInScope(['CEMAC'], { country: 'SN' })).toBe(false); // even with zone=CEMAC on the event
     expect(eventInScope(['WAEMU'], { country: 'XX' })).toBe(false);
@@ -107,16 +107,26 @@ describe.each([[['WAEMU']], [['CEMAC', 'WAMZ']], [['*']]])('a token scoped to %j
     expect(overview.status).toBe(200);
     expect(countOf(overview.body)).toBe(viaRooms.size);
 
-    const series = await call(h.handlers.timeseries, '/api/analytics/timeseries', { ...RANGE, granularity: 'hour', metric: 'count' }, token);
+    const series = await call(
+      h.handlers.timeseries,
+      '/api/analytics/timeseries',
+      { ...RANGE, granularity: 'hour', metric: 'count' },
+      token,
+    );
     expect(series.status).toBe(200);
-    const seriesTotal = (series.body.series as Array<{ points: Array<unknown> }>).flatMap((s) => s.points).reduce<number>((n, p) => n + Number(Array.isArray(p) ? p[1] : (p as { value: number }).value), 0);
+    const seriesTotal = (series.body.series as Array<{ points: Array<unknown> }>)
+      .flatMap((s) => s.points)
+      .reduce<number>((n, p) => n + Number(Array.isArray(p) ? p[1] : (p as { value: number }).value), 0);
     expect(seriesTotal).toBe(viaRooms.size);
 
     for (const by of ['zone', 'country', 'city'] as const) {
       const res = await call(h.handlers.breakdown, '/api/analytics/breakdown', { ...RANGE, by, metric: 'count', limit: '100' }, token);
       expect(res.status, by).toBe(200);
       const rows = res.body.rows as Array<{ key: string; count: number }>;
-      expect(rows.reduce((n, r) => n + r.count, 0), by).toBe(viaRooms.size);
+      expect(
+        rows.reduce((n, r) => n + r.count, 0),
+        by,
+      ).toBe(viaRooms.size);
       // Each key (rows are per key and currency) is a room this token may hold, with its events.
       const byKey = new Map<string, number>();
       for (const row of rows) byKey.set(row.key, (byKey.get(row.key) ?? 0) + row.count);

@@ -70,7 +70,7 @@ interface Case {
 }
 
 function randomCase(rand: () => number): Case {
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const scope = pick([['*'], ['*'], ['WAEMU'], ['CEMAC', 'WAMZ']]);
   const len = Math.max(1000, Math.floor(rand() ** 2 * 2 * DAY));
   const fromMs = START - HOUR + Math.floor(rand() * (SPAN + 2 * HOUR - len));
@@ -84,8 +84,15 @@ function randomCase(rand: () => number): Case {
   return { scope, fromMs, toMs: fromMs + len, filters };
 }
 
-const refOf = (c: Case, fromMs: number, toMs: number): RefFilters => ({ ...c.filters, type: c.filters.type as EventType | undefined, fromMs, toMs, scope: c.scope });
-const queryOf = (c: Case, extra: Record<string, string> = {}) => ({ from: iso(c.fromMs), to: iso(c.toMs), ...c.filters, ...extra }) as Record<string, string>;
+const refOf = (c: Case, fromMs: number, toMs: number): RefFilters => ({
+  ...c.filters,
+  type: c.filters.type as EventType | undefined,
+  fromMs,
+  toMs,
+  scope: c.scope,
+});
+const queryOf = (c: Case, extra: Record<string, string> = {}) =>
+  ({ from: iso(c.fromMs), to: iso(c.toMs), ...c.filters, ...extra }) as Record<string, string>;
 
 describe('/summary', () => {
   test('current and previous period equal the raw events, 30 seeded combinations', async () => {
@@ -114,7 +121,15 @@ describe('/summary', () => {
     const ref = refSummary(selectEvents(h.events, { fromMs: floor(START), toMs: ceil(END), scope: ['*'] }));
     expect(all.body.current).toEqual(ref);
     const empty = await call(summary, '/api/analytics/summary', { from: iso(END + 10 * DAY), to: iso(END + 11 * DAY) }, token);
-    expect(empty.body.current).toEqual({ count: 0, succeeded: 0, failed: 0, pending: 0, merchants: 0, wallet_count: 0, success_rate: null });
+    expect(empty.body.current).toEqual({
+      count: 0,
+      succeeded: 0,
+      failed: 0,
+      pending: 0,
+      merchants: 0,
+      wallet_count: 0,
+      success_rate: null,
+    });
   });
 
   test('a zone outside the scope is a 403', async () => {
@@ -135,7 +150,12 @@ describe('/failures', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       const from = floor(c.fromMs);
       const to = ceil(c.toMs);
-      expect(res.body).toEqual({ from: iso(from), to: iso(to), by, rows: refFailures(selectEvents(h.events, refOf(c, from, to)), by, limit) });
+      expect(res.body).toEqual({
+        from: iso(from),
+        to: iso(to),
+        by,
+        rows: refFailures(selectEvents(h.events, refOf(c, from, to)), by, limit),
+      });
       rows += res.body.rows.length;
     }
     expect(rows).toBeGreaterThan(30);

@@ -75,10 +75,13 @@ let jwksUrl: string;
 let jwksHits = 0;
 
 beforeAll(async () => {
-  [rsa, ec, otherRsa, otherEc] = await Promise.all([pair('RS256', 'rsa-1'), pair('ES256', 'ec-1'), pair('RS256', 'rsa-x'), pair('ES256', 'ec-x')]);
-  const keys = await Promise.all(
-    [rsa, ec].map(async (p) => ({ ...(await exportJWK(p.publicKey)), kid: p.kid, alg: p.alg, use: 'sig' })),
-  );
+  [rsa, ec, otherRsa, otherEc] = await Promise.all([
+    pair('RS256', 'rsa-1'),
+    pair('ES256', 'ec-1'),
+    pair('RS256', 'rsa-x'),
+    pair('ES256', 'ec-x'),
+  ]);
+  const keys = await Promise.all([rsa, ec].map(async (p) => ({ ...(await exportJWK(p.publicKey)), kid: p.kid, alg: p.alg, use: 'sig' })));
   jwksServer = createServer((req, res) => {
     jwksHits++;
     if (req.url === '/.well-known/jwks.json') {

@@ -39,7 +39,12 @@ describe('Chromium for the browser tests', () => {
 
   it('an explicit CHROMIUM_PATH wins and a wrong one is an error, not a fallback', async () => {
     const packaged = await resolveChromium({ CHROMIUM_PATH: PACKAGED_CHROMIUM });
-    expect(await resolveChromium({ CHROMIUM_PATH: packaged.executablePath })).toMatchObject({ source: 'CHROMIUM_PATH', executablePath: packaged.executablePath });
-    await expect(resolveChromium({ CHROMIUM_PATH: '/nonexistent/chromium' })).rejects.toThrow(/CHROMIUM_PATH=\/nonexistent\/chromium does not exist/);
+    expect(await resolveChromium({ CHROMIUM_PATH: packaged.executablePath })).toMatchObject({
+      source: 'CHROMIUM_PATH',
+      executablePath: packaged.executablePath,
+    });
+    await expect(resolveChromium({ CHROMIUM_PATH: '/nonexistent/chromium' })).rejects.toThrow(
+      /CHROMIUM_PATH=\/nonexistent\/chromium does not exist/,
+    );
   }, 120_000);
 });

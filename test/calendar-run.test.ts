@@ -6,7 +6,13 @@ import { awkwardInstants } from './calendar-run.js';
 const DAY = 86_400_000;
 
 describe('test:calendar instants', () => {
-  for (const today of ['2026-12-01T21:00:00Z', '2027-01-31T23:59:59Z', '2028-02-29T23:59:30Z', '2028-03-01T00:00:00Z', '2099-06-15T12:00:00Z']) {
+  for (const today of [
+    '2026-12-01T21:00:00Z',
+    '2027-01-31T23:59:59Z',
+    '2028-02-29T23:59:30Z',
+    '2028-03-01T00:00:00Z',
+    '2099-06-15T12:00:00Z',
+  ]) {
     it(`on ${today}`, () => {
       const t = Date.parse(today);
       const [monthStart, leapDay, yearEnd] = awkwardInstants(new Date(t)).map((s) => new Date(s));

@@ -7,7 +7,8 @@ import { ALARM_DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../functions/shared
 import { ENVS, logicalId, synthUnit } from './cdk-support.js';
 
 describe('alarms to SNS', () => {
-  const alarms = (env: (typeof ENVS)[number] = 'prod') => Object.values(synthUnit(env).template.findResources('AWS::CloudWatch::Alarm')) as any[];
+  const alarms = (env: (typeof ENVS)[number] = 'prod') =>
+    Object.values(synthUnit(env).template.findResources('AWS::CloudWatch::Alarm')) as any[];
   const topicRef = () => ({ Ref: logicalId(synthUnit('prod'), synthUnit('prod').stack.alarmTopic) });
 
   test.each(ENVS)('%s: lag and insert latency treat missing data as breaching in prod only (a quiet pipeline alarms)', (env) => {
@@ -22,9 +23,13 @@ describe('alarms to SNS', () => {
   test('the fan-out stream IteratorAge above 60 s', () => {
     const s = synthUnit('prod');
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda', MetricName: 'IteratorAge', Statistic: 'Maximum',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(s, s.stack.functions.Fanout!) } }],
-      Threshold: 60_000, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topicRef()],
+      Threshold: 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [topicRef()],
     });
   });
 
@@ -32,15 +37,20 @@ describe('alarms to SNS', () => {
     const arn = 'arn:aws:sns:eu-west-1:111111111111:oncall-pager';
     const s = synthUnit('prod', { alarmTopicArn: arn });
     const all = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')) as any[];
-    for (const a of all) expect(a.Properties.AlarmActions, a.Properties.AlarmDescription).toEqual([{ Ref: logicalId(s, s.stack.alarmTopic) }, arn]);
+    for (const a of all)
+      expect(a.Properties.AlarmActions, a.Properties.AlarmDescription).toEqual([{ Ref: logicalId(s, s.stack.alarmTopic) }, arn]);
   });
 
   test('MSK OffsetLag of the ingest function > 10,000', () => {
     const s = synthUnit('prod');
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda', MetricName: 'OffsetLag', Statistic: 'Maximum',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'OffsetLag',
+      Statistic: 'Maximum',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(s, s.stack.functions.Ingest!) } }],
-      Threshold: 10_000, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topicRef()],
+      Threshold: 10_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [topicRef()],
     });
   });
 
@@ -62,14 +72,25 @@ describe('alarms to SNS', () => {
     const s = synthUnit('prod');
     const bucket = { Ref: logicalId(s, s.stack.ingestFailureBucket) };
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/S3', MetricName: 'PutRequests', Statistic: 'Sum',
-      Dimensions: Match.arrayWith([{ Name: 'BucketName', Value: bucket }, { Name: 'FilterId', Value: 'OnFailureWrites' }]),
-      Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topicRef()],
+      Namespace: 'AWS/S3',
+      MetricName: 'PutRequests',
+      Statistic: 'Sum',
+      Dimensions: Match.arrayWith([
+        { Name: 'BucketName', Value: bucket },
+        { Name: 'FilterId', Value: 'OnFailureWrites' },
+      ]),
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [topicRef()],
     });
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda', MetricName: 'DestinationDeliveryFailures', Statistic: 'Sum',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'DestinationDeliveryFailures',
+      Statistic: 'Sum',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(s, s.stack.functions.Ingest!) } }],
-      Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topicRef()],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [topicRef()],
     });
   });
 
@@ -77,9 +98,11 @@ describe('alarms to SNS', () => {
     const s = synthUnit('prod');
     for (const q of [s.stack.fanoutDlq]) {
       s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(s, q), 'QueueName'] } }],
-        Threshold: 0, ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
       });
     }
   });
@@ -89,9 +112,11 @@ describe('alarms to SNS', () => {
     for (const def of FUNCTIONS) {
       for (const metric of ['Errors', 'Throttles']) {
         s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'AWS/Lambda', MetricName: metric,
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
           Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(s, s.stack.functions[def.id]!) } }],
-          Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         });
       }
     }
@@ -106,16 +131,23 @@ describe('alarms to SNS', () => {
     s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@molam.example' });
     s.template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
-        Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': '111111111111' },
-          ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:*' },
-        },
-      })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': '111111111111' },
+              ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:*' },
+            },
+          }),
+        ]),
+      },
     });
     s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     synthUnit('prod').template.resourceCountIs('AWS::SNS::Subscription', 0);
   });

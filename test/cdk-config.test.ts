@@ -19,24 +19,38 @@ describe('loadConfig', () => {
     expect(prod.stackName).toBe('MolamAnalytics-prod');
     expect(prod.logRetentionDays).toBeGreaterThan(dev.logRetentionDays);
     expect(prod.alarms).toEqual({
-      offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50,
-      fanoutIteratorAgeSeconds: 60, freshnessP95Seconds: 5, missingDataBreaches: true,
+      offsetLag: 10_000,
+      clickhouseInsertP95Seconds: 2,
+      apiP95Seconds: 0.5,
+      rejectedWsConnectionsPer5Min: 50,
+      fanoutIteratorAgeSeconds: 60,
+      freshnessP95Seconds: 5,
+      missingDataBreaches: true,
     });
     expect(dev.alarms.missingDataBreaches).toBe(false);
   });
 
   test('flat -c values (strings) override the molam:<env> object, which overrides defaults', () => {
-    const c = loadConfig('prod', ctx({
-      'molam:prod': { account: '222222222222', region: 'eu-central-1', batchSize: 500, alarmEmail: 'ops@molam.example', vpcId: 'vpc-0abc' },
-      region: 'us-east-1',
-      batchSize: '250',
-      maxBatchingWindowSeconds: '5',
-      startingPosition: 'LATEST',
-      privateSubnetIds: 'subnet-0a,subnet-0b,subnet-0c',
-      availabilityZones: 'us-east-1a,us-east-1b,us-east-1c',
-      topics: 'wallet_txn_created',
-      pointInTimeRecovery: 'false',
-    }));
+    const c = loadConfig(
+      'prod',
+      ctx({
+        'molam:prod': {
+          account: '222222222222',
+          region: 'eu-central-1',
+          batchSize: 500,
+          alarmEmail: 'ops@molam.example',
+          vpcId: 'vpc-0abc',
+        },
+        region: 'us-east-1',
+        batchSize: '250',
+        maxBatchingWindowSeconds: '5',
+        startingPosition: 'LATEST',
+        privateSubnetIds: 'subnet-0a,subnet-0b,subnet-0c',
+        availabilityZones: 'us-east-1a,us-east-1b,us-east-1c',
+        topics: 'wallet_txn_created',
+        pointInTimeRecovery: 'false',
+      }),
+    );
     expect(c.account).toBe('222222222222');
     expect(c.region).toBe('us-east-1');
     expect(c.msk.batchSize).toBe(250);
@@ -53,12 +67,15 @@ describe('loadConfig', () => {
   });
 
   test('SCRAM auth takes the secret (and optional KMS key); a PEM key replaces the JWKS default', () => {
-    const c = loadConfig('staging', ctx({
-      mskAuth: 'scram',
-      mskScramSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:AmazonMSK_molam-Ab12Cd',
-      mskScramKmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/0000',
-      molamIdPublicKey: '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----',
-    }));
+    const c = loadConfig(
+      'staging',
+      ctx({
+        mskAuth: 'scram',
+        mskScramSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:AmazonMSK_molam-Ab12Cd',
+        mskScramKmsKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/0000',
+        molamIdPublicKey: '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----',
+      }),
+    );
     expect(c.msk.auth).toEqual({
       kind: 'scram',
       secretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:AmazonMSK_molam-Ab12Cd',
@@ -87,20 +104,30 @@ describe('loadConfig', () => {
 
   test('placeholders in use are listed; real values clear them', () => {
     expect(placeholdersInUse(loadConfig('prod', ctx({})))).toEqual([
-      'account', 'mskClusterArn', 'vpcId', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'molamIdJwksUrl', 'alarmEmail',
+      'account',
+      'mskClusterArn',
+      'vpcId',
+      'privateSubnetIds',
+      'securityGroupId',
+      'clickhouseSecretArn',
+      'molamIdJwksUrl',
+      'alarmEmail',
     ]);
     // Only prod requires an alarm destination.
     expect(placeholdersInUse(loadConfig('dev', ctx({})))).not.toContain('alarmEmail');
-    const real = loadConfig('prod', ctx({
-      account: '123456789012',
-      mskClusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/6a7b8c9d-1111-2222-3333-444455556666-3',
-      vpcId: 'vpc-0123abcd',
-      privateSubnetIds: 'subnet-0aa11,subnet-0bb22',
-      securityGroupId: 'sg-0123abcd',
-      clickhouseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:molam/clickhouse-Zx81Qp',
-      molamIdJwksUrl: 'https://id.molam.com/.well-known/jwks.json',
-      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
-    }));
+    const real = loadConfig(
+      'prod',
+      ctx({
+        account: '123456789012',
+        mskClusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/6a7b8c9d-1111-2222-3333-444455556666-3',
+        vpcId: 'vpc-0123abcd',
+        privateSubnetIds: 'subnet-0aa11,subnet-0bb22',
+        securityGroupId: 'sg-0123abcd',
+        clickhouseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:molam/clickhouse-Zx81Qp',
+        molamIdJwksUrl: 'https://id.molam.com/.well-known/jwks.json',
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
+      }),
+    );
     expect(placeholdersInUse(real)).toEqual([]);
   });
 
@@ -112,7 +139,10 @@ describe('loadConfig', () => {
 
 test('parseClusterArn splits the parts the kafka-cluster ARNs are built from', () => {
   expect(parseClusterArn('arn:aws:kafka:eu-west-1:123456789012:cluster/payments/6a7b8c9d-1111-2222-3333-444455556666-3')).toEqual({
-    partition: 'aws', region: 'eu-west-1', account: '123456789012', clusterName: 'payments',
+    partition: 'aws',
+    region: 'eu-west-1',
+    account: '123456789012',
+    clusterName: 'payments',
     clusterUuid: '6a7b8c9d-1111-2222-3333-444455556666-3',
   });
 });

@@ -34,7 +34,11 @@ describe('functions come from the catalog', () => {
     const vars = (fid: string) => s.template.toJSON().Resources[logicalId(s, s.stack.functions[fid]!)].Properties.Environment.Variables;
     const c = s.stack.config;
     for (const fid of ['WsConnect', 'ApiOverview']) {
-      expect(vars(fid)).toMatchObject({ MOLAM_ID_JWKS_URL: c.auth.jwksUrl, MOLAM_ID_AUDIENCE: c.auth.audience, MOLAM_ID_ISSUER: c.auth.issuer });
+      expect(vars(fid)).toMatchObject({
+        MOLAM_ID_JWKS_URL: c.auth.jwksUrl,
+        MOLAM_ID_AUDIENCE: c.auth.audience,
+        MOLAM_ID_ISSUER: c.auth.issuer,
+      });
     }
     for (const fid of ['Ingest', 'ApiOverview', 'ApiHealth']) {
       expect(vars(fid)).toMatchObject({ CLICKHOUSE_SECRET_ARN: c.clickhouse.secretArn, CLICKHOUSE_DATABASE: c.clickhouse.database });
@@ -42,7 +46,10 @@ describe('functions come from the catalog', () => {
     expect(vars('Fanout').CLICKHOUSE_SECRET_ARN).toBeUndefined();
     expect(vars('Ingest').MOLAM_ID_JWKS_URL).toBeUndefined();
     const endpoint = {
-      'Fn::Join': ['', ['https://', { Ref: logicalId(s, s.stack.webSocketApi) }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/prod']],
+      'Fn::Join': [
+        '',
+        ['https://', { Ref: logicalId(s, s.stack.webSocketApi) }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/prod'],
+      ],
     };
     for (const fid of ['Fanout', 'WsSubscribe', 'WsConnect', 'WsResume']) expect(vars(fid).WS_MANAGEMENT_ENDPOINT, fid).toEqual(endpoint);
   });
@@ -77,11 +84,18 @@ describe('functions come from the catalog', () => {
     }
     const off = synthUnit('prod', { tracing: 'false' });
     for (const def of FUNCTIONS) {
-      expect(off.template.toJSON().Resources[logicalId(off, off.stack.functions[def.id]!)].Properties.TracingConfig, def.id).toBeUndefined();
+      expect(
+        off.template.toJSON().Resources[logicalId(off, off.stack.functions[def.id]!)].Properties.TracingConfig,
+        def.id,
+      ).toBeUndefined();
     }
   });
 
-  test.each([['dev', 7], ['staging', 30], ['prod', 90]] as const)('%s: every function log group keeps %i days', (env, days) => {
+  test.each([
+    ['dev', 7],
+    ['staging', 30],
+    ['prod', 90],
+  ] as const)('%s: every function log group keeps %i days', (env, days) => {
     const s = synthUnit(env);
     const res = s.template.toJSON().Resources;
     for (const def of FUNCTIONS) {

@@ -6,55 +6,76 @@ import { TOPICS } from '../functions/shared/contracts/index.js';
 import { ENVS, logicalId, synthUnit } from './cdk-support.js';
 
 describe('ingest: one MSK event source per topic', () => {
-  test.each(ENVS)('%s: batch size, batching window, starting position, consumer group, S3 on-failure destination with bounded retries', (env) => {
-    const s = synthUnit(env);
-    const c = s.stack.config;
-    const mappings = Object.values(s.template.findResources('AWS::Lambda::EventSourceMapping', {
-      Properties: { EventSourceArn: c.msk.clusterArn },
-    })) as any[];
-    expect(mappings.map((m) => m.Properties.Topics[0]).sort()).toEqual([...TOPICS].sort());
-    for (const m of mappings) {
-      const topic = m.Properties.Topics[0];
-      expect(m.Properties).toMatchObject({
-        FunctionName: { Ref: logicalId(s, s.stack.functions.Ingest!) },
-        // Sized per environment: prod thousands of rows per ClickHouse insert.
-        BatchSize: { dev: 100, staging: 1_000, prod: 5_000 }[env],
-        MaximumBatchingWindowInSeconds: 1,
-        StartingPosition: env === 'prod' ? 'TRIM_HORIZON' : 'LATEST',
-        // Unique per mapping and per environment (two environments may share a cluster).
-        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `analytics-consumer-${env}-${topic}` },
-        // Failed batches go to S3, which (unlike SQS/SNS for Kafka sources) carries the records.
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(s, s.stack.ingestFailureBucket), 'Arn'] } } },
-        MaximumRetryAttempts: 10,
-        ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: env === 'prod' ? 10 : 2 },
-      });
-      // Records are never dropped for their age: they wait in Kafka or go to the bucket.
-      expect(m.Properties.MaximumRecordAgeInSeconds).toBeUndefined();
-      expect(m.Properties.SourceAccessConfigurations).toBeUndefined(); // IAM auth
-    }
-  });
+  test.each(ENVS)(
+    '%s: batch size, batching window, starting position, consumer group, S3 on-failure destination with bounded retries',
+    (env) => {
+      const s = synthUnit(env);
+      const c = s.stack.config;
+      const mappings = Object.values(
+        s.template.findResources('AWS::Lambda::EventSourceMapping', {
+          Properties: { EventSourceArn: c.msk.clusterArn },
+        }),
+      ) as any[];
+      expect(mappings.map((m) => m.Properties.Topics[0]).sort()).toEqual([...TOPICS].sort());
+      for (const m of mappings) {
+        const topic = m.Properties.Topics[0];
+        expect(m.Properties).toMatchObject({
+          FunctionName: { Ref: logicalId(s, s.stack.functions.Ingest!) },
+          // Sized per environment: prod thousands of rows per ClickHouse insert.
+          BatchSize: { dev: 100, staging: 1_000, prod: 5_000 }[env],
+          MaximumBatchingWindowInSeconds: 1,
+          StartingPosition: env === 'prod' ? 'TRIM_HORIZON' : 'LATEST',
+          // Unique per mapping and per environment (two environments may share a cluster).
+          AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `analytics-consumer-${env}-${topic}` },
+          // Failed batches go to S3, which (unlike SQS/SNS for Kafka sources) carries the records.
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(s, s.stack.ingestFailureBucket), 'Arn'] } } },
+          MaximumRetryAttempts: 10,
+          ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: env === 'prod' ? 10 : 2 },
+        });
+        // Records are never dropped for their age: they wait in Kafka or go to the bucket.
+        expect(m.Properties.MaximumRecordAgeInSeconds).toBeUndefined();
+        expect(m.Properties.SourceAccessConfigurations).toBeUndefined(); // IAM auth
+      }
+    },
+  );
 
   test('batch settings and starting position come from context', () => {
-    const s = synthUnit('staging', { batchSize: '400', maxBatchingWindowSeconds: '3', startingPosition: 'TRIM_HORIZON', topics: 'invoice.paid' });
+    const s = synthUnit('staging', {
+      batchSize: '400',
+      maxBatchingWindowSeconds: '3',
+      startingPosition: 'TRIM_HORIZON',
+      topics: 'invoice.paid',
+    });
     s.template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { Topics: Match.anyValue() }, 1);
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      Topics: ['invoice.paid'], BatchSize: 400, MaximumBatchingWindowInSeconds: 3, StartingPosition: 'TRIM_HORIZON',
+      Topics: ['invoice.paid'],
+      BatchSize: 400,
+      MaximumBatchingWindowInSeconds: 3,
+      StartingPosition: 'TRIM_HORIZON',
     });
   });
 
   test('consumer group ids differ across every mapping of every environment', () => {
-    const ids = ENVS.flatMap((env) => Object.values(synthUnit(env).template.findResources('AWS::Lambda::EventSourceMapping'))
-      .map((m: any) => m.Properties.AmazonManagedKafkaEventSourceConfig?.ConsumerGroupId)
-      .filter(Boolean));
+    const ids = ENVS.flatMap((env) =>
+      Object.values(synthUnit(env).template.findResources('AWS::Lambda::EventSourceMapping'))
+        .map((m: any) => m.Properties.AmazonManagedKafkaEventSourceConfig?.ConsumerGroupId)
+        .filter(Boolean),
+    );
     expect(ids).toHaveLength(ENVS.length * TOPICS.length);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  test('AT_TIMESTAMP for a cut-over: the timestamp in Unix seconds; unset window falls back to Lambda\'s default', () => {
+  test("AT_TIMESTAMP for a cut-over: the timestamp in Unix seconds; unset window falls back to Lambda's default", () => {
     const s = synthUnit('prod', { startingPosition: 'AT_TIMESTAMP', startingPositionTimestamp: '2026-12-01T00:00:00Z' });
-    s.template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', {
-      Topics: Match.anyValue(), StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: Date.UTC(2026, 11, 1) / 1000,
-    }, TOPICS.length);
+    s.template.resourcePropertiesCountIs(
+      'AWS::Lambda::EventSourceMapping',
+      {
+        Topics: Match.anyValue(),
+        StartingPosition: 'AT_TIMESTAMP',
+        StartingPositionTimestamp: Date.UTC(2026, 11, 1) / 1000,
+      },
+      TOPICS.length,
+    );
     expect(() => synthUnit('prod', { startingPosition: 'AT_TIMESTAMP' })).toThrow(/go together/);
     const noWindow = synthUnit('dev', { maxBatchingWindowSeconds: 'none' });
     s.template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { Topics: Match.anyValue() }, TOPICS.length);
@@ -66,10 +87,14 @@ describe('ingest: one MSK event source per topic', () => {
   test('SASL/SCRAM: every mapping carries the secret', () => {
     const secretArn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:AmazonMSK_molam-Ab12Cd';
     const s = synthUnit('prod', { mskAuth: 'scram', mskScramSecretArn: secretArn });
-    s.template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', {
-      Topics: Match.anyValue(),
-      SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_512_AUTH', URI: secretArn }],
-    }, TOPICS.length);
+    s.template.resourcePropertiesCountIs(
+      'AWS::Lambda::EventSourceMapping',
+      {
+        Topics: Match.anyValue(),
+        SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_512_AUTH', URI: secretArn }],
+      },
+      TOPICS.length,
+    );
   });
 
   test.each(ENVS)('%s: no MSK mapping has an SQS or SNS (offsets-only) destination, and none is without one', (env) => {
@@ -87,9 +112,15 @@ describe('ingest: one MSK event source per topic', () => {
 
   test('retry attempts and pollers come from context; impossible values are refused', () => {
     const s = synthUnit('dev', { mskRetryAttempts: '3', mskMinimumPollers: '2', mskMaximumPollers: '4' });
-    s.template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', {
-      Topics: Match.anyValue(), MaximumRetryAttempts: 3, ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 4 },
-    }, TOPICS.length);
+    s.template.resourcePropertiesCountIs(
+      'AWS::Lambda::EventSourceMapping',
+      {
+        Topics: Match.anyValue(),
+        MaximumRetryAttempts: 3,
+        ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 4 },
+      },
+      TOPICS.length,
+    );
     expect(() => synthUnit('dev', { mskMinimumPollers: '5', mskMaximumPollers: '4' })).toThrow(/mskMaximumPollers/);
     expect(() => synthUnit('dev', { mskRetryAttempts: '20000' })).toThrow(/mskRetryAttempts/);
   });
@@ -99,7 +130,12 @@ describe('ingest: one MSK event source per topic', () => {
     const res = s.template.toJSON().Resources[logicalId(s, s.stack.ingestFailureBucket)];
     expect(res.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       LifecycleConfiguration: { Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] },
       LoggingConfiguration: { LogFilePrefix: 'ingest-failure-bucket/' },
@@ -108,7 +144,9 @@ describe('ingest: one MSK event source per topic', () => {
     expect(res.DeletionPolicy).toBe('Retain');
     s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: logicalId(s, s.stack.ingestFailureBucket) },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     expect(s.template.toJSON().Outputs.IngestFailureBucketName.Value).toEqual({ Ref: logicalId(s, s.stack.ingestFailureBucket) });
   });

@@ -42,13 +42,16 @@ describe('ingest role', () => {
     const statements = statementsOfFunction(s.template, idOf(s, s.stack.functions.Ingest!));
     const kc = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('kafka-cluster:')));
     const byAction = (a: string) => kc.filter((st) => actionsOf(st).includes(a)).flatMap((st) => asArray(st.Resource));
-    for (const a of ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration']) expect(byAction(a)).toEqual([c.msk.clusterArn]);
+    for (const a of ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'])
+      expect(byAction(a)).toEqual([c.msk.clusterArn]);
     const topicArns = TOPICS.map((t) => `${prefix}:topic/${clusterPath}/${t}`).sort();
     for (const a of ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']) expect(byAction(a).sort()).toEqual(topicArns);
     const groupArns = TOPICS.map((t) => `${prefix}:group/${clusterPath}/analytics-consumer-prod-${t}`).sort();
     for (const a of ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup']) expect(byAction(a).sort()).toEqual(groupArns);
     expect(kc.flatMap((st) => actionsOf(st)).some((a) => a.includes('*'))).toBe(false);
-    expect(statements.some((st) => actionsOf(st).includes('secretsmanager:GetSecretValue') && String(st.Resource).includes('AmazonMSK'))).toBe(false);
+    expect(
+      statements.some((st) => actionsOf(st).includes('secretsmanager:GetSecretValue') && String(st.Resource).includes('AmazonMSK')),
+    ).toBe(false);
   });
 
   test('SCRAM auth: reads the SCRAM secret and decrypts with its key; no kafka-cluster actions', () => {
@@ -60,15 +63,20 @@ describe('ingest role', () => {
     const secretRead = statements.find((st) => asArray(st.Resource).includes(secretArn));
     expect(actionsOf(secretRead).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     const kms = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')));
-    expect(kms).toEqual([{
-      Sid: 'DecryptScramSecret', Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn,
-      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
-    }]);
+    expect(kms).toEqual([
+      {
+        Sid: 'DecryptScramSecret',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+      },
+    ]);
   });
 });
 
 describe('fan-out and WebSocket roles', () => {
-  test('execute-api:ManageConnections only on this API stage\'s @connections, only for functions that post', () => {
+  test("execute-api:ManageConnections only on this API stage's @connections, only for functions that post", () => {
     const s = synthUnit('prod');
     const expected = {
       'Fn::Join': ['', ['arn:aws:execute-api:eu-west-1:111111111111:', { Ref: idOf(s, s.stack.webSocketApi) }, '/prod/*/@connections/*']],
@@ -96,7 +104,12 @@ describe('fan-out and WebSocket roles', () => {
       const resources = asArray(st.Resource).map((r) => JSON.stringify(r));
       expect(resources).not.toContain(JSON.stringify(deltasArn));
       if (resources.includes(JSON.stringify(streamArn))) {
-        expect(actionsOf(st).sort()).toEqual(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams']);
+        expect(actionsOf(st).sort()).toEqual([
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ]);
       } else {
         expect([
           JSON.stringify({ 'Fn::GetAtt': [idOf(s, s.stack.tables.connections), 'Arn'] }),
@@ -126,7 +139,9 @@ describe('fan-out and WebSocket roles', () => {
     const s = synthUnit('prod');
     const secretArn = s.stack.config.clickhouse.secretArn;
     for (const def of FUNCTIONS) {
-      const reads = statementsOfFunction(s.template, idOf(s, s.stack.functions[def.id]!)).some((st) => asArray(st.Resource).includes(secretArn));
+      const reads = statementsOfFunction(s.template, idOf(s, s.stack.functions[def.id]!)).some((st) =>
+        asArray(st.Resource).includes(secretArn),
+      );
       expect(reads, def.id).toBe(def.uses?.clickhouse === true);
     }
     // The OpenAPI document is static: no secret.
@@ -140,7 +155,10 @@ describe('fan-out and WebSocket roles', () => {
     const s = synthUnit('prod');
     for (const def of FUNCTIONS.filter((f) => f.trigger.kind === 'http')) {
       const actions = statementsOfFunction(s.template, idOf(s, s.stack.functions[def.id]!)).flatMap(actionsOf);
-      expect(actions.filter((a) => a.startsWith('dynamodb:') || a.startsWith('execute-api:')), def.id).toEqual([]);
+      expect(
+        actions.filter((a) => a.startsWith('dynamodb:') || a.startsWith('execute-api:')),
+        def.id,
+      ).toEqual([]);
     }
   });
 });
@@ -148,7 +166,12 @@ describe('fan-out and WebSocket roles', () => {
 test.each(['dev', 'staging', 'prod'] as const)('%s: no inline policy uses Resource "*" where a narrower resource exists', (env) => {
   const s = synthUnit(env);
   // AWS offers no resource-level scoping for these (service authorization reference).
-  const onlyStar = new Set(['cloudfront:GetInvalidation', 'cloudfront:CreateInvalidation', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+  const onlyStar = new Set([
+    'cloudfront:GetInvalidation',
+    'cloudfront:CreateInvalidation',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+  ]);
   const offenders = policyStatements(s.template)
     .filter(({ statement }) => asArray(statement.Resource).includes('*'))
     .filter(({ statement }) => actionsOf(statement).some((a) => !onlyStar.has(a)))
@@ -166,25 +189,34 @@ test.each(['dev', 'staging', 'prod'] as const)('%s: no inline policy uses Resour
 // the resume path and so queries deltas.
 
 const COMMAND_OF: Record<TableAction, string> = {
-  GetItem: 'GetCommand', PutItem: 'PutCommand', UpdateItem: 'UpdateCommand', DeleteItem: 'DeleteCommand',
-  Query: 'QueryCommand', BatchWriteItem: 'BatchWriteCommand',
+  GetItem: 'GetCommand',
+  PutItem: 'PutCommand',
+  UpdateItem: 'UpdateCommand',
+  DeleteItem: 'DeleteCommand',
+  Query: 'QueryCommand',
+  BatchWriteItem: 'BatchWriteCommand',
 };
 const DYNAMO_COMMANDS = new Set(Object.values(COMMAND_OF));
 
 /** Declared uses the role of `def` lacks, and grants it holds beyond them ([] = exact). */
 function grantProblems(template: Template, stack: AnalyticsStack, def: FunctionDef): string[] {
   const statements = statementsOfFunction(template, stack.getLogicalId(stack.functions[def.id]!.node.defaultChild as any));
-  const tableArn = (id: string) => JSON.stringify({ 'Fn::GetAtt': [stack.getLogicalId((stack.tables as any)[id].node.defaultChild), 'Arn'] });
+  const tableArn = (id: string) =>
+    JSON.stringify({ 'Fn::GetAtt': [stack.getLogicalId((stack.tables as any)[id].node.defaultChild), 'Arn'] });
   const granted = (action: string, resource: string) =>
-    statements.some((st) => st.Effect === 'Allow' && actionsOf(st).includes(action) && asArray(st.Resource).some((r) => JSON.stringify(r) === resource));
+    statements.some(
+      (st) => st.Effect === 'Allow' && actionsOf(st).includes(action) && asArray(st.Resource).some((r) => JSON.stringify(r) === resource),
+    );
   const problems: string[] = [];
   const declared = def.uses?.tables ?? {};
   for (const [table, actions] of Object.entries(declared)) {
     for (const a of actions!) if (!granted(`dynamodb:${a}`, tableArn(table))) problems.push(`missing dynamodb:${a} on ${table}`);
   }
   for (const table of ['connections', 'memberships', 'deltas']) {
-    const extra = statements.filter((st) => asArray(st.Resource).some((r) => JSON.stringify(r) === tableArn(table)))
-      .flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:') && !(declared as any)[table]?.includes(a.slice('dynamodb:'.length)));
+    const extra = statements
+      .filter((st) => asArray(st.Resource).some((r) => JSON.stringify(r) === tableArn(table)))
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('dynamodb:') && !(declared as any)[table]?.includes(a.slice('dynamodb:'.length)));
     for (const a of extra) problems.push(`extra ${a} on ${table}`);
   }
   const posts = statements.some((st) => actionsOf(st).includes('execute-api:ManageConnections'));
@@ -225,8 +257,9 @@ describe('every handler is granted what its code calls', () => {
     const pingRole = json.Resources[idOf(s, s.stack.functions.WsPing!)].Properties.Role['Fn::GetAtt'][0];
     for (const res of Object.values<any>(json.Resources)) {
       if (res.Type !== 'AWS::IAM::Policy' || !res.Properties.Roles.some((r: any) => r.Ref === pingRole)) continue;
-      res.Properties.PolicyDocument.Statement = res.Properties.PolicyDocument.Statement
-        .filter((st: any) => !asArray(st.Resource).some((r) => JSON.stringify(r) === deltasArn));
+      res.Properties.PolicyDocument.Statement = res.Properties.PolicyDocument.Statement.filter(
+        (st: any) => !asArray(st.Resource).some((r) => JSON.stringify(r) === deltasArn),
+      );
     }
     expect(grantProblems(Template.fromJSON(json), s.stack, ping)).toEqual(['missing dynamodb:Query on deltas']);
     expect(grantProblems(s.template, s.stack, ping)).toEqual([]);
@@ -235,7 +268,9 @@ describe('every handler is granted what its code calls', () => {
   test('a WebSocket function that never touches connections or memberships gets nothing there', () => {
     const s = synthUnit('prod');
     expect(calls.get('WsDefault')!.tables).toEqual([]);
-    const dynamo = statementsOfFunction(s.template, idOf(s, s.stack.functions.WsDefault!)).flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
+    const dynamo = statementsOfFunction(s.template, idOf(s, s.stack.functions.WsDefault!))
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('dynamodb:'));
     expect(dynamo).toEqual([]);
   });
 });

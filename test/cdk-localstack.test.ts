@@ -64,7 +64,8 @@ test('the cdklocal environment: S3 endpoint too, every AWS_* variable allow-list
   });
   expect(env.AWS_ACCESS_KEY_ID).toMatch(/^\d{12}$/);
   const allow = env.AWS_ENVAR_ALLOWLIST!.split(',');
-  for (const name of Object.keys(env).filter((k) => k.startsWith('AWS_') && k !== 'AWS_ENVAR_ALLOWLIST')) expect(allow, name).toContain(name);
+  for (const name of Object.keys(env).filter((k) => k.startsWith('AWS_') && k !== 'AWS_ENVAR_ALLOWLIST'))
+    expect(allow, name).toContain(name);
 });
 
 test('prerequisites: each missing one is named, licensed services say so; a ready LocalStack passes', () => {
@@ -78,7 +79,9 @@ test('prerequisites: each missing one is named, licensed services say so; a read
     'LocalStack service apigateway is disabled (a licensed LocalStack feature: needs a paid plan and LOCALSTACK_AUTH_TOKEN)',
     'LocalStack service kafka is absent (a licensed LocalStack feature: needs a paid plan and LOCALSTACK_AUTH_TOKEN)',
   ]);
-  expect(missingPrerequisites({ docker: true, authToken: 't' })).toEqual(['LocalStack did not answer /_localstack/health at LOCALSTACK_ENDPOINT']);
+  expect(missingPrerequisites({ docker: true, authToken: 't' })).toEqual([
+    'LocalStack did not answer /_localstack/health at LOCALSTACK_ENDPOINT',
+  ]);
 });
 
 test('npm run test:localstack checks its prerequisites before deploying anything', async () => {

@@ -9,7 +9,9 @@ describe('REST behind CloudFront', () => {
   test('cache policy: 10 s default and max, 0 min, the token header and all query strings in the key, gzip and brotli', () => {
     synthUnit('prod').template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: {
-        DefaultTTL: 10, MaxTTL: 10, MinTTL: 0,
+        DefaultTTL: 10,
+        MaxTTL: 10,
+        MinTTL: 0,
         ParametersInCacheKeyAndForwardedToOrigin: {
           HeadersConfig: { HeaderBehavior: 'whitelist', Headers: [AUTH_HEADER] },
           QueryStringsConfig: { QueryStringBehavior: 'all' },
@@ -47,7 +49,10 @@ describe('REST behind CloudFront', () => {
       expect(path.startsWith('/api/analytics/')).toBe(true);
       const behaviour = dist.CacheBehaviors.find((b: any) => b.PathPattern === path);
       expect(behaviour, path).toMatchObject({
-        CachePolicyId: cachePolicyId, OriginRequestPolicyId: orpId, ViewerProtocolPolicy: 'https-only', Compress: true,
+        CachePolicyId: cachePolicyId,
+        OriginRequestPolicyId: orpId,
+        ViewerProtocolPolicy: 'https-only',
+        Compress: true,
         AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
       });
       // The behaviour's origin is this function's URL.
@@ -58,11 +63,26 @@ describe('REST behind CloudFront', () => {
       const oacs = s.template.findResources('AWS::CloudFront::OriginAccessControl');
       const oacId = origin.OriginAccessControlId['Fn::GetAtt'][0];
       expect(oacs[oacId]!.Properties.OriginAccessControlConfig, path).toMatchObject({
-        OriginAccessControlOriginType: 'lambda', SigningBehavior: 'always', SigningProtocol: 'sigv4',
+        OriginAccessControlOriginType: 'lambda',
+        SigningBehavior: 'always',
+        SigningProtocol: 'sigv4',
       });
       // ...and the function may only be invoked through its URL by CloudFront from this distribution.
-      const distArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: logicalId(s, s.stack.distribution) }]] };
-      const perms = Object.values(s.template.findResources('AWS::Lambda::Permission')).map((p: any) => p.Properties)
+      const distArn = {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':cloudfront::',
+            { Ref: 'AWS::AccountId' },
+            ':distribution/',
+            { Ref: logicalId(s, s.stack.distribution) },
+          ],
+        ],
+      };
+      const perms = Object.values(s.template.findResources('AWS::Lambda::Permission'))
+        .map((p: any) => p.Properties)
         .filter((p) => p.Principal === 'cloudfront.amazonaws.com')
         .filter((p) => [urlId, logicalId(s, s.stack.functions[def.id]!)].some((x) => JSON.stringify(p.FunctionName).includes(x)));
       expect(perms.map((p) => [p.Action, p.Principal, p.SourceArn]).sort(), path).toEqual([
@@ -72,7 +92,11 @@ describe('REST behind CloudFront', () => {
     }
   });
 
-  test.each([['dev', 5], ['staging', 10], ['prod', 50]] as const)('%s: every REST function has reserved concurrency %i', (env, n) => {
+  test.each([
+    ['dev', 5],
+    ['staging', 10],
+    ['prod', 50],
+  ] as const)('%s: every REST function has reserved concurrency %i', (env, n) => {
     const s = synthUnit(env);
     for (const def of FUNCTIONS.filter((f) => f.trigger.kind === 'http')) {
       const fn = s.template.toJSON().Resources[logicalId(s, s.stack.functions[def.id]!)];
@@ -82,8 +106,9 @@ describe('REST behind CloudFront', () => {
     for (const fid of ['Ingest', 'Fanout']) {
       expect(s.template.toJSON().Resources[logicalId(s, s.stack.functions[fid]!)].Properties.ReservedConcurrentExecutions).toBeUndefined();
     }
-    expect(synthUnit('dev', { apiReservedConcurrency: '7' }).template.toJSON().Resources[logicalId(s, s.stack.functions.ApiOverview!)]
-      .Properties.ReservedConcurrentExecutions).toBe(7);
+    expect(
+      synthUnit('dev', { apiReservedConcurrency: '7' }).template.toJSON().Resources[logicalId(s, s.stack.functions.ApiOverview!)].Properties
+        .ReservedConcurrentExecutions,
+    ).toBe(7);
   });
-
 });

@@ -8,7 +8,10 @@ import { ENVS, logicalId, synthUnit } from './cdk-support.js';
 describe('real-time: WebSocket API and fan-out', () => {
   test('API routes by $request.body.action; one route per catalog entry, each integrated with its function', () => {
     const s = synthUnit('prod');
-    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
     const wsDefs = FUNCTIONS.filter((f) => f.trigger.kind === 'websocket');
     const routes = Object.values(s.template.findResources('AWS::ApiGatewayV2::Route')) as any[];
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(wsDefs.map((d) => (d.trigger as { routeKey: string }).routeKey).sort());
@@ -19,7 +22,8 @@ describe('real-time: WebSocket API and fan-out', () => {
       expect(JSON.stringify(integrations[integrationId]), def.id).toContain(logicalId(s, s.stack.functions[def.id]!));
     }
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      StageName: 'prod', AutoDeploy: true,
+      StageName: 'prod',
+      AutoDeploy: true,
       AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
       DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
     });
@@ -42,9 +46,11 @@ describe('real-time: WebSocket API and fan-out', () => {
 
 test.each(ENVS)('%s: TTL removals never invoke the fan-out: the stream mapping only passes INSERT and MODIFY', (env) => {
   const s = synthUnit(env);
-  const mapping = Object.values(s.template.findResources('AWS::Lambda::EventSourceMapping', {
-    Properties: { EventSourceArn: { 'Fn::GetAtt': [logicalId(s, s.stack.tables.deltas), 'StreamArn'] } },
-  })) as any[];
+  const mapping = Object.values(
+    s.template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { EventSourceArn: { 'Fn::GetAtt': [logicalId(s, s.stack.tables.deltas), 'StreamArn'] } },
+    }),
+  ) as any[];
   expect(mapping).toHaveLength(1);
   const patterns = mapping[0].Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
   expect(patterns).toEqual([{ eventName: ['INSERT', 'MODIFY'] }]);

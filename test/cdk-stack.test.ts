@@ -18,9 +18,13 @@ test.each(ENVS)('%s: outputs: dashboard URL, API URL, WebSocket URL', (env) => {
   expect(outputs.DashboardUrl.Value).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [dist, 'DomainName'] }]] });
   expect(outputs.ApiUrl.Value).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [dist, 'DomainName'] }, '/api/analytics']] });
   expect(outputs.WebSocketUrl.Value).toEqual({
-    'Fn::Join': ['', ['wss://', { Ref: logicalId(s, s.stack.webSocketApi) }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, `/${env}`]],
+    'Fn::Join': [
+      '',
+      ['wss://', { Ref: logicalId(s, s.stack.webSocketApi) }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, `/${env}`],
+    ],
   });
-  for (const def of TABLES) expect(outputs[`${def.envVar.replace(/_/g, '')}Name`].Value).toEqual({ Ref: logicalId(s, s.stack.tables[def.id]) });
+  for (const def of TABLES)
+    expect(outputs[`${def.envVar.replace(/_/g, '')}Name`].Value).toEqual({ Ref: logicalId(s, s.stack.tables[def.id]) });
 });
 
 test('every acknowledged cdk-nag finding carries a written reason', () => {
@@ -42,9 +46,13 @@ test('the ESM banner gives bundled CommonJS dependencies a require()', () => {
 
 describe('deploys fail early', () => {
   const errorsOf = (s: ReturnType<typeof synthUnit>) =>
-    Annotations.fromStack(s.stack).findError('*', Match.anyValue()).map((e) => String(e.entry.data));
+    Annotations.fromStack(s.stack)
+      .findError('*', Match.anyValue())
+      .map((e) => String(e.entry.data));
   const warningsOf = (s: ReturnType<typeof synthUnit>) =>
-    Annotations.fromStack(s.stack).findWarning('*', Match.anyValue()).map((e) => String(e.entry.data));
+    Annotations.fromStack(s.stack)
+      .findWarning('*', Match.anyValue())
+      .map((e) => String(e.entry.data));
 
   const deployFailure = (env: 'dev' | 'prod', context: Record<string, unknown>): string => {
     try {
@@ -60,7 +68,15 @@ describe('deploys fail early', () => {
     const warned = warningsOf(synthUnit('prod')).filter((w) => /placeholder|required for prod/.test(w));
     expect(warned).toHaveLength(8);
     const failure = deployFailure('prod', {});
-    for (const name of ['account', 'mskClusterArn', 'vpcId', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'molamIdJwksUrl']) {
+    for (const name of [
+      'account',
+      'mskClusterArn',
+      'vpcId',
+      'privateSubnetIds',
+      'securityGroupId',
+      'clickhouseSecretArn',
+      'molamIdJwksUrl',
+    ]) {
       expect(failure).toContain(`ERROR ${name} is a placeholder; pass -c ${name}=`);
     }
     expect(failure).toContain('ERROR alarmEmail (or alarmTopicArn) is required for prod');
@@ -71,7 +87,9 @@ describe('deploys fail early', () => {
     const real = {
       account: '123456789012',
       mskClusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/6a7b8c9d-1111-2222-3333-444455556666-3',
-      vpcId: 'vpc-0123abcd', privateSubnetIds: 'subnet-0aa11,subnet-0bb22', securityGroupId: 'sg-0123abcd',
+      vpcId: 'vpc-0123abcd',
+      privateSubnetIds: 'subnet-0aa11,subnet-0bb22',
+      securityGroupId: 'sg-0123abcd',
       clickhouseSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:molam/clickhouse-Zx81Qp',
       molamIdJwksUrl: 'https://id.molam.com/.well-known/jwks.json',
     };
@@ -84,8 +102,21 @@ describe('deploys fail early', () => {
 
   test('cdk.json documents every required key for each environment', () => {
     const context = cdkJsonContext();
-    const required = ['account', 'region', 'mskClusterArn', 'vpcId', 'availabilityZones', 'privateSubnetIds', 'securityGroupId',
-      'clickhouseSecretArn', 'molamIdJwksUrl', 'molamIdAudience', 'molamIdIssuer', 'loginUrl', 'alarmEmail'];
+    const required = [
+      'account',
+      'region',
+      'mskClusterArn',
+      'vpcId',
+      'availabilityZones',
+      'privateSubnetIds',
+      'securityGroupId',
+      'clickhouseSecretArn',
+      'molamIdJwksUrl',
+      'molamIdAudience',
+      'molamIdIssuer',
+      'loginUrl',
+      'alarmEmail',
+    ];
     for (const env of ENVS) {
       const entry = context[`molam:${env}`] as Record<string, unknown>;
       expect(entry, env).toBeDefined();
@@ -99,7 +130,9 @@ describe('deploys fail early', () => {
     const res = s.template.toJSON().Resources as Record<string, any>;
     const buckets = Object.entries(res).filter(([, r]) => r.Type === 'AWS::S3::Bucket');
     expect(buckets.length).toBeGreaterThanOrEqual(3);
-    const emptied = Object.values(res).filter((r) => r.Type === 'Custom::S3AutoDeleteObjects').map((r) => JSON.stringify(r.Properties.BucketName));
+    const emptied = Object.values(res)
+      .filter((r) => r.Type === 'Custom::S3AutoDeleteObjects')
+      .map((r) => JSON.stringify(r.Properties.BucketName));
     for (const [id, b] of buckets) {
       expect(b.DeletionPolicy, id).toBe('Delete');
       expect(emptied, id).toContain(JSON.stringify({ Ref: id }));
@@ -109,6 +142,8 @@ describe('deploys fail early', () => {
       expect(r.Properties.Replicas[0].DeletionProtectionEnabled).toBe(false);
     }
     // prod keeps them, and never empties a bucket.
-    expect(Object.values(synthUnit('prod').template.toJSON().Resources).some((r: any) => r.Type === 'Custom::S3AutoDeleteObjects')).toBe(false);
+    expect(Object.values(synthUnit('prod').template.toJSON().Resources).some((r: any) => r.Type === 'Custom::S3AutoDeleteObjects')).toBe(
+      false,
+    );
   });
 });

@@ -35,7 +35,12 @@ const TRICKY = [
   '',
 ];
 
-async function rows<T>(client: ClickHouseClient, query: string, query_params?: Record<string, unknown>, clickhouse_settings?: ClickHouseSettings): Promise<T[]> {
+async function rows<T>(
+  client: ClickHouseClient,
+  query: string,
+  query_params?: Record<string, unknown>,
+  clickhouse_settings?: ClickHouseSettings,
+): Promise<T[]> {
   const rs = await client.query({ query, query_params, clickhouse_settings, format: 'JSONEachRow' });
   return rs.json<T>();
 }
@@ -86,9 +91,12 @@ describe('plain HTTP (curl-style)', () => {
   });
 
   it('honours query_id, default_format and database parameters, and ignores basic auth', async () => {
-    const res = await fetch(`${server.url}/?query=SELECT+currentDatabase()+AS+db&default_format=JSONEachRow&query_id=my-id&database=system`, {
-      headers: { Authorization: 'Basic ' + Buffer.from('default:whatever').toString('base64'), 'X-ClickHouse-User': 'someone' },
-    });
+    const res = await fetch(
+      `${server.url}/?query=SELECT+currentDatabase()+AS+db&default_format=JSONEachRow&query_id=my-id&database=system`,
+      {
+        headers: { Authorization: 'Basic ' + Buffer.from('default:whatever').toString('base64'), 'X-ClickHouse-User': 'someone' },
+      },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('x-clickhouse-query-id')).toBe('my-id');
     expect(res.headers.get('x-clickhouse-format')).toBe('JSONEachRow');
@@ -136,11 +144,15 @@ describe('plain HTTP (curl-style)', () => {
   it('returns raw gzip bytes a non-decoding client can gunzip', async () => {
     const http = await import('node:http');
     const raw = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
-      const req = http.request(`${server.url}/?query=SELECT+42&enable_http_compression=1`, { headers: { 'Accept-Encoding': 'gzip' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
-      });
+      const req = http.request(
+        `${server.url}/?query=SELECT+42&enable_http_compression=1`,
+        { headers: { 'Accept-Encoding': 'gzip' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -216,7 +228,9 @@ describe('@clickhouse/client against the local endpoint', () => {
       { a: TRICKY, n: [1, 2, 4294967295], z: null, m: { "k'1": 1, 'k\t2': 2 } },
     );
     expect(r).toEqual({ a: TRICKY, n: [1, 2, 4294967295], s: '4294967298', z: null, m: { "k'1": 1, 'k\t2': 2 } });
-    const inList = await rows<{ id: number }>(ch, 'SELECT id FROM payments WHERE id IN {ids:Array(UInt32)} ORDER BY id', { ids: [3, 1, 19_999] });
+    const inList = await rows<{ id: number }>(ch, 'SELECT id FROM payments WHERE id IN {ids:Array(UInt32)} ORDER BY id', {
+      ids: [3, 1, 19_999],
+    });
     expect(inList.map((x) => x.id)).toEqual([1, 3, 19_999]);
   });
 
@@ -227,7 +241,12 @@ describe('@clickhouse/client against the local endpoint', () => {
       "SELECT {d:DateTime64(3, 'UTC')} AS d, toTypeName(d) AS t, toString(toUnixTimestamp64Milli(d)) AS ms, {s:DateTime64(3, 'UTC')} AS s",
       { d: at, s: '2026-11-27 10:15:30.456' },
     );
-    expect(r).toEqual({ d: '2026-11-27T10:15:30.123Z', t: "DateTime64(3, 'UTC')", ms: String(at.getTime()), s: '2026-11-27T10:15:30.456Z' });
+    expect(r).toEqual({
+      d: '2026-11-27T10:15:30.123Z',
+      t: "DateTime64(3, 'UTC')",
+      ms: String(at.getTime()),
+      s: '2026-11-27T10:15:30.456Z',
+    });
     // The plain client has no factory settings: the server default output format.
     const [p] = await rows<{ d: string }>(plain, "SELECT {d:DateTime64(3, 'UTC')} AS d", { d: at });
     expect(p).toEqual({ d: '2026-11-27 10:15:30.123' });
@@ -243,10 +262,19 @@ describe('@clickhouse/client against the local endpoint', () => {
   it('answers in JSON, JSONCompactEachRow, TabSeparated and CSV', async () => {
     const q = "SELECT number AS n, concat('x\t', toString(number)) AS s FROM system.numbers LIMIT 2";
     const json = await (await ch.query({ query: q, format: 'JSON' })).json<{ n: string; s: string }>();
-    expect(json.data).toEqual([{ n: '0', s: 'x\t0' }, { n: '1', s: 'x\t1' }]);
+    expect(json.data).toEqual([
+      { n: '0', s: 'x\t0' },
+      { n: '1', s: 'x\t1' },
+    ]);
     expect(json.meta?.map((m) => m.type)).toEqual(['UInt64', 'String']);
-    expect(await (await ch.query({ query: q, format: 'JSONCompactEachRow' })).json()).toEqual([['0', 'x\t0'], ['1', 'x\t1']]);
-    expect(await (await plain.query({ query: q, format: 'JSONCompactEachRow' })).json()).toEqual([[0, 'x\t0'], [1, 'x\t1']]);
+    expect(await (await ch.query({ query: q, format: 'JSONCompactEachRow' })).json()).toEqual([
+      ['0', 'x\t0'],
+      ['1', 'x\t1'],
+    ]);
+    expect(await (await plain.query({ query: q, format: 'JSONCompactEachRow' })).json()).toEqual([
+      [0, 'x\t0'],
+      [1, 'x\t1'],
+    ]);
     expect(await (await ch.query({ query: q, format: 'TabSeparated' })).text()).toBe('0\tx\\t0\n1\tx\\t1\n');
     expect(await (await ch.query({ query: q, format: 'CSV' })).text()).toBe('0,"x\t0"\n1,"x\t1"\n');
   });
@@ -262,7 +290,10 @@ describe('@clickhouse/client against the local endpoint', () => {
     const client = createClient({ url: server.url, database: 'analytics', use_multipart_params: true });
     try {
       const big = TRICKY.join('|').repeat(500);
-      const [r] = await rows<{ n: string; ok: number }>(client, 'SELECT length({s:String}) AS n, {s:String} = {t:String} AS ok', { s: big, t: big });
+      const [r] = await rows<{ n: string; ok: number }>(client, 'SELECT length({s:String}) AS n, {s:String} = {t:String} AS ok', {
+        s: big,
+        t: big,
+      });
       expect({ n: Number(r?.n), ok: r?.ok }).toEqual({ n: Buffer.byteLength(big), ok: 1 });
     } finally {
       await client.close();
@@ -279,10 +310,16 @@ describe('@clickhouse/client against the local endpoint', () => {
       'BAD_QUERY_PARAMETER',
     );
     await expectClickHouseError(ch.insert({ table: 'nowhere', values: [{ a: 1 }], format: 'JSONEachRow' }), '60', 'UNKNOWN_TABLE');
-    const bad = await ch.insert({ table: 'payments', values: [{ id: 'abc', merchant: 1 }], format: 'JSONEachRow' }).catch((e: unknown) => e);
+    const bad = await ch
+      .insert({ table: 'payments', values: [{ id: 'abc', merchant: 1 }], format: 'JSONEachRow' })
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(ClickHouseError);
     expect(Number((bad as ClickHouseError).code)).toBeGreaterThan(0);
-    await expectClickHouseError(ch.query({ query: 'SELECT 1', clickhouse_settings: { no_such_setting_x: 1 } as never, format: 'JSON' }), '115', 'UNKNOWN_SETTING');
+    await expectClickHouseError(
+      ch.query({ query: 'SELECT 1', clickhouse_settings: { no_such_setting_x: 1 } as never, format: 'JSON' }),
+      '115',
+      'UNKNOWN_SETTING',
+    );
     // The engine keeps serving after errors.
     expect(await rows(ch, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
@@ -304,10 +341,14 @@ describe('@clickhouse/client against the local endpoint', () => {
     expect(Number(changed?.c)).toBe(0);
 
     // A failed request must not leave its settings behind either.
-    await plain.query({ query: 'SELECT * FROM nowhere', clickhouse_settings: { max_execution_time: 77 }, format: 'JSON' }).catch(() => undefined);
+    await plain
+      .query({ query: 'SELECT * FROM nowhere', clickhouse_settings: { max_execution_time: 77 }, format: 'JSON' })
+      .catch(() => undefined);
     expect(await setting(plain, 'max_execution_time')).not.toBe('77');
     // One valid and one unknown setting: the valid one is still reset.
-    await plain.query({ query: 'SELECT 1', clickhouse_settings: { max_execution_time: 78, bogus_setting_y: 1 } as never, format: 'JSON' }).catch(() => undefined);
+    await plain
+      .query({ query: 'SELECT 1', clickhouse_settings: { max_execution_time: 78, bogus_setting_y: 1 } as never, format: 'JSON' })
+      .catch(() => undefined);
     expect(await setting(plain, 'max_execution_time')).not.toBe('78');
 
     // HTTP-only settings the client sends are dropped instead of failing the query.
@@ -344,7 +385,12 @@ describe('@clickhouse/client against the local endpoint', () => {
     await plain.insert({ table: 'dedup', values: batch, format: 'JSONEachRow', clickhouse_settings: token }); // retry: dropped
     expect(await rows(ch, 'SELECT count() AS c FROM dedup')).toEqual([{ c: '500' }]);
     // Same data, new token: a new batch.
-    await ch.insert({ table: 'dedup', values: batch, format: 'JSONEachRow', clickhouse_settings: { insert_deduplication_token: 'batch-0002' } });
+    await ch.insert({
+      table: 'dedup',
+      values: batch,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplication_token: 'batch-0002' },
+    });
     expect(await rows(ch, 'SELECT count() AS c FROM dedup')).toEqual([{ c: '1000' }]);
     // A token-less insert of different data right after is not deduplicated against the token.
     await ch.insert({ table: 'dedup', values: [{ k: 9999, v: 'other' }], format: 'JSONEachRow' });
@@ -354,7 +400,10 @@ describe('@clickhouse/client against the local endpoint', () => {
   it('parses ISO-8601 timestamps on insert through the factory settings', async () => {
     await ch.command({ query: "CREATE TABLE ts (at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY at" });
     await ch.insert({ table: 'ts', values: [{ at: '2026-11-27T10:15:30.123Z' }, { at: '2026-11-27T10:15:31Z' }], format: 'JSONEachRow' });
-    expect(await rows(ch, 'SELECT at FROM ts ORDER BY at')).toEqual([{ at: '2026-11-27T10:15:30.123Z' }, { at: '2026-11-27T10:15:31.000Z' }]);
+    expect(await rows(ch, 'SELECT at FROM ts ORDER BY at')).toEqual([
+      { at: '2026-11-27T10:15:30.123Z' },
+      { at: '2026-11-27T10:15:31.000Z' },
+    ]);
   });
 
   it('uses the database the client names', async () => {
@@ -428,8 +477,14 @@ describe('client factory', () => {
         return { SecretString: JSON.stringify({ url: server.url, username: 'svc', password: 's3cret', database: 'analytics' }) };
       },
     } as never;
-    const env = { CLICKHOUSE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ch-abc', CLICKHOUSE_URL: 'http://ignored:1' };
-    const [c1, c2] = await Promise.all([resolveClickHouseConfig(env, { secretsManager }), resolveClickHouseConfig(env, { secretsManager })]);
+    const env = {
+      CLICKHOUSE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ch-abc',
+      CLICKHOUSE_URL: 'http://ignored:1',
+    };
+    const [c1, c2] = await Promise.all([
+      resolveClickHouseConfig(env, { secretsManager }),
+      resolveClickHouseConfig(env, { secretsManager }),
+    ]);
     const c3 = await resolveClickHouseConfig(env, { secretsManager });
     expect(calls).toEqual([env.CLICKHOUSE_SECRET_ARN]);
     for (const c of [c1, c2, c3]) expect(c).toMatchObject({ url: server.url, username: 'svc', password: 's3cret', database: 'analytics' });
@@ -454,7 +509,11 @@ describe('client factory', () => {
     } as never;
     const env = { CLICKHOUSE_SECRET_ARN: 'arn:x', CLICKHOUSE_URL: 'https://h:8443' };
     await expect(resolveClickHouseConfig(env, { secretsManager })).rejects.toThrow('throttled');
-    await expect(resolveClickHouseConfig(env, { secretsManager })).resolves.toMatchObject({ url: 'https://h:8443', username: 'legacy', password: 'pw' });
+    await expect(resolveClickHouseConfig(env, { secretsManager })).resolves.toMatchObject({
+      url: 'https://h:8443',
+      username: 'legacy',
+      password: 'pw',
+    });
     expect(n).toBe(2);
     expect(() => parseClickHouseSecret('nope')).toThrow(/not JSON/);
     expect(() => parseClickHouseSecret('[1]')).toThrow(/object/);

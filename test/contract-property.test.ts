@@ -12,7 +12,14 @@ import { createIngest } from '../functions/ingest/ingest.js';
 import { toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { COUNTRIES, ZONES } from '../functions/shared/contracts/geography.js';
-import { EVENT_TIME_END_MS, EVENT_TIME_MIN_MS, EVENT_TYPES, REJECT_CODES, validateEvent, type EventType } from '../functions/shared/contracts/event.js';
+import {
+  EVENT_TIME_END_MS,
+  EVENT_TIME_MIN_MS,
+  EVENT_TYPES,
+  REJECT_CODES,
+  validateEvent,
+  type EventType,
+} from '../functions/shared/contracts/event.js';
 import { toUnits } from '../functions/shared/contracts/decimal.js';
 import { chDateTime64 } from '../functions/shared/time.js';
 
@@ -29,7 +36,13 @@ beforeAll(async () => {
   [ch, ddb] = await Promise.all([startTestClickHouse(), startTestDynamo()]);
   // Events from 2000 on are past raw's 90-day TTL in real time: keep TTL merges from removing
   // them while the property reads them back (retention is not what is tested here).
-  for (const t of ['analytics_events_raw', 'analytics_agg_minute', 'analytics_agg_hour', 'analytics_event_ids', 'analytics_events_rejected']) {
+  for (const t of [
+    'analytics_events_raw',
+    'analytics_agg_minute',
+    'analytics_agg_hour',
+    'analytics_event_ids',
+    'analytics_events_rejected',
+  ]) {
     await ch.client.command({ query: `SYSTEM STOP TTL MERGES ${t}` });
   }
 }, 60_000);
@@ -38,22 +51,66 @@ afterAll(async () => {
 });
 
 const SPECIALS = [
-  '\ud800', '\udbff', '\udc00', '\udfff', '\ud83d', '\ude00', '\u200b', '\u200d', '\u2060', '\ufeff', '\u00a0', '\u2028', '\u3000',
-  '\u0000', '\u001f', '\u007f', '\t', '\n', '\r', '\\', '\\N', '\\t', '"', "'", '*', ':', '#', ' ', '😀', 'é', 'e\u0301', 'Ω', '%',
+  '\ud800',
+  '\udbff',
+  '\udc00',
+  '\udfff',
+  '\ud83d',
+  '\ude00',
+  '\u200b',
+  '\u200d',
+  '\u2060',
+  '\ufeff',
+  '\u00a0',
+  '\u2028',
+  '\u3000',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\t',
+  '\n',
+  '\r',
+  '\\',
+  '\\N',
+  '\\t',
+  '"',
+  "'",
+  '*',
+  ':',
+  '#',
+  ' ',
+  '😀',
+  'é',
+  'e\u0301',
+  'Ω',
+  '%',
 ];
-const piece = fc.oneof(fc.constantFrom(...SPECIALS), fc.string({ unit: 'binary', maxLength: 4 }), fc.string({ unit: 'grapheme-ascii', maxLength: 6 }));
+const piece = fc.oneof(
+  fc.constantFrom(...SPECIALS),
+  fc.string({ unit: 'binary', maxLength: 4 }),
+  fc.string({ unit: 'grapheme-ascii', maxLength: 6 }),
+);
 const hostileString = fc.oneof(
   fc.array(piece, { maxLength: 8 }).map((xs) => xs.join('')),
   // Lengths around every limit (UTF-16 code units), in one- and two-unit characters.
-  fc.tuple(fc.constantFrom(0, 1, 31, 32, 33, 63, 64, 65, 300), fc.constantFrom('x', 'Z', 'é', '😀')).map(([n, c]) => c.repeat(c.length === 2 ? Math.ceil(n / 2) : n)),
+  fc
+    .tuple(fc.constantFrom(0, 1, 31, 32, 33, 63, 64, 65, 300), fc.constantFrom('x', 'Z', 'é', '😀'))
+    .map(([n, c]) => c.repeat(c.length === 2 ? Math.ceil(n / 2) : n)),
 );
 const isoAt = (ms: number) => new Date(ms).toISOString();
 const timeString = fc.oneof(
   fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2299, 11, 31) }).map(isoAt),
   fc.integer({ min: EVENT_TIME_MIN_MS, max: EVENT_TIME_END_MS - 1 }).map((ms) => isoAt(ms).replace(/\.\d+Z$/, 'Z')),
   fc.constantFrom(
-    isoAt(EVENT_TIME_MIN_MS), isoAt(EVENT_TIME_MIN_MS - 1), isoAt(EVENT_TIME_END_MS - 1), isoAt(EVENT_TIME_END_MS),
-    '1969-12-31T23:59:59Z', '1970-01-01T00:00:00Z', '2106-02-07T06:28:15Z', '2024-02-29T12:00:00.5Z', '2026-02-29T00:00:00Z',
+    isoAt(EVENT_TIME_MIN_MS),
+    isoAt(EVENT_TIME_MIN_MS - 1),
+    isoAt(EVENT_TIME_END_MS - 1),
+    isoAt(EVENT_TIME_END_MS),
+    '1969-12-31T23:59:59Z',
+    '1970-01-01T00:00:00Z',
+    '2106-02-07T06:28:15Z',
+    '2024-02-29T12:00:00.5Z',
+    '2026-02-29T00:00:00Z',
   ),
 );
 const decimalString = fc.oneof(
@@ -85,13 +142,27 @@ const recordArb = fc.record({
 const batchArb = fc.array(recordArb, { minLength: 200, maxLength: 300 });
 
 interface StoredRow {
-  event_id: string; type: string; occurred_at: string; amount: string; fee: string; currency: string;
-  zone: string; country: string; city: string; merchant_id: string; status: string;
+  event_id: string;
+  type: string;
+  occurred_at: string;
+  amount: string;
+  fee: string;
+  currency: string;
+  zone: string;
+  country: string;
+  city: string;
+  merchant_id: string;
+  status: string;
 }
 
 describe('event contract against the real engine (fast-check)', () => {
   it('every accepted record reads back identically, every refused one is quarantined with its reason, no batch fails', async () => {
-    const ingest = createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id, now: () => NOW });
+    const ingest = createIngest({
+      clickhouse: async () => ch.client,
+      dynamo: () => ddb.clients.doc,
+      deltasTable: DELTAS_TABLE.id,
+      now: () => NOW,
+    });
     const seenIds = new Set<string>();
     let run = 0;
     let total = 0;
@@ -106,8 +177,14 @@ describe('event contract against the real engine (fast-check)', () => {
         specs.forEach((s, i) => {
           const info = COUNTRIES[s.country]!;
           const input: Record<string, unknown> = {
-            event_id: `p${run}_${i}`, occurred_at: isoAt(s.occurred), amount: s.amount, currency: info.currency, zone: info.zone,
-            country: s.country, city: info.cities[s.city % info.cities.length]!, merchant_id: `m_${i}`,
+            event_id: `p${run}_${i}`,
+            occurred_at: isoAt(s.occurred),
+            amount: s.amount,
+            currency: info.currency,
+            zone: info.zone,
+            country: s.country,
+            city: info.cities[s.city % info.cities.length]!,
+            merchant_id: `m_${i}`,
           };
           for (const [field, value] of s.mutations) input[field] = value;
           const value = JSON.stringify(input);
@@ -133,39 +210,55 @@ describe('event contract against the real engine (fast-check)', () => {
         total += records.length;
         expect(result.received).toBe(records.length);
         expect(result.engineRefused).toBe(0);
-        const stored = await (await ch.client.query({
-          query: `SELECT event_id, type, toString(occurred_at) AS occurred_at, toString(amount) AS amount, toString(fee) AS fee,
+        const stored = await (
+          await ch.client.query({
+            query: `SELECT event_id, type, toString(occurred_at) AS occurred_at, toString(amount) AS amount, toString(fee) AS fee,
                          currency, zone, country, city, merchant_id, status
                   FROM analytics_events_raw WHERE event_id IN {ids:Array(String)}`,
-          query_params: { ids: [...fresh.keys()] },
-          format: 'JSONEachRow',
-        })).json<StoredRow>();
+            query_params: { ids: [...fresh.keys()] },
+            format: 'JSONEachRow',
+          })
+        ).json<StoredRow>();
         expect(stored.length).toBe(fresh.size);
         // What the producer sent, as the stored row must read (decimals compared as exact units).
         const expectedRow = (i: number, row: StoredRow) => {
           const input = inputs[i]!;
           return {
-            event_id: input.event_id, type: records[i]!.topic, occurred_at: chDateTime64(Date.parse(input.occurred_at as string)),
-            amount: toUnits(input.amount as string), fee: toUnits((input.fee as string | undefined) ?? '0'), currency: input.currency,
-            zone: input.zone, country: input.country, city: input.city, merchant_id: input.merchant_id,
-            status: (input.status as string | undefined) ?? 'succeeded', _row: row,
+            event_id: input.event_id,
+            type: records[i]!.topic,
+            occurred_at: chDateTime64(Date.parse(input.occurred_at as string)),
+            amount: toUnits(input.amount as string),
+            fee: toUnits((input.fee as string | undefined) ?? '0'),
+            currency: input.currency,
+            zone: input.zone,
+            country: input.country,
+            city: input.city,
+            merchant_id: input.merchant_id,
+            status: (input.status as string | undefined) ?? 'succeeded',
+            _row: row,
           };
         };
         const storedIndex = new Map<string, number>();
         for (const row of stored) {
           const readBack = { ...row, amount: toUnits(row.amount), fee: toUnits(row.fee), _row: row };
           const candidates = fresh.get(row.event_id)!;
-          const match = candidates.find((i) => JSON.stringify(expectedRow(i, row), (_, x) => (typeof x === 'bigint' ? String(x) : x)) === JSON.stringify(readBack, (_, x) => (typeof x === 'bigint' ? String(x) : x)));
+          const match = candidates.find(
+            (i) =>
+              JSON.stringify(expectedRow(i, row), (_, x) => (typeof x === 'bigint' ? String(x) : x)) ===
+              JSON.stringify(readBack, (_, x) => (typeof x === 'bigint' ? String(x) : x)),
+          );
           // Reported against the first candidate when none matches.
           if (match === undefined) expect(readBack).toEqual(expectedRow(candidates[0]!, row));
           storedIndex.set(row.event_id, match!);
         }
-        const quarantined = await (await ch.client.query({
-          query: `SELECT topic, toString(offset) AS off, reason, payload FROM analytics_events_rejected
+        const quarantined = await (
+          await ch.client.query({
+            query: `SELECT topic, toString(offset) AS off, reason, payload FROM analytics_events_rejected
                   WHERE offset >= {start:UInt64} AND offset < {end:UInt64}`,
-          query_params: { start: startOffset, end: startOffset + 1_000 },
-          format: 'JSONEachRow',
-        })).json<{ topic: string; off: string; reason: string; payload: string }>();
+            query_params: { start: startOffset, end: startOffset + 1_000 },
+            format: 'JSONEachRow',
+          })
+        ).json<{ topic: string; off: string; reason: string; payload: string }>();
         const byCoordinate = new Map(quarantined.map((q) => [`${q.topic}#${q.off}`, q]));
         expect(byCoordinate.size).toBe(quarantined.length);
         verdicts.forEach((v, i) => {
@@ -191,6 +284,7 @@ describe('event contract against the real engine (fast-check)', () => {
     // The generators reached both sides and the new rules.
     expect(total).toBeGreaterThanOrEqual(RUNS * 200);
     expect(accepted).toBeGreaterThan(total / 4);
-    for (const code of ['invalid_unicode', 'invalid_zone', 'timestamp_out_of_range', 'invalid_length', 'zone_country_mismatch']) expect(reasons).toContain(code);
+    for (const code of ['invalid_unicode', 'invalid_zone', 'timestamp_out_of_range', 'invalid_length', 'zone_country_mismatch'])
+      expect(reasons).toContain(code);
   }, 120_000);
 });

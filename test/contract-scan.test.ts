@@ -2,8 +2,21 @@
 // replace: for every generated input, scanner and pattern agree.
 import { describe, expect, it } from 'vitest';
 import { DECIMAL_PATTERN, normalizeDecimal } from '../functions/shared/contracts/decimal.js';
-import { CONTROL_PATTERN, COUNTRY_PATTERN, CURRENCY_PATTERN, TIMESTAMP_PATTERN, ZONE_PATTERN } from '../functions/shared/contracts/event.js';
-import { hasControlOrPadding, isUpperCode, isWellFormed, isZoneName, scanDecimal, scanEventTime } from '../functions/shared/contracts/scan.js';
+import {
+  CONTROL_PATTERN,
+  COUNTRY_PATTERN,
+  CURRENCY_PATTERN,
+  TIMESTAMP_PATTERN,
+  ZONE_PATTERN,
+} from '../functions/shared/contracts/event.js';
+import {
+  hasControlOrPadding,
+  isUpperCode,
+  isWellFormed,
+  isZoneName,
+  scanDecimal,
+  scanEventTime,
+} from '../functions/shared/contracts/scan.js';
 import { prng } from '../functions/shared/generator.js';
 
 const rand = prng(20261201);
@@ -32,9 +45,24 @@ function referenceTime(value: string): number | undefined {
 
 describe('contract scanners agree with the patterns', () => {
   it('decimals: accepted exactly when DECIMAL_PATTERN matches, canonical form as normalizeDecimal', () => {
-    const seeds = ['0', '0.5', '1500.00', '99999999999999.9999', '123456789012345', '007', '.5', '5.', '-1', '1e3', '10.12345', ' 5', '0.0001'];
+    const seeds = [
+      '0',
+      '0.5',
+      '1500.00',
+      '99999999999999.9999',
+      '123456789012345',
+      '007',
+      '.5',
+      '5.',
+      '-1',
+      '1e3',
+      '10.12345',
+      ' 5',
+      '0.0001',
+    ];
     const inputs = [...seeds];
-    for (let i = 0; i < 20_000; i++) inputs.push(rand() < 0.5 ? pick('0123456789.-e ', 20) : mutate(seeds[i % seeds.length]!, '0123456789.-+e '));
+    for (let i = 0; i < 20_000; i++)
+      inputs.push(rand() < 0.5 ? pick('0123456789.-e ', 20) : mutate(seeds[i % seeds.length]!, '0123456789.-+e '));
     for (const s of inputs) {
       const scanned = scanDecimal(s);
       expect(scanned !== undefined, s).toBe(DECIMAL_PATTERN.test(s));
@@ -43,13 +71,29 @@ describe('contract scanners agree with the patterns', () => {
   });
 
   it('timestamps: same epoch ms as the pattern plus calendar rules, undefined on the same inputs', () => {
-    const seeds = ['2026-11-27T10:15:30.123Z', '2026-11-27T10:15:30Z', '2024-02-29T00:00:00.1Z', '2026-02-29T00:00:00Z', '1899-12-31T23:59:59Z', '2299-12-31T23:59:59.99Z', '2026-11-27T24:00:00Z'];
+    const seeds = [
+      '2026-11-27T10:15:30.123Z',
+      '2026-11-27T10:15:30Z',
+      '2024-02-29T00:00:00.1Z',
+      '2026-02-29T00:00:00Z',
+      '1899-12-31T23:59:59Z',
+      '2299-12-31T23:59:59.99Z',
+      '2026-11-27T24:00:00Z',
+    ];
     const inputs = [...seeds];
     for (let i = 0; i < 20_000; i++) {
       const ms = Date.UTC(1890, 0, 1) + Math.floor(rand() * (Date.UTC(2310, 0, 1) - Date.UTC(1890, 0, 1)));
       const iso = new Date(ms).toISOString();
       const r = rand();
-      inputs.push(r < 0.3 ? iso : r < 0.5 ? iso.replace(/\.\d+Z$/, 'Z') : r < 0.6 ? iso.slice(0, 21 + Math.floor(rand() * 3)) + 'Z' : mutate(seeds[i % seeds.length]!, '0123456789-:.TZ +'));
+      inputs.push(
+        r < 0.3
+          ? iso
+          : r < 0.5
+            ? iso.replace(/\.\d+Z$/, 'Z')
+            : r < 0.6
+              ? iso.slice(0, 21 + Math.floor(rand() * 3)) + 'Z'
+              : mutate(seeds[i % seeds.length]!, '0123456789-:.TZ +'),
+      );
     }
     for (const s of inputs) expect(scanEventTime(s), s).toBe(referenceTime(s));
   });

@@ -1,8 +1,23 @@
 // The event contract, exact decimals and rooms: each rule accepts what it should and rejects what
 // it should, with its reason.
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, validateEvent, EVENT_TIME_END_MS, EVENT_TIME_MIN_MS, MAX_CLOCK_SKEW_MS, ZONE_PATTERN, type RejectCode } from '../functions/shared/contracts/event.js';
-import { addDecimals, divideDecimal, fromUnits, isDecimalString, normalizeDecimal, toUnits } from '../functions/shared/contracts/decimal.js';
+import {
+  decodeEvent,
+  validateEvent,
+  EVENT_TIME_END_MS,
+  EVENT_TIME_MIN_MS,
+  MAX_CLOCK_SKEW_MS,
+  ZONE_PATTERN,
+  type RejectCode,
+} from '../functions/shared/contracts/event.js';
+import {
+  addDecimals,
+  divideDecimal,
+  fromUnits,
+  isDecimalString,
+  normalizeDecimal,
+  toUnits,
+} from '../functions/shared/contracts/decimal.js';
 import { parseRoom, roomForFilter, roomInScope, roomsOf } from '../functions/shared/contracts/rooms.js';
 import { applySnapshot, type BucketState, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
 
@@ -31,14 +46,26 @@ describe('event contract', () => {
     const result = validateEvent('wallet_txn_created', { ...valid, extra_field: { nested: true } }, NOW);
     expect(result).toEqual({
       ok: true,
-      event: { ...valid, type: 'wallet_txn_created', amount: '1500.0000', fee: '15.5000', occurred_at: '2026-11-27T10:15:30.123Z', status: 'succeeded' },
+      event: {
+        ...valid,
+        type: 'wallet_txn_created',
+        amount: '1500.0000',
+        fee: '15.5000',
+        occurred_at: '2026-11-27T10:15:30.123Z',
+        status: 'succeeded',
+      },
     });
   });
 
   it('applies defaults: fee 0, status succeeded, timestamps without milliseconds', () => {
     const { fee: _fee, status: _status, ...rest } = valid;
     const result = validateEvent('payout.settled', { ...rest, occurred_at: '2026-11-27T10:00:00Z' }, NOW);
-    expect(result.ok && result.event).toMatchObject({ fee: '0.0000', status: 'succeeded', occurred_at: '2026-11-27T10:00:00.000Z', type: 'payout.settled' });
+    expect(result.ok && result.event).toMatchObject({
+      fee: '0.0000',
+      status: 'succeeded',
+      occurred_at: '2026-11-27T10:00:00.000Z',
+      type: 'payout.settled',
+    });
   });
 
   it.each([
@@ -184,8 +211,9 @@ describe('rooms', () => {
       { kind: 'country', country: 'CI' },
       { kind: 'city', country: 'CI', city: 'Bouaké' },
     ]);
-    expect(parseRoom('city:TD:N\'Djamena')).toEqual({ kind: 'city', country: 'TD', city: "N'Djamena" });
-    for (const bad of ['', 'zone:', 'country:sn', 'country:SEN', 'city:SN', 'planet:earth', 'x'.repeat(200)]) expect(parseRoom(bad), bad).toBeUndefined();
+    expect(parseRoom("city:TD:N'Djamena")).toEqual({ kind: 'city', country: 'TD', city: "N'Djamena" });
+    for (const bad of ['', 'zone:', 'country:sn', 'country:SEN', 'city:SN', 'planet:earth', 'x'.repeat(200)])
+      expect(parseRoom(bad), bad).toBeUndefined();
   });
 
   it('scopes rooms by zone', () => {
@@ -232,7 +260,9 @@ describe('snapshots', () => {
 describe('event timestamps', () => {
   it('accept 0 to 3 fraction digits and reject dates ClickHouse cannot hold', () => {
     const ok = (t: string) => validateEvent('invoice.paid', { ...valid, occurred_at: t }, NOW);
-    expect(ok('2026-11-27T10:15:30.1Z').ok && (ok('2026-11-27T10:15:30.1Z') as { event: { occurred_at: string } }).event.occurred_at).toBe('2026-11-27T10:15:30.100Z');
+    expect(ok('2026-11-27T10:15:30.1Z').ok && (ok('2026-11-27T10:15:30.1Z') as { event: { occurred_at: string } }).event.occurred_at).toBe(
+      '2026-11-27T10:15:30.100Z',
+    );
     expect(ok('2024-02-29T00:00:00Z').ok).toBe(true);
     expect(ok('2026-02-29T00:00:00Z').ok).toBe(false);
     expect(ok('2026-04-31T00:00:00Z').ok).toBe(false);

@@ -412,7 +412,10 @@ describe('dashboard in Chromium against the local cloud', () => {
     await cloud.startWebSocket();
     await page.waitForSelector('[data-testid=status-indicator][data-status=live]', { timeout: 120_000 });
     // Resubscribed to the same room on the new connection.
-    expect(sent.filter((m) => m.action === 'subscribe').slice(subscribesBefore)).toContainEqual({ action: 'subscribe', rooms: ['country:SN'] });
+    expect(sent.filter((m) => m.action === 'subscribe').slice(subscribesBefore)).toContainEqual({
+      action: 'subscribe',
+      rooms: ['country:SN'],
+    });
 
     // The refetch after the reconnect makes every figure consistent, the missed batch included.
     const after = await kpisMatchApi(filters, ALL, 120_000);
@@ -431,7 +434,11 @@ describe('dashboard in Chromium against the local cloud', () => {
       const overview = await api<OverviewResponse>('/overview', { from: v.from, to: v.to });
       const apiCurrencies = [...new Set([...overview.totals, ...overview.previous.totals].map((r) => r.currency))].sort();
       const rows = await page.$$eval('[data-testid=currency-row]', (els) =>
-        els.map((e) => ({ currency: e.getAttribute('data-currency')!, count: Number(e.getAttribute('data-count')), volume: e.getAttribute('data-volume')! })),
+        els.map((e) => ({
+          currency: e.getAttribute('data-currency')!,
+          count: Number(e.getAttribute('data-count')),
+          volume: e.getAttribute('data-volume')!,
+        })),
       );
       expect(rows.map((r) => r.currency).sort()).toEqual(apiCurrencies);
       expect(apiCurrencies.length).toBeGreaterThanOrEqual(5);
@@ -449,7 +456,9 @@ describe('dashboard in Chromium against the local cloud', () => {
     });
     await kpisMatchApi({});
     // The currency control offers every currency present; picking one keeps the counts.
-    const options = await page.$$eval('[data-testid=filter-currency] option', (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    const options = await page.$$eval('[data-testid=filter-currency] option', (os) =>
+      os.map((o) => (o as HTMLOptionElement).value).filter(Boolean),
+    );
     const rows = await page.$$eval('[data-testid=currency-row]', (els) => els.map((e) => e.getAttribute('data-currency')));
     expect(options.sort()).toEqual([...rows].sort());
     const other = options.find((c) => c !== view.currency)!;
@@ -525,7 +534,9 @@ describe('dashboard in Chromium against the local cloud', () => {
   }, 120_000);
 
   it('API failure: the pill is not live and the error is in French; a closed past range is not live either', async () => {
-    await page.route('**/api/analytics/overview**', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"internal error"}}' }));
+    await page.route('**/api/analytics/overview**', (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"internal error"}}' }),
+    );
     try {
       await page.goto(`${cloud.urls.dashboard!}?range=1h`);
       await page.waitForSelector('[data-testid=error-state]', { timeout: 60_000 });
@@ -542,7 +553,9 @@ describe('dashboard in Chromium against the local cloud', () => {
       await page.setViewportSize({ width: 1440, height: 900 });
     }
     // A refused second-phase request (failures) shows its error but keeps the KPIs on screen.
-    await page.route('**/api/analytics/failures**', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"internal error"}}' }));
+    await page.route('**/api/analytics/failures**', (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"internal error"}}' }),
+    );
     try {
       await page.goto(`${cloud.urls.dashboard!}?range=1h`);
       await page.waitForSelector('[data-testid=error-state]', { timeout: 60_000 });
@@ -608,7 +621,9 @@ describe('dashboard in Chromium against the local cloud', () => {
       await scoped.waitForSelector('[data-testid=status-indicator][data-status=live]', { timeout: 60_000 });
       const zones = await scoped.$$eval('[data-testid=filter-zone] option', (os) => os.map((o) => (o as HTMLOptionElement).value));
       expect(zones).toEqual(['WAEMU']);
-      const countries = await scoped.$$eval('[data-testid=filter-country] option', (os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+      const countries = await scoped.$$eval('[data-testid=filter-country] option', (os) =>
+        os.map((o) => (o as HTMLOptionElement).value).filter(Boolean),
+      );
       expect(countries.sort()).toEqual(countriesOfZone('WAEMU').sort());
       expect(await scoped.textContent('[data-testid=breadcrumbs]')).not.toContain('Toutes les zones');
       const subscribed = scopedSent.filter((m) => m.action === 'subscribe').flatMap((m) => m.rooms ?? []);

@@ -85,7 +85,11 @@ describe('local DynamoDB tables', () => {
       await clients.doc.send(new PutCommand({ TableName: 'memberships', Item: { room, connectionId, expiresAt, note: undefined } }));
     }
     const out = await clients.doc.send(
-      new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': 'zone:WAEMU' } }),
+      new QueryCommand({
+        TableName: 'memberships',
+        KeyConditionExpression: 'room = :r',
+        ExpressionAttributeValues: { ':r': 'zone:WAEMU' },
+      }),
     );
     expect(out.Items?.map((i) => i.connectionId)).toEqual(['c1', 'c2', 'c4']);
     expect(out.Items?.[0]).toEqual({ room: 'zone:WAEMU', connectionId: 'c1', expiresAt });
@@ -93,7 +97,9 @@ describe('local DynamoDB tables', () => {
 
   it('orders deltas by version with one Query (resume)', async () => {
     for (const v of [9, 10, 11]) {
-      await clients.doc.send(new PutCommand({ TableName: 'deltas', Item: { room: 'global', sk: deltaSortKey(v, '2026-11-27T10:15:00Z'), v } }));
+      await clients.doc.send(
+        new PutCommand({ TableName: 'deltas', Item: { room: 'global', sk: deltaSortKey(v, '2026-11-27T10:15:00Z'), v } }),
+      );
     }
     const out = await clients.doc.send(
       new QueryCommand({

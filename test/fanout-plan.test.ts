@@ -13,7 +13,15 @@ function snap(room: string, i: number, version: number, currencies = 1): DeltaSn
     room,
     bucket: minute(i),
     version,
-    values: Array.from({ length: currencies }, (_, c) => ({ type: 'invoice.paid' as const, currency: `C${c}`, count: version, volume: `${version}.5000`, fees: '0.0100', merchants: 1, succeeded: 0 })),
+    values: Array.from({ length: currencies }, (_, c) => ({
+      type: 'invoice.paid' as const,
+      currency: `C${c}`,
+      count: version,
+      volume: `${version}.5000`,
+      fees: '0.0100',
+      merchants: 1,
+      succeeded: 0,
+    })),
     recorded_at: '2026-11-27T10:00:00.000Z',
     source_ts: 1,
   };
@@ -36,12 +44,20 @@ describe('deltas frames', () => {
 
   it('keep the newest version of each bucket', () => {
     const out = newestPerBucket([snap('global', 1, 5), snap('global', 1, 7), snap('global', 1, 6), snap('global', 2, 1)]);
-    expect(out.map((s) => [s.bucket, s.version])).toEqual([[minute(1), 7], [minute(2), 1]]);
+    expect(out.map((s) => [s.bucket, s.version])).toEqual([
+      [minute(1), 7],
+      [minute(2), 1],
+    ]);
   });
 });
 
 describe('planDelivery', () => {
-  const m = (room: string, connectionId: string, expiresAt = 0, tokenExpiresAt = 0): Membership => ({ room, connectionId, expiresAt, tokenExpiresAt });
+  const m = (room: string, connectionId: string, expiresAt = 0, tokenExpiresAt = 0): Membership => ({
+    room,
+    connectionId,
+    expiresAt,
+    tokenExpiresAt,
+  });
 
   it('gives a connection one entry for all its rooms, skips expired ones, and chunks by size', () => {
     const byRoom = new Map([
@@ -56,7 +72,9 @@ describe('planDelivery', () => {
     expect(plan.expired.map((e) => e.connectionId)).toEqual(['old']);
     expect(plan.connections).toBe(3);
     expect(plan.chunks.map((c) => c.targets.length)).toEqual([2, 1]);
-    const targets = plan.chunks.flatMap((c) => c.targets.map((t) => ({ ...t, frames: c.frames[t.group]!.map((f) => JSON.parse(f) as DeltasMessage) })));
+    const targets = plan.chunks.flatMap((c) =>
+      c.targets.map((t) => ({ ...t, frames: c.frames[t.group]!.map((f) => JSON.parse(f) as DeltasMessage) })),
+    );
     const a = targets.find((t) => t.connectionId === 'a')!;
     expect(a.rooms).toEqual(['global', 'zone:WAEMU']);
     expect(a.frames).toHaveLength(1);
@@ -92,18 +110,28 @@ describe('deltas items', () => {
     const snaps = [...Array.from({ length: 40 }, (_, i) => snap('global', i, 9, 6)), snap('country:SN', 3, 9)];
     const items = snapshotsToItems(snaps);
     expect(items.map((i) => i.room)).toEqual(['global', 'country:SN']);
-    expect(items.flatMap((i) => itemToSnapshots({ ...i })).sort((x, y) => x.room.localeCompare(y.room) || x.bucket.localeCompare(y.bucket))).toEqual(
-      [...snaps].sort((x, y) => x.room.localeCompare(y.room) || x.bucket.localeCompare(y.bucket)),
-    );
+    expect(
+      items.flatMap((i) => itemToSnapshots({ ...i })).sort((x, y) => x.room.localeCompare(y.room) || x.bucket.localeCompare(y.bucket)),
+    ).toEqual([...snaps].sort((x, y) => x.room.localeCompare(y.room) || x.bucket.localeCompare(y.bucket)));
     const small = snapshotsToItems(snaps, 4_000);
     expect(small.length).toBeGreaterThan(2);
-    for (const i of small.filter((x) => x.room === 'global')) expect(Buffer.byteLength(JSON.stringify(i.buckets))).toBeLessThanOrEqual(4_000 + 200);
+    for (const i of small.filter((x) => x.room === 'global'))
+      expect(Buffer.byteLength(JSON.stringify(i.buckets))).toBeLessThanOrEqual(4_000 + 200);
     expect(new Set(small.map((i) => `${i.room}|${i.sk}`)).size).toBe(small.length);
     expect(small.every((i) => i.sk.startsWith('0000000000000009#'))).toBe(true);
   });
 
   it('reads an item of the earlier one-bucket shape', () => {
-    const old = { room: 'global', sk: 'x', bucket: minute(1), version: 3, recordedAt: '2026-11-27T10:00:00.000Z', sourceTs: 5, values: snap('global', 1, 3).values, expiresAt: 1 };
+    const old = {
+      room: 'global',
+      sk: 'x',
+      bucket: minute(1),
+      version: 3,
+      recordedAt: '2026-11-27T10:00:00.000Z',
+      sourceTs: 5,
+      values: snap('global', 1, 3).values,
+      expiresAt: 1,
+    };
     expect(itemToSnapshots(old)).toEqual([{ ...snap('global', 1, 3), source_ts: 5 }]);
   });
 });

@@ -75,13 +75,29 @@ describe('stream records from real writes', () => {
     await writeSnapshots(db.doc, 'deltas', [s]);
     const key = { room: 'zone:WAEMU', sk: snapshotsToItems([s])[0]!.sk };
     // The caller gets exactly the response it asked for (no Attributes it did not request).
-    const put = await db.doc.send(new PutCommand({ TableName: 'deltas', Item: { ...key, bucket: s.bucket, version: 1, recordedAt: s.recorded_at, values: s.values, expiresAt: 1 } }));
+    const put = await db.doc.send(
+      new PutCommand({
+        TableName: 'deltas',
+        Item: { ...key, bucket: s.bucket, version: 1, recordedAt: s.recorded_at, values: s.values, expiresAt: 1 },
+      }),
+    );
     expect(put.Attributes).toBeUndefined();
-    await db.doc.send(new UpdateCommand({ TableName: 'deltas', Key: key, UpdateExpression: 'SET expiresAt = :e', ExpressionAttributeValues: { ':e': 2 } }));
+    await db.doc.send(
+      new UpdateCommand({ TableName: 'deltas', Key: key, UpdateExpression: 'SET expiresAt = :e', ExpressionAttributeValues: { ':e': 2 } }),
+    );
     const del = await db.doc.send(new DeleteCommand({ TableName: 'deltas', Key: key }));
     expect(del.Attributes).toBeUndefined();
     await db.doc.send(new DeleteCommand({ TableName: 'deltas', Key: key })); // nothing left: no record
-    await db.doc.send(new BatchWriteCommand({ RequestItems: { deltas: [{ PutRequest: { Item: { ...key, bucket: s.bucket, version: 1, values: [], expiresAt: 3 } } }, { DeleteRequest: { Key: { room: 'zone:X', sk: 'nope' } } }] } }));
+    await db.doc.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          deltas: [
+            { PutRequest: { Item: { ...key, bucket: s.bucket, version: 1, values: [], expiresAt: 3 } } },
+            { DeleteRequest: { Key: { room: 'zone:X', sk: 'nope' } } },
+          ],
+        },
+      }),
+    );
     // Writes to tables without a stream produce nothing.
     await db.doc.send(new PutCommand({ TableName: 'connections', Item: { connectionId: 'abc', expiresAt: 1 } }));
     await proxy.flush();
@@ -174,9 +190,18 @@ describe('delivery semantics of the event source mapping', () => {
     behaviour = async (event) => {
       if (!first) return { batchItemFailures: [] };
       first = false;
-      return { batchItemFailures: [{ itemIdentifier: event.Records[3]!.dynamodb!.SequenceNumber! }, { itemIdentifier: event.Records[5]!.dynamodb!.SequenceNumber! }] };
+      return {
+        batchItemFailures: [
+          { itemIdentifier: event.Records[3]!.dynamodb!.SequenceNumber! },
+          { itemIdentifier: event.Records[5]!.dynamodb!.SequenceNumber! },
+        ],
+      };
     };
-    await writeSnapshots(db.doc, 'deltas', Array.from({ length: 8 }, (_, i) => snapshot('city:GH:Accra', i + 1)));
+    await writeSnapshots(
+      db.doc,
+      'deltas',
+      Array.from({ length: 8 }, (_, i) => snapshot('city:GH:Accra', i + 1)),
+    );
     await proxy.flush();
     const [b1, b2] = batches;
     expect(b1!.Records).toHaveLength(8);
@@ -201,7 +226,9 @@ describe('delivery semantics of the event source mapping', () => {
   it('writes that fail (conditional check) produce no record', async () => {
     const item = { room: 'zone:CEMAC', sk: 'x', values: [], expiresAt: 1 };
     await db.doc.send(new PutCommand({ TableName: 'deltas', Item: item }));
-    await expect(db.doc.send(new PutCommand({ TableName: 'deltas', Item: item, ConditionExpression: 'attribute_not_exists(room)' }))).rejects.toThrow();
+    await expect(
+      db.doc.send(new PutCommand({ TableName: 'deltas', Item: item, ConditionExpression: 'attribute_not_exists(room)' })),
+    ).rejects.toThrow();
     await proxy.flush();
     expect(records().map((r) => r.eventName)).toEqual(['INSERT']);
     expect((await db.doc.send(new GetCommand({ TableName: 'deltas', Key: { room: 'zone:CEMAC', sk: 'x' } }))).Item).toBeDefined();

@@ -9,7 +9,13 @@ import type { Context, MSKEvent } from 'aws-lambda';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { snapshotsToItems, writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import { applySnapshot, bucketKey, type BucketState, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
-import { DEFAULT_PUSH_INTERVAL_MS, DELTAS_MESSAGE_VERSION, MAX_FRAME_BYTES, type AckMessage, type DeltasMessage } from '../functions/shared/contracts/ws.js';
+import {
+  DEFAULT_PUSH_INTERVAL_MS,
+  DELTAS_MESSAGE_VERSION,
+  MAX_FRAME_BYTES,
+  type AckMessage,
+  type DeltasMessage,
+} from '../functions/shared/contracts/ws.js';
 import { fanoutConfig } from '../functions/fanout/config.js';
 import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
 import { roomsOf } from '../functions/shared/contracts/rooms.js';
@@ -51,7 +57,8 @@ function deltas(c: WsClient, from = 0): DeltaSnapshot[] {
   return frames(c, from).flatMap((f) => f.snapshots);
 }
 
-const holds = (version: number) => (m: unknown) => (m as DeltasMessage).type === 'deltas' && (m as DeltasMessage).snapshots.some((s) => s.version === version);
+const holds = (version: number) => (m: unknown) =>
+  (m as DeltasMessage).type === 'deltas' && (m as DeltasMessage).snapshots.some((s) => s.version === version);
 
 /** What a dashboard holds: the latest snapshot of every (room, bucket) it received. */
 function stateOf(c: WsClient): BucketState {
@@ -60,10 +67,12 @@ function stateOf(c: WsClient): BucketState {
   return state;
 }
 
-
 function comparable(s: DeltaSnapshot) {
   return Object.fromEntries(
-    s.values.map((v) => [`${v.type}|${v.currency}`, { count: v.count, volume: toUnits(v.volume), fees: toUnits(v.fees), merchants: v.merchants }]),
+    s.values.map((v) => [
+      `${v.type}|${v.currency}`,
+      { count: v.count, volume: toUnits(v.volume), fees: toUnits(v.fees), merchants: v.merchants },
+    ]),
   );
 }
 
@@ -76,7 +85,12 @@ async function membersOf(room: string): Promise<string[]> {
   let start: Record<string, unknown> | undefined;
   do {
     const out = await db.doc.send(
-      new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': room }, ExclusiveStartKey: start }),
+      new QueryCommand({
+        TableName: 'memberships',
+        KeyConditionExpression: 'room = :r',
+        ExpressionAttributeValues: { ':r': room },
+        ExclusiveStartKey: start,
+      }),
     );
     ids.push(...(out.Items ?? []).map((i) => String(i.connectionId)));
     start = out.LastEvaluatedKey;
@@ -131,7 +145,12 @@ describe('MSK batch -> ingest -> stream -> fan-out -> clients', () => {
     for (const c of [waemu, senegal, cityClient, world, cemac]) await c.roundTrip();
 
     const expected = expectedByRoom(records);
-    for (const [c, room] of [[waemu, 'zone:WAEMU'], [senegal, 'country:SN'], [cityClient, city], [world, 'global']] as const) {
+    for (const [c, room] of [
+      [waemu, 'zone:WAEMU'],
+      [senegal, 'country:SN'],
+      [cityClient, city],
+      [world, 'global'],
+    ] as const) {
       const state = stateOf(c);
       const keysOfRoom = [...expected.keys()].filter((k) => k.startsWith(`${room}|`)).sort();
       expect(keysOfRoom.length, room).toBeGreaterThan(0);
@@ -162,7 +181,11 @@ describe('MSK batch -> ingest -> stream -> fan-out -> clients', () => {
     await rt.streams.flush();
     // Snapshots are absolute: the minutes also hold the first test's events.
     const expected = expectedByRoom([...(records ?? []), ...batch]);
-    for (const [c, rooms] of [[both, ['zone:WAEMU', 'country:CI']], [one, [`city:CI:${ci.city}`]], [everything, ['global']]] as const) {
+    for (const [c, rooms] of [
+      [both, ['zone:WAEMU', 'country:CI']],
+      [one, [`city:CI:${ci.city}`]],
+      [everything, ['global']],
+    ] as const) {
       await c.roundTrip();
       const got = frames(c, marks.get(c));
       const snaps = got.flatMap((f) => f.snapshots);
@@ -171,7 +194,8 @@ describe('MSK batch -> ingest -> stream -> fan-out -> clients', () => {
       expect(wanted.length, rooms.join()).toBeGreaterThan(rooms.length * 3);
       // Every bucket of exactly its rooms, once, with the right absolute values.
       expect(snaps.map((x) => bucketKey(x.room, x.bucket)).sort(), rooms.join()).toEqual(wanted);
-      for (const x of snaps) expect(comparable(x), bucketKey(x.room, x.bucket)).toEqual(comparableExpected(expected.get(bucketKey(x.room, x.bucket))!));
+      for (const x of snaps)
+        expect(comparable(x), bucketKey(x.room, x.bucket)).toEqual(comparableExpected(expected.get(bucketKey(x.room, x.bucket))!));
       // The fewest frames: greedy packing wastes less than one snapshot per frame.
       const sizes = got.map((f) => Buffer.byteLength(JSON.stringify(f)));
       const largest = Math.max(...snaps.map((x) => Buffer.byteLength(JSON.stringify(x))));
@@ -185,7 +209,7 @@ describe('MSK batch -> ingest -> stream -> fan-out -> clients', () => {
     expect(frames(both, marks.get(both)).length).toBe(1);
   });
 
-  it('ten batches inside one push interval: at most the interval\'s frames, the last holding the newest values', async () => {
+  it("ten batches inside one push interval: at most the interval's frames, the last holding the newest values", async () => {
     const room = 'country:TG';
     const c = await join_(['WAEMU'], [room]);
     const interval = fanoutConfig().pushIntervalMs;
@@ -235,10 +259,24 @@ describe('MSK batch -> ingest -> stream -> fan-out -> clients', () => {
     const ghost = 'Gh0stConnXyz12=';
     const old = 'Old0ConnXyz123=';
     const future = Math.floor(Date.now() / 1000) + 3600;
-    await db.doc.send(new PutCommand({ TableName: 'connections', Item: { connectionId: ghost, sub: 'x', zones: ['WAEMU'], connectedAt: Date.now(), expiresAt: future, rooms: new Set([room, 'country:CI']) } }));
+    await db.doc.send(
+      new PutCommand({
+        TableName: 'connections',
+        Item: {
+          connectionId: ghost,
+          sub: 'x',
+          zones: ['WAEMU'],
+          connectedAt: Date.now(),
+          expiresAt: future,
+          rooms: new Set([room, 'country:CI']),
+        },
+      }),
+    );
     await db.doc.send(new PutCommand({ TableName: 'memberships', Item: { room, connectionId: ghost, expiresAt: future } }));
     await db.doc.send(new PutCommand({ TableName: 'memberships', Item: { room: 'country:CI', connectionId: ghost, expiresAt: future } }));
-    await db.doc.send(new PutCommand({ TableName: 'memberships', Item: { room, connectionId: old, expiresAt: Math.floor(Date.now() / 1000) - 5 } }));
+    await db.doc.send(
+      new PutCommand({ TableName: 'memberships', Item: { room, connectionId: old, expiresAt: Math.floor(Date.now() / 1000) - 5 } }),
+    );
     expect(await membersOf(room)).toEqual(expect.arrayContaining([ghost, old]));
 
     const from = waemu.messages.length;
@@ -287,10 +325,13 @@ describe('fan-out under faults of the management API', () => {
           res.end(JSON.stringify({ message: type }));
           return;
         }
-        const up = httpRequest({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-          res.writeHead(r.statusCode ?? 500, r.headers);
-          r.pipe(res);
-        });
+        const up = httpRequest(
+          { hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+          (r) => {
+            res.writeHead(r.statusCode ?? 500, r.headers);
+            r.pipe(res);
+          },
+        );
         up.end(Buffer.concat(chunks));
       });
     });
@@ -321,7 +362,11 @@ describe('scale', () => {
     const gone = new Set(synthetic.filter((_, i) => i % 1000 === 7));
     const throttled = new Set(synthetic.filter((_, i) => i % 1000 === 500));
     const expiresAt = Math.floor(Date.now() / 1000) + 3600;
-    await batchWriteAll(db.doc, 'memberships', synthetic.map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } })));
+    await batchWriteAll(
+      db.doc,
+      'memberships',
+      synthetic.map((connectionId) => ({ PutRequest: { Item: { room, connectionId, expiresAt } } })),
+    );
     expect((await membersOf(room)).length).toBe(20_000);
 
     // The management API as the workers see it: real connections go on to the gateway; synthetic
@@ -341,10 +386,13 @@ describe('scale', () => {
           res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
           res.end(JSON.stringify({ message: type }));
         } else if (realIds.has(id)) {
-          const up = httpRequest({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-            res.writeHead(r.statusCode ?? 500, r.headers);
-            r.pipe(res);
-          });
+          const up = httpRequest(
+            { hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+            (r) => {
+              res.writeHead(r.statusCode ?? 500, r.headers);
+              r.pipe(res);
+            },
+          );
           up.end(Buffer.concat(chunks));
         } else {
           res.writeHead(200, { 'content-length': 0 });
@@ -385,7 +433,11 @@ describe('scale', () => {
       else process.env.FANOUT_CHUNK_SIZE = saved.chunk;
       await new Promise<void>((r) => api.close(() => r()));
       for (const c of real) c.close();
-      await batchWriteAll(db.doc, 'memberships', synthetic.filter((id) => !gone.has(id)).map((connectionId) => ({ DeleteRequest: { Key: { room, connectionId } } })));
+      await batchWriteAll(
+        db.doc,
+        'memberships',
+        synthetic.filter((id) => !gone.has(id)).map((connectionId) => ({ DeleteRequest: { Key: { room, connectionId } } })),
+      );
     }
   }, 600_000);
 
@@ -415,4 +467,3 @@ describe('scale', () => {
     await eventually(async () => (await membersOf(room)).length === 0, 180_000, 500);
   }, 600_000);
 });
-

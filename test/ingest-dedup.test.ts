@@ -11,8 +11,17 @@ import { decodeMskRecords, type KafkaRecord } from '../functions/shared/msk.js';
 import { REJECT_CODES } from '../functions/shared/contracts/event.js';
 
 const base: EventContent = {
-  event_id: 'wal_1', type: 'wallet_txn_created', occurred_at: '2026-11-27T10:00:00.000Z', amount: '1500.0000', fee: '15.0000',
-  currency: 'XOF', zone: 'WAEMU', country: 'SN', city: 'Dakar', merchant_id: 'm_sn_0001', status: 'succeeded',
+  event_id: 'wal_1',
+  type: 'wallet_txn_created',
+  occurred_at: '2026-11-27T10:00:00.000Z',
+  amount: '1500.0000',
+  fee: '15.0000',
+  currency: 'XOF',
+  zone: 'WAEMU',
+  country: 'SN',
+  city: 'Dakar',
+  merchant_id: 'm_sn_0001',
+  status: 'succeeded',
 };
 
 describe('duplicate check (pure)', () => {
@@ -24,8 +33,15 @@ describe('duplicate check (pure)', () => {
   });
 
   it('classifies fresh, identical and conflicting events; the conflict names what differs and the stored key fields', () => {
-    const items = [{ event: base }, { event: { ...base, event_id: 'wal_2' } }, { event: { ...base, event_id: 'wal_3', city: 'Thiès', amount: '1.0000' } }];
-    const stored = new Map<string, EventContent>([['wal_1', base], ['wal_3', { ...base, event_id: 'wal_3' }]]);
+    const items = [
+      { event: base },
+      { event: { ...base, event_id: 'wal_2' } },
+      { event: { ...base, event_id: 'wal_3', city: 'Thiès', amount: '1.0000' } },
+    ];
+    const stored = new Map<string, EventContent>([
+      ['wal_1', base],
+      ['wal_3', { ...base, event_id: 'wal_3' }],
+    ]);
     const c = classifyAgainstStored(items, stored);
     expect(c.fresh.map((i) => i.event.event_id)).toEqual(['wal_2']);
     expect(c.duplicates.map((i) => i.event.event_id)).toEqual(['wal_1']);
@@ -35,7 +51,13 @@ describe('duplicate check (pure)', () => {
     expect(REJECT_CODES).toContain(reject.code);
     expect(reject.reason).toContain('amount, city');
     expect(JSON.parse(reject.reason.slice(reject.reason.indexOf('stored: ') + 8))).toEqual({
-      type: base.type, occurred_at: base.occurred_at, amount: base.amount, currency: 'XOF', zone: 'WAEMU', country: 'SN', city: 'Dakar',
+      type: base.type,
+      occurred_at: base.occurred_at,
+      amount: base.amount,
+      currency: 'XOF',
+      zone: 'WAEMU',
+      country: 'SN',
+      city: 'Dakar',
     });
     expect(conflictReject(base, { ...base, status: 'failed' }).field).toBe('status');
   });
@@ -61,8 +83,13 @@ describe('duplicate check (pure)', () => {
 
   it('reports a partition whose batch starts at or below its stored mark, with both offsets', () => {
     const rec = (partition: number, offset: number) => ({ topic: 't', partition, offset }) as KafkaRecord;
-    const marks = new Map([['t|0', 100], ['t|1', 100]]);
-    expect(offsetRegressions(marks, [rec(0, 101), rec(0, 102), rec(1, 5), rec(1, 3), rec(2, 0)])).toEqual([{ topic: 't', partition: 1, storedOffset: 100, batchOffset: 3 }]);
+    const marks = new Map([
+      ['t|0', 100],
+      ['t|1', 100],
+    ]);
+    expect(offsetRegressions(marks, [rec(0, 101), rec(0, 102), rec(1, 5), rec(1, 3), rec(2, 0)])).toEqual([
+      { topic: 't', partition: 1, storedOffset: 100, batchOffset: 3 },
+    ]);
   });
 });
 

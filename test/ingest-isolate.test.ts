@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ClickHouseError } from '@clickhouse/client';
 import { insertIsolating, isDataError } from '../functions/ingest/isolate.js';
 
-const chError = (code: string, type: string) => new ClickHouseError({ message: `Code: ${code}. DB::Exception: boom. (${type})`, code, type });
+const chError = (code: string, type: string) =>
+  new ClickHouseError({ message: `Code: ${code}. DB::Exception: boom. (${type})`, code, type });
 
 describe('isDataError', () => {
   it('is true for parse and type errors of the data, false for availability and our own mistakes', () => {
@@ -35,7 +36,10 @@ describe('insertIsolating', () => {
     expect(refused[0]!.message).toContain('CANNOT_PARSE_NUMBER');
     // What landed: the successful slices, together exactly every other row, each once.
     const bad = new Set([3, 77]);
-    const landed = calls.filter((c) => !c.some((x) => bad.has(x))).flat().sort((a, b) => a - b);
+    const landed = calls
+      .filter((c) => !c.some((x) => bad.has(x)))
+      .flat()
+      .sort((a, b) => a - b);
     expect(landed).toEqual(items.filter((x) => !bad.has(x)));
     // Deterministic: a retry issues the same slices (so insert tokens repeat and deduplicate).
     const again: number[][] = [];
@@ -45,13 +49,18 @@ describe('insertIsolating', () => {
     expect(calls.length).toBeLessThan(30);
   });
 
-  it('rethrows an error that is not the data\'s, even deep in the bisection', async () => {
+  it("rethrows an error that is not the data's, even deep in the bisection", async () => {
     let n = 0;
     const insert = async (slice: readonly number[]) => {
       n++;
       if (n === 1) throw chError('72', 'CANNOT_PARSE_NUMBER');
       if (slice.length <= 10) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     };
-    await expect(insertIsolating(Array.from({ length: 20 }, (_, i) => i), insert)).rejects.toThrow('socket hang up');
+    await expect(
+      insertIsolating(
+        Array.from({ length: 20 }, (_, i) => i),
+        insert,
+      ),
+    ).rejects.toThrow('socket hang up');
   });
 });

@@ -23,21 +23,39 @@ afterAll(async () => {
   await Promise.all([ch?.close(), ddb?.close()]);
 });
 beforeEach(async () => {
-  for (const t of ['analytics_events_raw', 'analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day', 'analytics_events_rejected', 'analytics_ingest_offsets', 'analytics_event_ids']) {
+  for (const t of [
+    'analytics_events_raw',
+    'analytics_agg_minute',
+    'analytics_agg_hour',
+    'analytics_agg_day',
+    'analytics_events_rejected',
+    'analytics_ingest_offsets',
+    'analytics_event_ids',
+  ]) {
     await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
   }
 });
 
 function ingest(extra: Partial<IngestDeps> = {}) {
-  return createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id, now: () => NOW, ...extra });
+  return createIngest({
+    clickhouse: async () => ch.client,
+    dynamo: () => ddb.clients.doc,
+    deltasTable: DELTAS_TABLE.id,
+    now: () => NOW,
+    ...extra,
+  });
 }
 
 async function rows<T>(query: string): Promise<T[]> {
   return (await ch.client.query({ query, format: 'JSONEachRow' })).json<T>();
 }
 
-const storedIds = async () => (await rows<{ event_id: string }>('SELECT event_id FROM analytics_events_raw ORDER BY event_id')).map((r) => r.event_id);
-const rejects = () => rows<{ reason: string; detail: string; payload: string }>('SELECT reason, detail, payload FROM analytics_events_rejected ORDER BY offset, topic');
+const storedIds = async () =>
+  (await rows<{ event_id: string }>('SELECT event_id FROM analytics_events_raw ORDER BY event_id')).map((r) => r.event_id);
+const rejects = () =>
+  rows<{ reason: string; detail: string; payload: string }>(
+    'SELECT reason, detail, payload FROM analytics_events_rejected ORDER BY offset, topic',
+  );
 
 describe('poison isolation (second line)', () => {
   it('a record the engine refuses after validation is quarantined as engine_refused; every other record is stored', async () => {
@@ -45,12 +63,18 @@ describe('poison isolation (second line)', () => {
     const poisonId = records[17]!.event!.event_id;
     // Test-only path: validation passed the record; the body the engine gets holds an amount it cannot parse.
     const rawBody: IngestDeps['rawBody'] = (items, at) =>
-      rawRowsBody(items.map((v) => (v.event.event_id === poisonId ? { ...v, event: { ...v.event, amount: '12x.5' } } : v)), at);
+      rawRowsBody(
+        items.map((v) => (v.event.event_id === poisonId ? { ...v, event: { ...v.event, amount: '12x.5' } } : v)),
+        at,
+      );
     const batch = toMskEvent(records, { timestamp: NOW });
 
     const first = await ingest({ rawBody })(batch);
     expect(first).toMatchObject({ received: 40, inserted: 39, engineRefused: 1, rejected: 1 });
-    const expectedIds = records.map((r) => r.event!.event_id).filter((id) => id !== poisonId).sort();
+    const expectedIds = records
+      .map((r) => r.event!.event_id)
+      .filter((id) => id !== poisonId)
+      .sort();
     expect(await storedIds()).toEqual(expectedIds);
     const [quarantined, ...others] = await rejects();
     expect(others).toEqual([]);
@@ -74,7 +98,10 @@ describe('poison isolation (second line)', () => {
     const records = new EventGenerator({ seed: 15, now: () => NOW - 60_000 }).records(64);
     const poisoned = new Set([0, 31, 32, 63].map((i) => records[i]!.event!.event_id));
     const rawBody: IngestDeps['rawBody'] = (items, at) =>
-      rawRowsBody(items.map((v) => (poisoned.has(v.event.event_id) ? { ...v, event: { ...v.event, fee: 'abc' } } : v)), at);
+      rawRowsBody(
+        items.map((v) => (poisoned.has(v.event.event_id) ? { ...v, event: { ...v.event, fee: 'abc' } } : v)),
+        at,
+      );
     const result = await ingest({ rawBody })(toMskEvent(records, { timestamp: NOW }));
     expect(result).toMatchObject({ inserted: 60, engineRefused: 4 });
     expect((await storedIds()).length).toBe(60);
@@ -110,9 +137,16 @@ describe('a batch spanning more months than one insert may touch', () => {
       const event = { ...r.event!, occurred_at: new Date(Date.UTC(2001 + Math.floor(i / 12), i % 12, 1)).toISOString() };
       return { ...r, event, value: JSON.stringify(event) };
     });
-    const run = createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id, now: () => end });
+    const run = createIngest({
+      clickhouse: async () => ch.client,
+      dynamo: () => ddb.clients.doc,
+      deltasTable: DELTAS_TABLE.id,
+      now: () => end,
+    });
     expect(await run(toMskEvent(records, { timestamp: NOW }))).toMatchObject({ inserted: 300, rejected: 0 });
-    const [raw] = await rows<{ n: string; months: string }>('SELECT toString(count()) AS n, toString(uniq(toYYYYMM(occurred_at))) AS months FROM analytics_events_raw');
+    const [raw] = await rows<{ n: string; months: string }>(
+      'SELECT toString(count()) AS n, toString(uniq(toYYYYMM(occurred_at))) AS months FROM analytics_events_raw',
+    );
     expect(raw).toEqual({ n: '300', months: '300' });
     // Retried: nothing doubles.
     expect(await run(toMskEvent(records, { timestamp: NOW }))).toMatchObject({ inserted: 0 });
@@ -126,10 +160,15 @@ describe('hostile records are quarantined by the contract, with their own reason
   it('Kafka timestamps outside what DateTime64 holds (the producer sets them) are stored as 0, never fail the batch', async () => {
     const gen = new EventGenerator({ seed: 18, now: () => NOW - 60_000 });
     for (const timestamp of [8.64e15 + 1, -1e15, Date.UTC(1800, 0, 1)]) {
-      const records = [...gen.records(3), { topic: 'wallet_txn_created' as const, key: 'k', value: JSON.stringify({ not: 'valid', timestamp }) }];
+      const records = [
+        ...gen.records(3),
+        { topic: 'wallet_txn_created' as const, key: 'k', value: JSON.stringify({ not: 'valid', timestamp }) },
+      ];
       expect(await ingest()(toMskEvent(records, { timestamp }))).toMatchObject({ inserted: 3, rejected: 1 });
     }
-    const [raw] = await rows<{ n: string; ts: string[] }>(`SELECT toString(count()) AS n, groupUniqArray(toString(kafka_timestamp)) AS ts FROM analytics_events_raw`);
+    const [raw] = await rows<{ n: string; ts: string[] }>(
+      `SELECT toString(count()) AS n, groupUniqArray(toString(kafka_timestamp)) AS ts FROM analytics_events_raw`,
+    );
     expect(raw).toEqual({ n: '9', ts: ['1970-01-01 00:00:00.000'] });
     expect((await rejects()).map((r) => r.reason)).toEqual(Array(3).fill('missing_field'));
   });

@@ -26,7 +26,12 @@ import { normalizeDecimal } from '../functions/shared/contracts/decimal.js';
 /** Lines the real Powertools logger and metrics (EMF) print while `fn` runs, at INFO and with metrics on. */
 async function captureStdout(fn: () => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
-  const keep = (text: unknown) => lines.push(...String(text).split('\n').filter((l) => l.trim().startsWith('{')));
+  const keep = (text: unknown) =>
+    lines.push(
+      ...String(text)
+        .split('\n')
+        .filter((l) => l.trim().startsWith('{')),
+    );
   const write = process.stdout.write;
   const writeErr = process.stderr.write;
   const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
@@ -63,7 +68,15 @@ function ingest(now?: () => number) {
 }
 
 async function truncateAll(): Promise<void> {
-  for (const t of ['analytics_events_raw', 'analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day', 'analytics_events_rejected', 'analytics_ingest_offsets', 'analytics_event_ids']) {
+  for (const t of [
+    'analytics_events_raw',
+    'analytics_agg_minute',
+    'analytics_agg_hour',
+    'analytics_agg_day',
+    'analytics_events_rejected',
+    'analytics_ingest_offsets',
+    'analytics_event_ids',
+  ]) {
     await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
   }
   const items = await ddb.clients.doc.send(new ScanCommand({ TableName: DELTAS_TABLE.id }));
@@ -82,7 +95,12 @@ async function totalsFrom(table: string): Promise<Record<string, Totals>> {
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{ type: string; currency: string; count: string; amount: string; fee: string }>();
-  return Object.fromEntries(rows.map((r) => [`${r.type}|${r.currency}`, { count: Number(r.count), amount: fromUnits(toUnits(r.amount)), fee: fromUnits(toUnits(r.fee)) }]));
+  return Object.fromEntries(
+    rows.map((r) => [
+      `${r.type}|${r.currency}`,
+      { count: Number(r.count), amount: fromUnits(toUnits(r.amount)), fee: fromUnits(toUnits(r.fee)) },
+    ]),
+  );
 }
 
 const TABLES = ['analytics_events_raw', 'analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day'];
@@ -235,9 +253,14 @@ describe('ingest handler', () => {
       expect([...latest.keys()].sort()).toEqual([...rooms.keys()].sort());
       for (const [room, byKey] of rooms) {
         const snap = latest.get(room)!;
-        const got = Object.fromEntries(snap.values.map((v) => [`${v.type}|${v.currency}`, { count: v.count, volume: v.volume, fees: v.fees, merchants: v.merchants }]));
+        const got = Object.fromEntries(
+          snap.values.map((v) => [`${v.type}|${v.currency}`, { count: v.count, volume: v.volume, fees: v.fees, merchants: v.merchants }]),
+        );
         const want = Object.fromEntries(
-          [...byKey].map(([k, v]) => [k, { count: v.count, volume: fromUnits(v.volume), fees: fromUnits(v.fees), merchants: v.merchants.size }]),
+          [...byKey].map(([k, v]) => [
+            k,
+            { count: v.count, volume: fromUnits(v.volume), fees: fromUnits(v.fees), merchants: v.merchants.size },
+          ]),
         );
         expect(got, room).toEqual(want);
       }
@@ -292,7 +315,7 @@ describe('ingest handler', () => {
     expect(new Set(snapshots.map((s) => s.version)).size).toBe(1);
   });
 
-  it('re-drives on-failure batches once, from the S3 destination\'s record and from the local emulation\'s file', async () => {
+  it("re-drives on-failure batches once, from the S3 destination's record and from the local emulation's file", async () => {
     await truncateAll();
     const records = new EventGenerator({ seed: 41 }).records(200);
     const all = toMskEvent(records);
@@ -300,7 +323,9 @@ describe('ingest handler', () => {
     // consumer moved on and stored the second half.
     const half = (first: boolean): MSKEvent => ({
       ...all,
-      records: Object.fromEntries(Object.entries(all.records).map(([k, list]) => [k, first ? list.slice(0, list.length >> 1) : list.slice(list.length >> 1)])),
+      records: Object.fromEntries(
+        Object.entries(all.records).map(([k, list]) => [k, first ? list.slice(0, list.length >> 1) : list.slice(list.length >> 1)]),
+      ),
     });
     await ingest()(half(false));
     const failed = half(true);
@@ -310,16 +335,33 @@ describe('ingest handler', () => {
       // Lambda's S3 on-failure object: the invocation record with the whole event under `payload`
       // (carried as a JSON string here; the local emulation writes it as an object).
       const s3Shaped = path.join(dir, 's3-object.json');
-      await writeFile(s3Shaped, JSON.stringify({
-        requestContext: { requestId: 'r-1', functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:Ingest', condition: 'RetryAttemptsExhausted', approximateInvokeCount: 4 },
-        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-        version: '1.0',
-        timestamp: new Date().toISOString(),
-        KafkaBatchInfo: { batchSize: failedCount, eventSourceArn: failed.eventSourceArn, bootstrapServers: failed.bootstrapServers, payloadSize: 1, recordsInfo: {} },
-        payload: JSON.stringify(failed),
-      }));
+      await writeFile(
+        s3Shaped,
+        JSON.stringify({
+          requestContext: {
+            requestId: 'r-1',
+            functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:Ingest',
+            condition: 'RetryAttemptsExhausted',
+            approximateInvokeCount: 4,
+          },
+          responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+          version: '1.0',
+          timestamp: new Date().toISOString(),
+          KafkaBatchInfo: {
+            batchSize: failedCount,
+            eventSourceArn: failed.eventSourceArn,
+            bootstrapServers: failed.bootstrapServers,
+            payloadSize: 1,
+            recordsInfo: {},
+          },
+          payload: JSON.stringify(failed),
+        }),
+      );
       const localFile = path.join(dir, 'local.json');
-      await writeFile(localFile, JSON.stringify(onFailureRecord(failed, { error: new Error('ClickHouse down'), attempts: 3, consumerGroup: 'g', requestId: 'r-2' })));
+      await writeFile(
+        localFile,
+        JSON.stringify(onFailureRecord(failed, { error: new Error('ClickHouse down'), attempts: 3, consumerGroup: 'g', requestId: 'r-2' })),
+      );
       const sqsShaped = path.join(dir, 'sqs.json');
       await writeFile(sqsShaped, JSON.stringify({ requestContext: {}, KafkaBatchInfo: {} }));
       Object.assign(process.env, { CLICKHOUSE_URL: ch.server.url, DYNAMODB_ENDPOINT: ddb.dynamo.endpoint });
@@ -343,9 +385,21 @@ describe('ingest handler', () => {
     const records = new EventGenerator({ seed: 43 }).records(120);
     const first = toMskEvent(records.slice(0, 60));
     const second = toMskEvent(records.slice(60), { startOffset: 500 });
-    const object = (event: MSKEvent) => JSON.stringify({ version: '1.0', requestContext: { condition: 'RetryAttemptsExhausted' }, responseContext: { statusCode: 200 }, payload: JSON.stringify(event) });
+    const object = (event: MSKEvent) =>
+      JSON.stringify({
+        version: '1.0',
+        requestContext: { condition: 'RetryAttemptsExhausted' },
+        responseContext: { statusCode: 200 },
+        payload: JSON.stringify(event),
+      });
     const prefix = 'aws/lambda/esm-uuid/';
-    const s3 = await startS3Objects({ failures: { [`${prefix}wallet_txn_created-0/2026/11/27/a`]: object(first), [`${prefix}wallet_txn_created-1/2026/11/27/b`]: object(second), 'other/x': '{}' } });
+    const s3 = await startS3Objects({
+      failures: {
+        [`${prefix}wallet_txn_created-0/2026/11/27/a`]: object(first),
+        [`${prefix}wallet_txn_created-1/2026/11/27/b`]: object(second),
+        'other/x': '{}',
+      },
+    });
     const env = { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'eu-west-1' };
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     try {
@@ -362,7 +416,9 @@ describe('ingest handler', () => {
       expect(s3.requests.some((r) => r.includes('list-type=2'))).toBe(true);
       await closeClickHouse();
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
       await s3.close();
     }
   });
@@ -379,7 +435,12 @@ describe('ingest handler', () => {
     const fresh = new EventGenerator({ seed: 52, now: () => minute + 2_000, lateShare: 0 }).records(50);
     const second = await run(toMskEvent([...records, ...fresh], { startOffset: 10_000 }));
     const third = await run(toMskEvent(records, { startOffset: 20_000 }));
-    const moved = await run(toMskEvent(records.map((r) => ({ ...r, key: `${r.key}-elsewhere` })), { startOffset: 30_000, partitions: 5 }));
+    const moved = await run(
+      toMskEvent(
+        records.map((r) => ({ ...r, key: `${r.key}-elsewhere` })),
+        { startOffset: 30_000, partitions: 5 },
+      ),
+    );
     expect(second).toMatchObject({ inserted: 50, skipped: 600 });
     expect(third).toMatchObject({ inserted: 0, skipped: 600 });
     expect(moved).toMatchObject({ inserted: 0, skipped: 600 });
@@ -399,7 +460,13 @@ describe('ingest handler', () => {
     const before = gen.records(500);
     const after = gen.records(400);
     const lines = await captureStdout(async () => {
-      const run = createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id, logger: createLogger('ingest'), metrics: createMetrics('ingest') });
+      const run = createIngest({
+        clickhouse: async () => ch.client,
+        dynamo: () => ddb.clients.doc,
+        deltasTable: DELTAS_TABLE.id,
+        logger: createLogger('ingest'),
+        metrics: createMetrics('ingest'),
+      });
       await run(toMskEvent(before, { startOffset: 5000 }));
       const result = await run(toMskEvent(after, { startOffset: 0 }));
       expect(result).toMatchObject({ inserted: 400, skipped: 0 });
@@ -440,10 +507,20 @@ describe('ingest handler', () => {
     await truncateAll();
     const records = new EventGenerator({ seed: 81 }).records(20);
     const original = records[5]!;
-    const changed = { ...original.event!, amount: toUnits(original.event!.amount) === 10_000n ? '2' : '1', city: `${original.event!.city}` };
+    const changed = {
+      ...original.event!,
+      amount: toUnits(original.event!.amount) === 10_000n ? '2' : '1',
+      city: `${original.event!.city}`,
+    };
     const conflict: GeneratedRecord = { ...original, value: JSON.stringify(changed), event: changed };
     const lines = await captureStdout(async () => {
-      const run = createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id, logger: createLogger('ingest'), metrics: createMetrics('ingest') });
+      const run = createIngest({
+        clickhouse: async () => ch.client,
+        dynamo: () => ddb.clients.doc,
+        deltasTable: DELTAS_TABLE.id,
+        logger: createLogger('ingest'),
+        metrics: createMetrics('ingest'),
+      });
       await run(toMskEvent(records));
       const later = await run(toMskEvent([conflict, records[6]!], { startOffset: 100 }));
       expect(later).toMatchObject({ inserted: 0, rejected: 1, conflicts: 1, skipped: 1 });
@@ -452,12 +529,17 @@ describe('ingest handler', () => {
       // Inside one batch: the first version wins, the other is a conflict too.
       const fresh = new EventGenerator({ seed: 82 }).records(1);
       const twin = { ...fresh[0]!.event!, merchant_id: 'm_other' };
-      expect(await run(toMskEvent([fresh[0]!, { ...fresh[0]!, value: JSON.stringify(twin), event: twin }], { startOffset: 200 }))).toMatchObject({ inserted: 1, conflicts: 1 });
+      expect(
+        await run(toMskEvent([fresh[0]!, { ...fresh[0]!, value: JSON.stringify(twin), event: twin }], { startOffset: 200 })),
+      ).toMatchObject({ inserted: 1, conflicts: 1 });
       records.push(fresh[0]!);
     });
     expect(await totalsFrom('analytics_events_raw')).toEqual(expectedTotals(records));
     for (const table of TABLES) expect(await totalsFrom(table), table).toEqual(expectedTotals(records));
-    const rs = await ch.client.query({ query: `SELECT reason, detail, payload FROM analytics_events_rejected ORDER BY rejected_at`, format: 'JSONEachRow' });
+    const rs = await ch.client.query({
+      query: `SELECT reason, detail, payload FROM analytics_events_rejected ORDER BY rejected_at`,
+      format: 'JSONEachRow',
+    });
     const rows = await rs.json<{ reason: string; detail: string; payload: string }>();
     expect(rows.map((r) => r.reason)).toEqual(['duplicate_conflict', 'duplicate_conflict']);
     expect(JSON.parse(rows[0]!.payload)).toEqual(changed);
@@ -466,18 +548,30 @@ describe('ingest handler', () => {
     expect(rows[0]!.detail).toContain(original.event!.event_id);
     expect(rows[0]!.detail).toContain('amount');
     const quoted = JSON.parse(rows[0]!.detail.slice(rows[0]!.detail.indexOf('stored: ') + 'stored: '.length)) as Record<string, string>;
-    expect(quoted).toMatchObject({ amount: normalizeDecimal(stored.amount), currency: stored.currency, zone: stored.zone, country: stored.country, city: stored.city, occurred_at: new Date(Date.parse(stored.occurred_at)).toISOString() });
+    expect(quoted).toMatchObject({
+      amount: normalizeDecimal(stored.amount),
+      currency: stored.currency,
+      zone: stored.zone,
+      country: stored.country,
+      city: stored.city,
+      occurred_at: new Date(Date.parse(stored.occurred_at)).toISOString(),
+    });
     expect(rows[1]!.detail).toContain('merchant_id');
     const emf = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
-    const sum = (name: string, dim: string, value: string) => emf.filter((d) => d[dim] === value).reduce((n, d) => n + ((d[name] as number | undefined) ?? 0), 0);
+    const sum = (name: string, dim: string, value: string) =>
+      emf.filter((d) => d[dim] === value).reduce((n, d) => n + ((d[name] as number | undefined) ?? 0), 0);
     expect(sum(METRIC.eventsRejected, 'reason', 'duplicate_conflict')).toBe(2);
     expect(emf.reduce((n, d) => n + ((d[METRIC.eventsDuplicate] as number | undefined) ?? 0), 0)).toBe(2);
     expect(lines.some((l) => l.includes('conflicting duplicates quarantined'))).toBe(true);
   });
 
-  it('computes the id table\'s key like ClickHouse does (reinterpretAsUInt64(MD5(event_id)))', async () => {
+  it("computes the id table's key like ClickHouse does (reinterpretAsUInt64(MD5(event_id)))", async () => {
     const ids = ['wal_1', 'évènement-Thiès-42', 'x'.repeat(64), '0'];
-    const rs = await ch.client.query({ query: 'SELECT arrayMap(x -> toString(reinterpretAsUInt64(MD5(x))), {ids:Array(String)}) AS h', query_params: { ids }, format: 'JSONEachRow' });
+    const rs = await ch.client.query({
+      query: 'SELECT arrayMap(x -> toString(reinterpretAsUInt64(MD5(x))), {ids:Array(String)}) AS h',
+      query_params: { ids },
+      format: 'JSONEachRow',
+    });
     const [{ h }] = (await rs.json<{ h: string[] }>()) as [{ h: string[] }];
     expect(h).toEqual(ids.map((id) => idHash(id).toString()));
   });

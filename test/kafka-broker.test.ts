@@ -115,7 +115,10 @@ describe(`real Kafka ${KAFKA_VERSION} broker`, () => {
       clientId: 'kafka-broker-test',
       brokers: [broker.brokers],
       logLevel: logLevel.ERROR,
-      logCreator: () => ({ namespace, log }) => note(`${namespace}: ${log.message} ${String(log.error ?? '')}`),
+      logCreator:
+        () =>
+        ({ namespace, log }) =>
+          note(`${namespace}: ${log.message} ${String(log.error ?? '')}`),
       // Long enough to ride out a broker restart.
       retry: { retries: 30, initialRetryTime: 300, maxRetryTime: 3000 },
     });
@@ -133,9 +136,7 @@ describe(`real Kafka ${KAFKA_VERSION} broker`, () => {
     await admin.connect();
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [...TOPICS] });
-      expect(Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]))).toEqual(
-        Object.fromEntries(TOPICS.map((t) => [t, 3])),
-      );
+      expect(Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]))).toEqual(Object.fromEntries(TOPICS.map((t) => [t, 3])));
       await expect(admin.fetchTopicMetadata({ topics: ['no_such_topic'] })).rejects.toThrow();
       expect(await admin.listTopics()).not.toContain('no_such_topic');
     } finally {
@@ -217,7 +218,12 @@ describe(`real Kafka ${KAFKA_VERSION} broker`, () => {
     await idem.connect();
     await idem.send({ topic, acks: -1, messages: [{ partition: 0, value: 'idempotent' }] });
     await idem.disconnect();
-    const tx = kafka.producer({ transactionalId: 'kafka-broker-test-tx', idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const tx = kafka.producer({
+      transactionalId: 'kafka-broker-test-tx',
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await tx.connect();
     const t = await tx.transaction();
     await t.send({ topic, messages: [{ partition: 1, value: 'in-transaction' }] });

@@ -53,7 +53,13 @@ const produced: ProducedRecord[] = [];
 const droppedIds = new Set<string>();
 let seed = 1000;
 
-async function produceCounted(opts: { count?: number; durationS?: number; rate?: number; invalidRatio?: number; transform?: (r: GeneratedRecord, i: number) => GeneratedRecord }) {
+async function produceCounted(opts: {
+  count?: number;
+  durationS?: number;
+  rate?: number;
+  invalidRatio?: number;
+  transform?: (r: GeneratedRecord, i: number) => GeneratedRecord;
+}) {
   const summary = await produce({
     brokers: [broker.brokers],
     rate: opts.rate ?? Infinity,
@@ -83,7 +89,12 @@ async function storedTotals(table: 'analytics_events_raw' | `analytics_agg_${'mi
       ? `SELECT type, currency, toString(count()) AS count, toString(sum(amount)) AS amount, toString(sum(fee)) AS fee FROM analytics_events_raw GROUP BY type, currency`
       : `SELECT type, currency, toString(countMerge(events)) AS count, toString(sumMerge(volume)) AS amount, toString(sumMerge(fees)) AS fee FROM ${table} GROUP BY type, currency`,
   );
-  return Object.fromEntries(rows.map((r) => [`${r.type}|${r.currency}`, { count: Number(r.count), amount: fromUnits(toUnits(r.amount)), fee: fromUnits(toUnits(r.fee)) }]));
+  return Object.fromEntries(
+    rows.map((r) => [
+      `${r.type}|${r.currency}`,
+      { count: Number(r.count), amount: fromUnits(toUnits(r.amount)), fee: fromUnits(toUnits(r.fee)) },
+    ]),
+  );
 }
 
 async function rejectedCount(): Promise<number> {
@@ -100,7 +111,9 @@ async function expectExactTotals(): Promise<void> {
   const expected = expectedTotalsOfProduced();
   expect(await storedTotals('analytics_events_raw')).toEqual(expected);
   expect(await storedTotals('analytics_agg_day')).toEqual(expected);
-  const dupes = await query<{ n: string }>('SELECT toString(count()) AS n FROM (SELECT event_id FROM analytics_events_raw GROUP BY event_id HAVING count() > 1)');
+  const dupes = await query<{ n: string }>(
+    'SELECT toString(count()) AS n FROM (SELECT event_id FROM analytics_events_raw GROUP BY event_id HAVING count() > 1)',
+  );
   expect(Number(dupes[0]!.n)).toBe(0);
   const invalid = produced.filter((r) => r.invalid).length;
   expect(await rejectedCount()).toBe(invalid);
@@ -148,10 +161,14 @@ async function expectSubscriberHoldsReference(): Promise<void> {
     }
     return held.size === reference.size;
   };
-  await eventually(async () => {
-    await cloud.flushStreams();
-    return matches();
-  }, 120_000, 500);
+  await eventually(
+    async () => {
+      await cloud.flushStreams();
+      return matches();
+    },
+    120_000,
+    500,
+  );
 }
 
 beforeAll(async () => {
@@ -225,14 +242,20 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
   it('logs consumer lag per partition as a line and as kafka_consumergroup_lag EMF documents', async () => {
     // The next periodic report after everything was committed (the previous one may predate the last commit).
     const from = logs.length;
-    const at = await eventually(async () => {
-      const i = logs.findIndex((l, n) => n >= from && l.startsWith(`${METRIC.consumerLag} consumergroup=${GROUP} total=0 `));
-      return i >= 0 ? i + 1 : undefined;
-    }, 30_000, 200);
+    const at = await eventually(
+      async () => {
+        const i = logs.findIndex((l, n) => n >= from && l.startsWith(`${METRIC.consumerLag} consumergroup=${GROUP} total=0 `));
+        return i >= 0 ? i + 1 : undefined;
+      },
+      30_000,
+      200,
+    );
     expect(logs[at - 1]).toMatch(new RegExp(`${TOPICS[0]!}/0=0 `));
     // Its EMF documents follow the line, one per partition.
     const last = logs.slice(at, at + TOPICS.length * 3).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(last.map((d) => `${d.topic as string}/${d.partition as string}`).sort()).toEqual(TOPICS.flatMap((t) => [0, 1, 2].map((p) => `${t}/${p}`)).sort());
+    expect(last.map((d) => `${d.topic as string}/${d.partition as string}`).sort()).toEqual(
+      TOPICS.flatMap((t) => [0, 1, 2].map((p) => `${t}/${p}`)).sort(),
+    );
     for (const d of last) {
       expect(d[METRIC.consumerLag]).toBe(0);
       expect(d.consumergroup).toBe(GROUP);
@@ -251,7 +274,9 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
     await drained();
     await expectExactTotals();
     expect(await rejectedCount()).toBeGreaterThan(before);
-    const reasons = await query<{ reason: string; detail: string; payload: string }>('SELECT reason, detail, payload FROM analytics_events_rejected');
+    const reasons = await query<{ reason: string; detail: string; payload: string }>(
+      'SELECT reason, detail, payload FROM analytics_events_rejected',
+    );
     for (const r of reasons) {
       expect(r.reason).not.toBe('');
       expect(r.detail).not.toBe('');
@@ -298,7 +323,14 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
     expect(committed).toBeLessThanOrEqual(first.offset);
 
     // A new consumer in the same group gets the batch again; ingest drops what is already stored.
-    current = await startMskEmulation({ brokers: [broker.brokers], invoke: cloud.ingest, dir, groupId: GROUP, lagIntervalMs: 0, log: (l) => logs.push(l) });
+    current = await startMskEmulation({
+      brokers: [broker.brokers],
+      invoke: cloud.ingest,
+      dir,
+      groupId: GROUP,
+      lagIntervalMs: 0,
+      log: (l) => logs.push(l),
+    });
     extraEmulations.push(current);
     await drained();
     await expectExactTotals();
@@ -332,10 +364,14 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
     const after = await produceCounted({ count: 200 });
     expect(after.total).toBe(200);
 
-    const files = await eventually(async () => {
-      const f = await readOnFailure(dir);
-      return f.length > 0 ? f : undefined;
-    }, 120_000, 200);
+    const files = await eventually(
+      async () => {
+        const f = await readOnFailure(dir);
+        return f.length > 0 ? f : undefined;
+      },
+      120_000,
+      200,
+    );
     expect(files).toHaveLength(1);
     const { record } = files[0]!;
     expect(record.requestContext.condition).toBe('RetryAttemptsExhausted');
@@ -369,7 +405,9 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
   }, 600_000);
 
   it('replays a topic from an offset only with the group inactive, without double counting', async () => {
-    await expect(replayOffsets({ brokers: [broker.brokers], topic: TOPICS[0]!, groupId: GROUP, fromOffset: 0 })).rejects.toBeInstanceOf(GroupActiveError);
+    await expect(replayOffsets({ brokers: [broker.brokers], topic: TOPICS[0]!, groupId: GROUP, fromOffset: 0 })).rejects.toBeInstanceOf(
+      GroupActiveError,
+    );
     await current.stop();
     const plan = await replayOffsets({ brokers: [broker.brokers], topic: TOPICS[0]!, groupId: GROUP, fromOffset: 0, partition: 1 });
     expect(plan).toHaveLength(1);
@@ -384,13 +422,30 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
 
   it('npm run produce: validates flags, shows progress and a summary, and its events arrive', async () => {
     const tsx = path.resolve('node_modules/.bin/tsx');
-    await expect(run(tsx, ['scripts/produce.ts', '--rate', 'fast', '--duration', '1'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--rate must be a number > 0') });
-    await expect(run(tsx, ['scripts/replay.ts', '--topic', TOPICS[0]!, '--from-offset', '1', '--from-time', '2026-01-01T00:00:00Z'])).rejects.toMatchObject({
+    await expect(run(tsx, ['scripts/produce.ts', '--rate', 'fast', '--duration', '1'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--rate must be a number > 0'),
+    });
+    await expect(
+      run(tsx, ['scripts/replay.ts', '--topic', TOPICS[0]!, '--from-offset', '1', '--from-time', '2026-01-01T00:00:00Z']),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('exactly one of --from-offset and --from-time'),
     });
     const cliSeed = 4242;
-    const { stdout, stderr } = await run(tsx, ['scripts/produce.ts', '--rate', '150', '--duration', '3', '--invalid-ratio', '0.05', '--seed', String(cliSeed), '--brokers', broker.brokers]);
+    const { stdout, stderr } = await run(tsx, [
+      'scripts/produce.ts',
+      '--rate',
+      '150',
+      '--duration',
+      '3',
+      '--invalid-ratio',
+      '0.05',
+      '--seed',
+      String(cliSeed),
+      '--brokers',
+      broker.brokers,
+    ]);
     expect(stderr).toMatch(/\[produce\]\s+\d+ s\s+rate\s+\d+\/s\s+total \d+\s+errors 0/);
     const total = Number(/produced (\d+) events/.exec(stdout)![1]);
     expect(total).toBeGreaterThan(0);
@@ -420,11 +475,17 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
     // re-sending them would be conflicting duplicates.)
     const counted = produced.filter((r) => r.event && !r.invalid && r.timestamp !== 0).slice(-600);
     const stored = new Map(
-      (await query<{ event_id: string; partition: number }>('SELECT event_id, partition FROM analytics_events_raw WHERE event_id IN {ids:Array(String)}', { ids: counted.map((r) => r.event!.event_id) }))
-        .map((r) => [r.event_id, Number(r.partition)]),
+      (
+        await query<{ event_id: string; partition: number }>(
+          'SELECT event_id, partition FROM analytics_events_raw WHERE event_id IN {ids:Array(String)}',
+          { ids: counted.map((r) => r.event!.event_id) },
+        )
+      ).map((r) => [r.event_id, Number(r.partition)]),
     );
     expect(stored.size).toBe(600);
-    const producer = kafkaClient({ brokers: [broker.brokers], clientId: 'resend' }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafkaClient({ brokers: [broker.brokers], clientId: 'resend' }).producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     try {
       // An at-least-once producer retry / outbox relay: twice on the same partitions (new offsets,
@@ -434,7 +495,9 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
           acks: -1,
           topicMessages: TOPICS.map((topic) => ({
             topic,
-            messages: counted.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.value, partition: (stored.get(r.event!.event_id)! + shift) % 3 })),
+            messages: counted
+              .filter((r) => r.topic === topic)
+              .map((r) => ({ key: r.key, value: r.value, partition: (stored.get(r.event!.event_id)! + shift) % 3 })),
           })),
         });
         await drained();
@@ -457,9 +520,18 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
       return (await res.json()) as T;
     };
     const overview = await get<OverviewResponse>('overview', { from, to });
-    expect(Object.fromEntries(overview.totals.map((t) => [`${t.type}|${t.currency}`, { count: t.count, amount: fromUnits(toUnits(t.volume)), fee: fromUnits(toUnits(t.fees)) }]))).toEqual(expected);
+    expect(
+      Object.fromEntries(
+        overview.totals.map((t) => [
+          `${t.type}|${t.currency}`,
+          { count: t.count, amount: fromUnits(toUnits(t.volume)), fee: fromUnits(toUnits(t.fees)) },
+        ]),
+      ),
+    ).toEqual(expected);
     const series = await get<TimeseriesResponse>('timeseries', { from, to, granularity: 'minute', metric: 'count' });
-    const seriesCounts = Object.fromEntries(series.series.map((s) => [`${s.type}|${s.currency}`, s.points.reduce((n, p) => n + Number(p.value), 0)]));
+    const seriesCounts = Object.fromEntries(
+      series.series.map((s) => [`${s.type}|${s.currency}`, s.points.reduce((n, p) => n + Number(p.value), 0)]),
+    );
     expect(seriesCounts).toEqual(Object.fromEntries(Object.entries(expected).map(([k, t]) => [k, t.count])));
     await expectSubscriberHoldsReference();
   }, 600_000);
@@ -477,12 +549,18 @@ describe('Kafka → MSK event-source emulation → ingest → ClickHouse and Web
       await eventually(async () => !(await admin.listTopics()).includes(topic), 60_000, 200);
       // The deletion may still be finishing, and under load a create may time out after it did
       // create the topic: retry until the topic has its partitions with leaders.
-      await eventually(async () => {
-        await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true, timeout: 30_000 }).catch(() => false);
-        const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-        const partitions = meta?.topics[0]?.partitions ?? [];
-        return partitions.length === 3 && partitions.every((p) => p.leader >= 0);
-      }, 120_000, 500);
+      await eventually(
+        async () => {
+          await admin
+            .createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true, timeout: 30_000 })
+            .catch(() => false);
+          const meta = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+          const partitions = meta?.topics[0]?.partitions ?? [];
+          return partitions.length === 3 && partitions.every((p) => p.leader >= 0);
+        },
+        120_000,
+        500,
+      );
     } finally {
       await admin.disconnect();
     }

@@ -31,7 +31,11 @@ beforeAll(async () => {
   await producer.send({
     topic: TOPIC,
     acks: -1,
-    messages: Array.from({ length: PER_PARTITION * PARTITIONS }, (_, i) => ({ partition: i % PARTITIONS, key: `k${i}`, value: `p${i % PARTITIONS}-${Math.floor(i / PARTITIONS)}` })),
+    messages: Array.from({ length: PER_PARTITION * PARTITIONS }, (_, i) => ({
+      partition: i % PARTITIONS,
+      key: `k${i}`,
+      value: `p${i % PARTITIONS}-${Math.floor(i / PARTITIONS)}`,
+    })),
   });
   await producer.disconnect();
 }, 600_000);
@@ -109,10 +113,14 @@ describe('MSK event-source emulation, partitions in parallel', () => {
     });
     try {
       // Partitions 0 and 2 drain while partition 1 keeps failing: nothing of it is committed.
-      await eventually(async () => {
-        const lag = await emulation.lag();
-        return lag.filter((l) => l.partition !== 1).every((l) => l.lag === 0) && attemptsOnBad.n >= 3;
-      }, 120_000, 200);
+      await eventually(
+        async () => {
+          const lag = await emulation.lag();
+          return lag.filter((l) => l.partition !== 1).every((l) => l.lag === 0) && attemptsOnBad.n >= 3;
+        },
+        120_000,
+        200,
+      );
       const lag = await emulation.lag();
       expect(lag.find((l) => l.partition === 1)!.lag).toBe(PER_PARTITION);
       expect(emulation.stats.records).toBe(2 * PER_PARTITION);

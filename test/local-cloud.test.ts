@@ -57,11 +57,15 @@ describe('local cloud', () => {
     const token = (await (await fetch(`${cloud.urls.api.replace('/api/analytics', '')}/local/dev-token`)).json()) as { token: string };
     const to = new Date(Date.now() + 60_000).toISOString();
     const from = new Date(Date.now() - 3_600_000).toISOString();
-    const overview = await eventually(async () => {
-      const res = await fetch(`${cloud.urls.api}/overview?from=${from}&to=${to}`, { headers: bearerHeaders(token.token) });
-      const body = (await res.json()) as OverviewResponse;
-      return res.status === 200 && body.totals.length > 0 ? body : undefined;
-    }, 30_000, 500);
+    const overview = await eventually(
+      async () => {
+        const res = await fetch(`${cloud.urls.api}/overview?from=${from}&to=${to}`, { headers: bearerHeaders(token.token) });
+        const body = (await res.json()) as OverviewResponse;
+        return res.status === 200 && body.totals.length > 0 ? body : undefined;
+      },
+      30_000,
+      500,
+    );
     expect(overview.totals[0]).toHaveProperty('volume');
     expect((await fetch(`${cloud.urls.api}/overview?from=${from}&to=${to}`)).status).toBe(401);
 
@@ -80,7 +84,11 @@ describe('local cloud', () => {
       WS_GATEWAY_PORT: String(cloud.ports.wsGateway),
     };
     // Through npm, redirected like the README shows (the banner lands in the file; invoke skips it).
-    const { stdout: batch } = await run('npm', ['run', 'event', '--', 'msk', '--count', '300', '--invalid', '3', '--seed', '4242', '--start-offset', '900000000'], { env });
+    const { stdout: batch } = await run(
+      'npm',
+      ['run', 'event', '--', 'msk', '--count', '300', '--invalid', '3', '--seed', '4242', '--start-offset', '900000000'],
+      { env },
+    );
     await writeFile(file, batch);
     const { stdout } = await run('npm', ['run', '-s', 'invoke', '--', 'ingest', file], { env, maxBuffer: 10 * 1024 * 1024 });
     const out = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { result: { received: number; inserted: number; rejected: number } };
@@ -117,7 +125,11 @@ function raw(url: string, opts: { method?: string; headers?: Record<string, stri
  * Declares a body of `declared` bytes, sends only a few, and resolves with the status as soon as
  * the server answers: an over-cap body is refused without being read (let alone buffered).
  */
-function declareHugeBody(url: string, declared: number, headers: Record<string, string> = {}): Promise<{ status: number; ms: number; body: string }> {
+function declareHugeBody(
+  url: string,
+  declared: number,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; ms: number; body: string }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(declared) } }, (res) => {
@@ -154,7 +166,10 @@ describe('local endpoints answer the local dashboard only', () => {
     expect(api.headers['access-control-allow-origin']).toBeUndefined();
     const ok = await raw(`${cloud.urls.api}/health`, { headers: { origin: dashboardOrigin, ...bearerHeaders(token) } });
     expect(ok.headers['access-control-allow-origin']).toBe(dashboardOrigin);
-    const preflight = await raw(`${cloud.urls.api}/overview`, { method: 'OPTIONS', headers: { origin: foreign, 'access-control-request-method': 'GET' } });
+    const preflight = await raw(`${cloud.urls.api}/overview`, {
+      method: 'OPTIONS',
+      headers: { origin: foreign, 'access-control-request-method': 'GET' },
+    });
     expect(preflight.status).toBe(403);
   });
 
@@ -167,10 +182,16 @@ describe('local endpoints answer the local dashboard only', () => {
     });
     expect(refused.status).toBe(403);
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
-    const rs = await cloud.clickhouse.query({ query: 'SELECT toString(count()) AS n FROM system.tables WHERE name = {t:String}', query_params: { t: table }, format: 'JSONEachRow' });
+    const rs = await cloud.clickhouse.query({
+      query: 'SELECT toString(count()) AS n FROM system.tables WHERE name = {t:String}',
+      query_params: { t: table },
+      format: 'JSONEachRow',
+    });
     expect((await rs.json<{ n: string }>())[0]!.n).toBe('0');
     // The same statement without an Origin (curl, @clickhouse/client) runs.
-    expect((await raw(`${cloud.urls.clickhouse}/`, { method: 'POST', body: `CREATE TABLE ${table} (x UInt8) ENGINE = Memory` })).status).toBe(200);
+    expect(
+      (await raw(`${cloud.urls.clickhouse}/`, { method: 'POST', body: `CREATE TABLE ${table} (x UInt8) ENGINE = Memory` })).status,
+    ).toBe(200);
     await cloud.clickhouse.command({ query: `DROP TABLE ${table}` });
   });
 
@@ -185,7 +206,12 @@ describe('local endpoints answer the local dashboard only', () => {
     // The first test's subscribe went through the SDK to the same endpoint; the tables are there.
     const tables = await raw(`${cloud.urls.dynamodb}/`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0', 'x-amz-date': '20260101T000000Z' },
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        'x-amz-date': '20260101T000000Z',
+      },
       body: '{}',
     });
     expect(tables.status).toBe(200);

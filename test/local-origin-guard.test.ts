@@ -2,7 +2,15 @@
 // real loopback server: a chunked upload past the cap is cut off with 413.
 import { describe, expect, test } from 'vitest';
 import http from 'node:http';
-import { allowedOrigin, dashboardOrigins, declaredTooLarge, foreignOrigin, readCappedBody, BodyTooLargeError, sendAndClose } from '../local/origin-guard.js';
+import {
+  allowedOrigin,
+  dashboardOrigins,
+  declaredTooLarge,
+  foreignOrigin,
+  readCappedBody,
+  BodyTooLargeError,
+  sendAndClose,
+} from '../local/origin-guard.js';
 import { listen } from '../local/listen.js';
 
 describe('origins', () => {
@@ -76,11 +84,20 @@ test('the local ClickHouse endpoint cuts a chunked upload past its cap with 413'
   try {
     const url = new URL(ch.url);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: '/?query=INSERT%20INTO%20t%20FORMAT%20TabSeparated', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-        req.destroy();
-      });
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          path: '/?query=INSERT%20INTO%20t%20FORMAT%20TabSeparated',
+          headers: { 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        },
+      );
       req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
       const chunk = Buffer.alloc(64 * 1024, 49);
       const pump = () => {

@@ -48,7 +48,10 @@ interface Result {
 }
 
 /** `npm run backfill -- …` as a child process (node + tsx directly, so a kill hits the backfill itself). */
-function backfill(args: string[], opts: { checkpointDir: string; killWhen?: () => Promise<boolean>; env?: NodeJS.ProcessEnv }): Promise<Result> {
+function backfill(
+  args: string[],
+  opts: { checkpointDir: string; killWhen?: () => Promise<boolean>; env?: NodeJS.ProcessEnv },
+): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/backfill.ts', ...args, '--checkpoint-dir', opts.checkpointDir], {
       env: { ...(opts.env ?? process.env), DATABASE_URL: pg.url, CLICKHOUSE_URL: ch.server.url },
@@ -100,7 +103,12 @@ async function totalsFrom(table: string): Promise<Totals> {
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{ type: string; currency: string; count: string; amount: string; fee: string }>();
-  return Object.fromEntries(rows.map((r) => [`${r.type}|${r.currency}`, { count: Number(r.count), amount: fromUnits(toUnits(r.amount)), fee: fromUnits(toUnits(r.fee)) }]));
+  return Object.fromEntries(
+    rows.map((r) => [
+      `${r.type}|${r.currency}`,
+      { count: Number(r.count), amount: fromUnits(toUnits(r.amount)), fee: fromUnits(toUnits(r.fee)) },
+    ]),
+  );
 }
 
 async function rejectedRows(): Promise<string[]> {
@@ -121,7 +129,8 @@ async function expectExact(): Promise<void> {
 }
 
 async function truncate(): Promise<void> {
-  for (const t of [...TABLES, 'analytics_events_rejected', 'analytics_ingest_offsets', 'analytics_event_ids']) await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
+  for (const t of [...TABLES, 'analytics_events_rejected', 'analytics_ingest_offsets', 'analytics_event_ids'])
+    await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
 }
 
 async function checkpointChunks(dir: string): Promise<number> {
@@ -187,7 +196,10 @@ describe('npm run backfill', () => {
   }, 180_000);
 
   it('a re-run in a later month quarantines nothing twice (the quarantine is partitioned by rejection time)', async () => {
-    const later = await backfill([FROM, TO, '500', '--no-resume'], { checkpointDir: path.join(workDir, 'later'), env: clockAt(Date.now() + 40 * DAY) });
+    const later = await backfill([FROM, TO, '500', '--no-resume'], {
+      checkpointDir: path.join(workDir, 'later'),
+      env: clockAt(Date.now() + 40 * DAY),
+    });
     expect(later.code, later.stderr).toBe(0);
     await expectExact();
   }, 180_000);

@@ -99,7 +99,10 @@ describe('rollups:rebuild', () => {
   it('repairs a corrupted hour partition and a dropped minute partition', async () => {
     const { p } = await one<{ p: string }>(`SELECT toString(max(toYYYYMM(bucket))) AS p FROM analytics_agg_hour`);
     // Extra states: the partition's hour rows once more (doubles every count and sum).
-    await ch.client.command({ query: `INSERT INTO analytics_agg_hour SELECT * FROM analytics_agg_hour WHERE toYYYYMM(bucket) = {p:UInt32}`, query_params: { p: Number(p) } });
+    await ch.client.command({
+      query: `INSERT INTO analytics_agg_hour SELECT * FROM analytics_agg_hour WHERE toYYYYMM(bucket) = {p:UInt32}`,
+      query_params: { p: Number(p) },
+    });
     await ch.client.command({ query: `ALTER TABLE analytics_agg_minute DROP PARTITION {p:UInt32}`, query_params: { p: Number(p) } });
     const corrupted = await allSnapshots();
     expect(corrupted.analytics_agg_hour).not.toEqual(before.analytics_agg_hour);
@@ -128,7 +131,12 @@ describe('rollups:rebuild', () => {
     });
     const dayBefore = await snapshot('analytics_agg_day');
     await expect(rebuildRollups(ch.client, { from: old, to: old })).rejects.toThrow(RebuildRefused);
-    const cliRefusal = await cli('scripts/rollups-rebuild.ts', ['--from', new Date(old).toISOString().slice(0, 10), '--to', new Date(old).toISOString().slice(0, 10)]).catch((e) => e);
+    const cliRefusal = await cli('scripts/rollups-rebuild.ts', [
+      '--from',
+      new Date(old).toISOString().slice(0, 10),
+      '--to',
+      new Date(old).toISOString().slice(0, 10),
+    ]).catch((e) => e);
     expect(cliRefusal.code).toBe(2);
     expect(cliRefusal.stderr).toMatch(/older than|before raw's retention/);
     expect(await snapshot('analytics_agg_day')).toEqual(dayBefore);

@@ -101,7 +101,8 @@ export function checkCommand(cmd: DocCommand): string[] {
 function sqlBlocks(): Array<{ file: string; sql: string }> {
   const out: Array<{ file: string; sql: string }> = [];
   for (const file of docFiles()) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/```sql\n([\s\S]*?)```/g)) out.push({ file: path.relative(ROOT, file), sql: m[1]!.trim() });
+    for (const m of readFileSync(file, 'utf8').matchAll(/```sql\n([\s\S]*?)```/g))
+      out.push({ file: path.relative(ROOT, file), sql: m[1]!.trim() });
   }
   return out;
 }
@@ -114,7 +115,17 @@ describe('runbook commands', () => {
 
   it('the runbook covers the operational tools', () => {
     const used = new Set(commands.map((c) => c.script));
-    for (const s of ['backfill', 'rollups:rebuild', 'retention:report', 'replay', 'migrate', 'deploy', 'bench:ingest', 'bench:api', 'bench:e2e']) {
+    for (const s of [
+      'backfill',
+      'rollups:rebuild',
+      'retention:report',
+      'replay',
+      'migrate',
+      'deploy',
+      'bench:ingest',
+      'bench:api',
+      'bench:e2e',
+    ]) {
       expect(used, s).toContain(s);
     }
     expect(commands.length).toBeGreaterThan(30);

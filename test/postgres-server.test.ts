@@ -19,6 +19,8 @@ describe('PostgreSQL for the backfill tests', () => {
   }, 120_000);
 
   it('a wrong POSTGRES_BIN is an error, not a fallback', async () => {
-    await expect(startTestPostgres({ ...process.env, POSTGRES_BIN: '/nonexistent' })).rejects.toThrow(/POSTGRES_BIN=\/nonexistent holds no postgres binary/);
+    await expect(startTestPostgres({ ...process.env, POSTGRES_BIN: '/nonexistent' })).rejects.toThrow(
+      /POSTGRES_BIN=\/nonexistent holds no postgres binary/,
+    );
   });
 });

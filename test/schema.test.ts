@@ -24,8 +24,24 @@ function rawValues(seed: number, count: number): unknown[][] {
     const result = validateEvent(r.topic, JSON.parse(r.value));
     if (!result.ok) throw new Error(result.reject.reason);
     const e = result.event;
-    return [e.event_id, e.type, chDateTime64(e.occurred_at), e.amount, e.fee, e.currency, e.zone, e.country, e.city,
-      e.merchant_id, e.status, e.type, 0, i, chDateTime64(Date.now()), chDateTime64(Date.now())];
+    return [
+      e.event_id,
+      e.type,
+      chDateTime64(e.occurred_at),
+      e.amount,
+      e.fee,
+      e.currency,
+      e.zone,
+      e.country,
+      e.city,
+      e.merchant_id,
+      e.status,
+      e.type,
+      0,
+      i,
+      chDateTime64(Date.now()),
+      chDateTime64(Date.now()),
+    ];
   });
 }
 
@@ -43,7 +59,9 @@ describe('migrations', () => {
   });
 
   it('refuses an applied migration whose file changed', async () => {
-    await ch.client.command({ query: `ALTER TABLE ${LEDGER_TABLE} UPDATE checksum = 'edited' WHERE version = 1 SETTINGS mutations_sync = 1` });
+    await ch.client.command({
+      query: `ALTER TABLE ${LEDGER_TABLE} UPDATE checksum = 'edited' WHERE version = 1 SETTINGS mutations_sync = 1`,
+    });
     try {
       await expect(migrate(ch.client)).rejects.toThrow(/different checksum/);
     } finally {
@@ -56,7 +74,7 @@ describe('migrations', () => {
   });
 
   it('splits statements on terminal semicolons and drops comment lines', () => {
-    expect(splitStatements('-- c\nSELECT 1;\n\nSELECT \';\' AS x;\n')).toEqual(['SELECT 1', "SELECT ';' AS x"]);
+    expect(splitStatements("-- c\nSELECT 1;\n\nSELECT ';' AS x;\n")).toEqual(['SELECT 1', "SELECT ';' AS x"]);
   });
 });
 
@@ -82,8 +100,18 @@ describe('tables', () => {
 
 describe('rollups', () => {
   it('equal aggregates computed from raw rows, to the last decimal, at every granularity', async () => {
-    await ch.client.insert({ table: 'analytics_events_raw', values: rawValues(5, 4000), columns: [...RAW_COLUMNS], format: 'JSONCompactEachRow' });
-    await ch.client.insert({ table: 'analytics_events_raw', values: rawValues(6, 3000), columns: [...RAW_COLUMNS], format: 'JSONCompactEachRow' });
+    await ch.client.insert({
+      table: 'analytics_events_raw',
+      values: rawValues(5, 4000),
+      columns: [...RAW_COLUMNS],
+      format: 'JSONCompactEachRow',
+    });
+    await ch.client.insert({
+      table: 'analytics_events_raw',
+      values: rawValues(6, 3000),
+      columns: [...RAW_COLUMNS],
+      format: 'JSONCompactEachRow',
+    });
     for (const table of ROLLUPS) {
       const fromRaw = await rows(
         `SELECT ${BUCKET[table]}(occurred_at) AS b, type, zone, country, city, currency, status,
@@ -121,7 +149,9 @@ describe('rollups', () => {
     const counts = async () => ({
       raw: (await rows<{ n: string }>('SELECT toString(count()) AS n FROM analytics_events_raw'))[0]!.n,
       ...Object.fromEntries(
-        await Promise.all(ROLLUPS.map(async (t) => [t, (await rows<{ n: string }>(`SELECT toString(countMerge(events)) AS n FROM ${t}`))[0]!.n])),
+        await Promise.all(
+          ROLLUPS.map(async (t) => [t, (await rows<{ n: string }>(`SELECT toString(countMerge(events)) AS n FROM ${t}`))[0]!.n]),
+        ),
       ),
     });
     expect(await counts()).toEqual({ raw: '500', analytics_agg_minute: '500', analytics_agg_hour: '500', analytics_agg_day: '500' });

@@ -12,7 +12,14 @@ import type { WsEvent } from '../functions/shared/ws-management.js';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
-import { MAX_ROOMS_PER_MESSAGE, MESSAGE_RATE, RESUME_LIMITS, type AckMessage, type DeltasMessage, type ErrorMessage } from '../functions/shared/contracts/ws.js';
+import {
+  MAX_ROOMS_PER_MESSAGE,
+  MESSAGE_RATE,
+  RESUME_LIMITS,
+  type AckMessage,
+  type DeltasMessage,
+  type ErrorMessage,
+} from '../functions/shared/contracts/ws.js';
 import { MAX_ROOMS_PER_CONNECTION, createWsStore } from '../functions/shared/ws-store.js';
 import { signDevToken, type DevKeys } from '../local/dev-keys.js';
 import type { Realtime } from '../local/realtime.js';
@@ -63,7 +70,8 @@ function snapshot(room: string, version: number, bucket = minute(0)): DeltaSnaps
 }
 
 const errors = (c: WsClient, code: ErrorMessage['code']) => c.ofType<ErrorMessage>('error').filter((e) => e.code === code);
-const holds = (version: number) => (m: unknown) => (m as DeltasMessage).type === 'deltas' && (m as DeltasMessage).snapshots.some((s) => s.version === version);
+const holds = (version: number) => (m: unknown) =>
+  (m as DeltasMessage).type === 'deltas' && (m as DeltasMessage).snapshots.some((s) => s.version === version);
 let nextVersion = 1_000;
 
 /** Writes a delta to `room` and waits until `c` holds it. */
@@ -113,7 +121,9 @@ describe('token lifetime', () => {
     expect(shortLived.messages.some(holds(after))).toBe(false);
     // And its membership is gone: the next fan-out does not consider it.
     await eventually(async () => {
-      const members = await db.doc.send(new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': room } }));
+      const members = await db.doc.send(
+        new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': room } }),
+      );
       return (members.Items ?? []).length === 1;
     });
 
@@ -134,7 +144,12 @@ describe('room limit', () => {
     const store = createWsStore(db.doc, { connections: 'connections', memberships: 'memberships' });
     const connection = (await store.getConnection(connectionId))!;
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => store.join(connection, Array.from({ length: 5 }, (_, j) => `city:SN:Town${i}x${j}`))),
+      Array.from({ length: 30 }, (_, i) =>
+        store.join(
+          connection,
+          Array.from({ length: 5 }, (_, j) => `city:SN:Town${i}x${j}`),
+        ),
+      ),
     );
     const joined = results.filter((r) => r?.ok);
     const after = (await store.getConnection(connectionId))!;
@@ -150,7 +165,9 @@ describe('room limit', () => {
     const { subscribe } = await wsHandlersFromCatalog();
     // 20 rooms each: three admitted joins would already pass the limit if it were read-then-write.
     const roomsOf = (i: number) => Array.from({ length: MAX_ROOMS_PER_MESSAGE }, (_, j) => `city:CI:Ville${i}x${j}`);
-    await Promise.all(Array.from({ length: 30 }, (_, i) => subscribe(messageEvent(connectionId, { action: 'subscribe', rooms: roomsOf(i) }), {} as never)));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => subscribe(messageEvent(connectionId, { action: 'subscribe', rooms: roomsOf(i) }), {} as never)),
+    );
     const store = createWsStore(db.doc, { connections: 'connections', memberships: 'memberships' });
     const held = (await store.getConnection(connectionId))!.rooms;
     expect(held.length).toBeGreaterThanOrEqual(MAX_ROOMS_PER_MESSAGE);
@@ -197,7 +214,7 @@ describe('floods', () => {
     await flood.roundTrip();
   }, 120_000);
 
-  it('the handlers\' token bucket: messages past the burst get rate_limited and have no effect; the connection recovers', async () => {
+  it("the handlers' token bucket: messages past the burst get rate_limited and have no effect; the connection recovers", async () => {
     const c = await connect();
     const answered = () => c.ofType('pong').length + c.ofType('ack').length + errors(c, 'rate_limited').length;
     // Batches under the gateway's queue bound, so every message reaches the handler.
@@ -222,7 +239,11 @@ describe('floods', () => {
     const greedy = await subscribed([room]);
     // 1,200 buckets recorded for the room: more than one resume may send.
     for (let i = 0; i < 4; i++) {
-      await writeSnapshots(db.doc, 'deltas', Array.from({ length: 300 }, (_, j) => snapshot(room, 10 + i * 300 + j, minute(i * 300 + j))));
+      await writeSnapshots(
+        db.doc,
+        'deltas',
+        Array.from({ length: 300 }, (_, j) => snapshot(room, 10 + i * 300 + j, minute(i * 300 + j))),
+      );
     }
     // Let the fan-out push those first, so what follows counts only resume replies.
     await greedy.roundTrip();
@@ -232,7 +253,9 @@ describe('floods', () => {
     for (let i = 0; i < 3; i++) await deliveredTo(good, 'zone:WAEMU', 10_000);
     await eventually(
       async () => {
-        const replies = greedy.messages.slice(from).filter((m) => (m as DeltasMessage).resume === true || (m as ErrorMessage).type === 'error');
+        const replies = greedy.messages
+          .slice(from)
+          .filter((m) => (m as DeltasMessage).resume === true || (m as ErrorMessage).type === 'error');
         return replies.length >= 50;
       },
       60_000,
@@ -254,17 +277,29 @@ describe('floods', () => {
 /** A route event as API Gateway delivers it, for calling a handler directly. */
 function messageEvent(connectionId: string, body: { action: string; [k: string]: unknown }): WsEvent {
   return {
-    requestContext: { routeKey: body.action, eventType: 'MESSAGE', connectionId, domainName: new URL(rt.gateway.url).host, stage: 'local', requestId: 'r', connectedAt: Date.now() },
+    requestContext: {
+      routeKey: body.action,
+      eventType: 'MESSAGE',
+      connectionId,
+      domainName: new URL(rt.gateway.url).host,
+      stage: 'local',
+      requestId: 'r',
+      connectedAt: Date.now(),
+    },
     body: JSON.stringify(body),
     isBase64Encoded: false,
   } as unknown as WsEvent;
 }
 
-describe('resume on AWS, where one connection\'s messages run concurrently', () => {
+describe("resume on AWS, where one connection's messages run concurrently", () => {
   it('two resumes at once: one is answered, the other gets resume_busy (the lease on the connection item)', async () => {
     const room = 'city:SN:Thiès';
     const c = await subscribed([room]);
-    await writeSnapshots(db.doc, 'deltas', Array.from({ length: 600 }, (_, j) => snapshot(room, 5_000 + j, minute(j))));
+    await writeSnapshots(
+      db.doc,
+      'deltas',
+      Array.from({ length: 600 }, (_, j) => snapshot(room, 5_000 + j, minute(j))),
+    );
     await eventually(async () => c.messages.some(holds(5_599)), 30_000, 100);
     const connectionId = rt.gateway.connectionIds().slice(-1)[0]!;
     const { resume } = await wsHandlersFromCatalog();
@@ -289,21 +324,27 @@ describe('resume on AWS, where one connection\'s messages run concurrently', () 
 describe('a client that stops reading', () => {
   it('is cut (410 to @connections) once too much waits for it; another client on the gateway is still served', async () => {
     const gw = await startWsGateway({ handlers: { $connect: async () => ({ statusCode: 200 }) }, maxBufferedBytes: 256 * 1024 });
-    const mgmt = new ApiGatewayManagementApiClient({ endpoint: gw.managementEndpoint, region: 'us-east-1', credentials: LOCAL_DUMMY_CREDENTIALS, maxAttempts: 1 });
+    const mgmt = new ApiGatewayManagementApiClient({
+      endpoint: gw.managementEndpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_DUMMY_CREDENTIALS,
+      maxAttempts: 1,
+    });
     try {
       const slow = await WsClient.connect(gw.url);
       const fine = await WsClient.connect(gw.url);
       const [slowId, fineId] = gw.connectionIds();
       // Stop reading: the kernel buffers fill, then the server's send buffer grows.
-      ((slow.ws as unknown as { _socket: Socket })._socket).pause();
+      (slow.ws as unknown as { _socket: Socket })._socket.pause();
       const frame = JSON.stringify({ type: 'deltas', v: 1, snapshots: [], pad: 'x'.repeat(30_000) });
       let status = 200;
       let posts = 0;
       while (status === 200 && posts < 4_000) {
         posts++;
-        status = await mgmt
-          .send(new PostToConnectionCommand({ ConnectionId: slowId, Data: frame }))
-          .then(() => 200, (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode ?? 0);
+        status = await mgmt.send(new PostToConnectionCommand({ ConnectionId: slowId, Data: frame })).then(
+          () => 200,
+          (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode ?? 0,
+        );
       }
       expect(status).toBe(410);
       expect(gw.connectionIds()).toEqual([fineId]);

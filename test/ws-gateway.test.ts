@@ -55,7 +55,17 @@ function snapshot(room: string, version: number, count: number, bucket = '2026-1
     room,
     bucket,
     version,
-    values: [{ type: 'wallet_txn_created', currency: 'XOF', count, volume: `${count * 1000}.00`, fees: `${count * 10}.00`, merchants: 1, succeeded: count }],
+    values: [
+      {
+        type: 'wallet_txn_created',
+        currency: 'XOF',
+        count,
+        volume: `${count * 1000}.00`,
+        fees: `${count * 10}.00`,
+        merchants: 1,
+        succeeded: count,
+      },
+    ],
     recorded_at: new Date().toISOString(),
     source_ts: Date.now() - 50,
   };
@@ -112,16 +122,38 @@ describe('subscribe / unsubscribe', () => {
     expect(second.rooms).toEqual(['city:SN:Dakar', 'country:SN', 'zone:WAEMU']);
 
     const id = rt.gateway.connectionIds().slice(-1)[0]!;
-    const members = await db.doc.send(new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': 'country:SN' } }));
+    const members = await db.doc.send(
+      new QueryCommand({
+        TableName: 'memberships',
+        KeyConditionExpression: 'room = :r',
+        ExpressionAttributeValues: { ':r': 'country:SN' },
+      }),
+    );
     expect(members.Items?.map((i) => i.connectionId)).toContain(id);
-    const forbiddenRows = await db.doc.send(new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': 'zone:CEMAC' } }));
+    const forbiddenRows = await db.doc.send(
+      new QueryCommand({
+        TableName: 'memberships',
+        KeyConditionExpression: 'room = :r',
+        ExpressionAttributeValues: { ':r': 'zone:CEMAC' },
+      }),
+    );
     expect(forbiddenRows.Items?.map((i) => i.connectionId) ?? []).not.toContain(id);
 
     const from = c.messages.length;
     c.send({ action: 'unsubscribe', rooms: ['country:SN', 'zone:CEMAC'] });
-    const left = await c.next<AckMessage>((m) => (m as AckMessage).type === 'ack' && (m as AckMessage).action === 'unsubscribe', 10_000, from);
+    const left = await c.next<AckMessage>(
+      (m) => (m as AckMessage).type === 'ack' && (m as AckMessage).action === 'unsubscribe',
+      10_000,
+      from,
+    );
     expect(left.rooms).toEqual(['city:SN:Dakar', 'zone:WAEMU']);
-    const after = await db.doc.send(new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': 'country:SN' } }));
+    const after = await db.doc.send(
+      new QueryCommand({
+        TableName: 'memberships',
+        KeyConditionExpression: 'room = :r',
+        ExpressionAttributeValues: { ':r': 'country:SN' },
+      }),
+    );
     expect(after.Items?.map((i) => i.connectionId) ?? []).not.toContain(id);
   });
 
@@ -172,7 +204,13 @@ describe('other routes', () => {
     c.close();
     await eventually(async () => {
       const conn = await db.doc.send(new GetCommand({ TableName: 'connections', Key: { connectionId: id } }));
-      const rows = await db.doc.send(new QueryCommand({ TableName: 'memberships', KeyConditionExpression: 'room = :r', ExpressionAttributeValues: { ':r': 'city:SN:Thiès' } }));
+      const rows = await db.doc.send(
+        new QueryCommand({
+          TableName: 'memberships',
+          KeyConditionExpression: 'room = :r',
+          ExpressionAttributeValues: { ':r': 'city:SN:Thiès' },
+        }),
+      );
       return conn.Item === undefined && (rows.Items ?? []).length === 0;
     });
   });
@@ -185,7 +223,11 @@ describe('management API with the real SDK client', () => {
     const id = rt.gateway.connectionIds().slice(-1)[0]!;
     expect(id).toMatch(/^[A-Za-z0-9]{15}=$/);
     for (const endpoint of [rt.gateway.managementEndpoint, `${rt.gateway.managementEndpoint}/local`]) {
-      const api = new ApiGatewayManagementApiClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      const api = new ApiGatewayManagementApiClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      });
       const info = await api.send(new GetConnectionCommand({ ConnectionId: id }));
       expect(info.ConnectedAt).toBeInstanceOf(Date);
       expect(Math.abs(info.ConnectedAt!.getTime() - Date.now())).toBeLessThan(60_000);
@@ -194,11 +236,17 @@ describe('management API with the real SDK client', () => {
       const from = c.messages.length;
       await api.send(new PostToConnectionCommand({ ConnectionId: id, Data: JSON.stringify({ type: 'pong', at: endpoint }) }));
       await c.next((m) => (m as { at?: string }).at === endpoint, 10_000, from);
-      await expect(api.send(new PostToConnectionCommand({ ConnectionId: 'Nope0123456789A=', Data: '{}' }))).rejects.toBeInstanceOf(GoneException);
+      await expect(api.send(new PostToConnectionCommand({ ConnectionId: 'Nope0123456789A=', Data: '{}' }))).rejects.toBeInstanceOf(
+        GoneException,
+      );
       await expect(api.send(new GetConnectionCommand({ ConnectionId: 'Nope0123456789A=' }))).rejects.toBeInstanceOf(GoneException);
       api.destroy();
     }
-    const api = new ApiGatewayManagementApiClient({ endpoint: rt.gateway.managementEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const api = new ApiGatewayManagementApiClient({
+      endpoint: rt.gateway.managementEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
     await api.send(new DeleteConnectionCommand({ ConnectionId: id }));
     await c.waitClosed();
     await expect(api.send(new PostToConnectionCommand({ ConnectionId: id, Data: '{}' }))).rejects.toBeInstanceOf(GoneException);
@@ -216,7 +264,11 @@ describe('resume', () => {
     const c = await connect(['WAEMU']);
     c.send({ action: 'subscribe', rooms: [room] });
     await c.next((m) => (m as AckMessage).type === 'ack');
-    await writeSnapshots(db.doc, 'deltas', [1, 2, 3, 4, 5].map((v) => snapshot(room, v, v * 10, minute(v))));
+    await writeSnapshots(
+      db.doc,
+      'deltas',
+      [1, 2, 3, 4, 5].map((v) => snapshot(room, v, v * 10, minute(v))),
+    );
     // A later batch rewrote minute 3: the client must get that bucket once, with the newest values.
     await writeSnapshots(db.doc, 'deltas', [snapshot(room, 6, 99, minute(3))]);
     await writeSnapshots(db.doc, 'deltas', [snapshot('city:CI:Abidjan', 9, 1)]);
@@ -253,9 +305,21 @@ describe('resume', () => {
     await c.next((m) => (m as AckMessage).type === 'ack');
     const wide = (v: number): DeltaSnapshot => ({
       ...snapshot(room, v, v, minute(v - 1)),
-      values: Array.from({ length: 12 }, (_, i) => ({ type: 'invoice.paid' as const, currency: `C${String(i).padStart(2, '0')}`, count: v, volume: `${v}.5000`, fees: '0.0100', merchants: i, succeeded: 0 })),
+      values: Array.from({ length: 12 }, (_, i) => ({
+        type: 'invoice.paid' as const,
+        currency: `C${String(i).padStart(2, '0')}`,
+        count: v,
+        volume: `${v}.5000`,
+        fees: '0.0100',
+        merchants: i,
+        succeeded: 0,
+      })),
     });
-    await writeSnapshots(db.doc, 'deltas', Array.from({ length: 60 }, (_, i) => wide(i + 1)));
+    await writeSnapshots(
+      db.doc,
+      'deltas',
+      Array.from({ length: 60 }, (_, i) => wide(i + 1)),
+    );
     const from = c.messages.length;
     const rawSizes: number[] = [];
     c.ws.on('message', (data) => rawSizes.push((data as Buffer).length));
@@ -267,7 +331,9 @@ describe('resume', () => {
     });
     const frames = c.messages.slice(from).filter(isResume) as DeltasMessage[];
     expect(frames.length).toBeGreaterThan(1);
-    expect(frames.flatMap((f) => f.snapshots.map((s) => s.version)).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(frames.flatMap((f) => f.snapshots.map((s) => s.version)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
     const resumeSizes = rawSizes.filter((n) => n > 1000);
     expect(resumeSizes.every((n) => n <= MAX_FRAME_BYTES)).toBe(true);
   });

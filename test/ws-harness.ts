@@ -21,7 +21,10 @@ export function quietPowertools(): void {
 }
 
 export class UpgradeRefused extends Error {
-  constructor(public status: number, public body: string) {
+  constructor(
+    public status: number,
+    public body: string,
+  ) {
     super(`upgrade refused with HTTP ${status}: ${body}`);
   }
 }

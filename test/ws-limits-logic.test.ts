@@ -52,7 +52,14 @@ describe('resume bounds', () => {
   });
 
   it('an over-budget resume keeps the newest snapshots, in their order, and says so', () => {
-    const snap = (version: number): DeltaSnapshot => ({ room: 'global', bucket: `b${version}`, version, values: [], recorded_at: '', source_ts: 0 });
+    const snap = (version: number): DeltaSnapshot => ({
+      room: 'global',
+      bucket: `b${version}`,
+      version,
+      values: [],
+      recorded_at: '',
+      source_ts: 0,
+    });
     const all = [5, 1, 4, 2, 3].map(snap);
     expect(capSnapshots(all, 5)).toEqual({ snapshots: all, truncated: false });
     expect(capSnapshots(all, 3)).toEqual({ snapshots: [5, 4, 3].map(snap), truncated: true });

@@ -47,7 +47,9 @@ describe('connection limits', () => {
       const closed = await idle.c.waitClosed(IDLE_MS * 10);
       expect(closed.code).toBe(1001);
       expect(busy.c.closed).toBeUndefined();
-      await eventually(async () => (await db.doc.send(new GetCommand({ TableName: 'connections', Key: { connectionId: idle.id } }))).Item === undefined);
+      await eventually(
+        async () => (await db.doc.send(new GetCommand({ TableName: 'connections', Key: { connectionId: idle.id } }))).Item === undefined,
+      );
 
       // Kept alive by pings well past several idle periods, until the maximum age ends it.
       const ended = await busy.c.waitClosed(MAX_AGE_MS * 4);
@@ -55,7 +57,9 @@ describe('connection limits', () => {
       expect(Date.now() - opened).toBeGreaterThanOrEqual(MAX_AGE_MS - 100);
       expect(pings).toBeGreaterThan(6);
       expect(busy.c.ofType('pong').length).toBeGreaterThan(3);
-      await eventually(async () => (await db.doc.send(new GetCommand({ TableName: 'connections', Key: { connectionId: busy.id } }))).Item === undefined);
+      await eventually(
+        async () => (await db.doc.send(new GetCommand({ TableName: 'connections', Key: { connectionId: busy.id } }))).Item === undefined,
+      );
     } finally {
       clearInterval(timer);
     }

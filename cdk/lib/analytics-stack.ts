@@ -75,14 +75,23 @@ export class AnalyticsStack extends Stack {
     this.tablesConcern = new Tables(this, { config, removalPolicy });
     this.tables = this.tablesConcern.byId;
     const fnContext: FunctionContext = {
-      config, repoRoot, removalPolicy, shared: importSharedInputs(this, config), tableEnv: this.tablesConcern.environment,
+      config,
+      repoRoot,
+      removalPolicy,
+      shared: importSharedInputs(this, config),
+      tableEnv: this.tablesConcern.environment,
     };
     const logBucket = accessLogBucket(this, config, removalPolicy);
     this.ingest = new Ingest(this, { ...fnContext, deltas: this.tables.deltas, accessLogBucket: logBucket });
     this.realtime = new Realtime(this, { ...fnContext, tables: this.tables });
     this.queryApi = new QueryApi(this, fnContext);
     this.dashboard = new Dashboard(this, {
-      config, repoRoot, removalPolicy, apiBehaviors: this.queryApi.behaviors, webSocketUrl: this.realtime.stage.url, accessLogBucket: logBucket,
+      config,
+      repoRoot,
+      removalPolicy,
+      apiBehaviors: this.queryApi.behaviors,
+      webSocketUrl: this.realtime.stage.url,
+      accessLogBucket: logBucket,
     });
     this.functions = { ...this.ingest.functions, ...this.realtime.functions, ...this.queryApi.functions };
     this.webSocketApi = this.realtime.webSocketApi;
@@ -103,15 +112,24 @@ export class AnalyticsStack extends Stack {
 
     new CfnOutput(this, OUTPUT.dashboardUrl, { value: this.dashboard.dashboardUrl, description: 'The dashboard (CloudFront, S3 origin)' });
     new CfnOutput(this, OUTPUT.apiUrl, { value: this.dashboard.apiUrl, description: 'REST API base URL (CloudFront, 10 s cache)' });
-    new CfnOutput(this, OUTPUT.webSocketUrl, { value: this.webSocketStage.url, description: 'WebSocket URL (wss://…/<stage>?token=<jwt>)' });
-    new CfnOutput(this, OUTPUT.managementEndpoint, { value: this.realtime.managementEndpoint, description: 'API Gateway @connections endpoint' });
+    new CfnOutput(this, OUTPUT.webSocketUrl, {
+      value: this.webSocketStage.url,
+      description: 'WebSocket URL (wss://…/<stage>?token=<jwt>)',
+    });
+    new CfnOutput(this, OUTPUT.managementEndpoint, {
+      value: this.realtime.managementEndpoint,
+      description: 'API Gateway @connections endpoint',
+    });
     new CfnOutput(this, OUTPUT.ingestFailureBucket, {
       value: this.ingestFailureBucket.bucketName,
       description: 'S3 on-failure destination of the MSK mappings: failed batches with their payload (npm run redrive)',
     });
     new CfnOutput(this, OUTPUT.alarmTopicArn, { value: this.alarmTopic.topicArn, description: 'SNS topic the alarms publish to' });
     for (const def of TABLES) {
-      new CfnOutput(this, tableOutputName(def.envVar), { value: this.tables[def.id].tableName, description: `DynamoDB ${def.id} table (${def.envVar})` });
+      new CfnOutput(this, tableOutputName(def.envVar), {
+        value: this.tables[def.id].tableName,
+        description: `DynamoDB ${def.id} table (${def.envVar})`,
+      });
     }
   }
 }

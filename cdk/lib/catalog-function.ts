@@ -35,16 +35,26 @@ const SERVICE_OF: Record<TriggerKind, string> = {
 
 export function sizing(kind: TriggerKind): { memorySize: number; timeout: Duration } {
   switch (kind) {
-    case 'msk': return { memorySize: 1024, timeout: Duration.seconds(120) };
-    case 'dynamodb-stream': return { memorySize: 512, timeout: Duration.seconds(60) };
+    case 'msk':
+      return { memorySize: 1024, timeout: Duration.seconds(120) };
+    case 'dynamodb-stream':
+      return { memorySize: 512, timeout: Duration.seconds(60) };
     // Fan-out workers: posting is CPU-bound (SigV4 + TLS); a full vCPU is 1,769 MB, 1,024 a middle ground.
-    case 'invoke': return { memorySize: 1024, timeout: Duration.seconds(60) };
-    case 'websocket': return { memorySize: 256, timeout: Duration.seconds(10) };
-    case 'http': return { memorySize: 512, timeout: Duration.seconds(15) };
+    case 'invoke':
+      return { memorySize: 1024, timeout: Duration.seconds(60) };
+    case 'websocket':
+      return { memorySize: 256, timeout: Duration.seconds(10) };
+    case 'http':
+      return { memorySize: 512, timeout: Duration.seconds(15) };
   }
 }
 
-export function catalogFunction(scope: Construct, def: FunctionDef, ctx: FunctionContext, extra: { reservedConcurrentExecutions?: number } = {}): lambda.Function {
+export function catalogFunction(
+  scope: Construct,
+  def: FunctionDef,
+  ctx: FunctionContext,
+  extra: { reservedConcurrentExecutions?: number } = {},
+): lambda.Function {
   const { config, shared } = ctx;
   const kind = def.trigger.kind;
   const usesClickHouse = def.uses?.clickhouse === true;
@@ -72,17 +82,30 @@ export function catalogFunction(scope: Construct, def: FunctionDef, ctx: Functio
     ...(traced ? { tracing: lambda.Tracing.ACTIVE } : {}),
   });
   if (inVpc) {
-    acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      'Required for a function in the VPC (ENI management); the actions have no resource-level scoping');
+    acknowledge(
+      fn.role!,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'Required for a function in the VPC (ENI management); the actions have no resource-level scoping',
+    );
   }
   if (traced) {
-    acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level scoping');
+    acknowledge(
+      fn.role!,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level scoping',
+    );
   }
   if (usesClickHouse) shared.clickhouseSecret.grantRead(fn);
-  acknowledge(fn, 'AwsSolutions-L1', 'Node.js 22 is pinned on purpose: the handlers, their dependencies and the CI toolchain are tested on it');
-  acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    'AWS managed basic execution policy only grants writing to the function\'s own log streams');
+  acknowledge(
+    fn,
+    'AwsSolutions-L1',
+    'Node.js 22 is pinned on purpose: the handlers, their dependencies and the CI toolchain are tested on it',
+  );
+  acknowledge(
+    fn.role!,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    "AWS managed basic execution policy only grants writing to the function's own log streams",
+  );
   return fn;
 }
 
@@ -91,15 +114,20 @@ export function grantTableUses(fn: lambda.Function, def: FunctionDef, tables: Pa
   for (const [id, actions] of Object.entries(def.uses?.tables ?? {})) {
     const table = tables[id];
     if (!table) throw new Error(`${def.id} uses table ${id}, which this concern was not given`);
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      sid: `${id[0]!.toUpperCase()}${id.slice(1)}Table`,
-      actions: [...actions!].sort().map((a) => `dynamodb:${a}`),
-      resources: [table.tableArn],
-    }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: `${id[0]!.toUpperCase()}${id.slice(1)}Table`,
+        actions: [...actions!].sort().map((a) => `dynamodb:${a}`),
+        resources: [table.tableArn],
+      }),
+    );
   }
 }
 
 /** Catalog entries of one trigger kind, narrowed. */
-export function defsOfKind<K extends TriggerKind>(defs: readonly FunctionDef[], kind: K): (FunctionDef & { trigger: Extract<FunctionDef['trigger'], { kind: K }> })[] {
+export function defsOfKind<K extends TriggerKind>(
+  defs: readonly FunctionDef[],
+  kind: K,
+): (FunctionDef & { trigger: Extract<FunctionDef['trigger'], { kind: K }> })[] {
   return defs.filter((d): d is FunctionDef & { trigger: Extract<FunctionDef['trigger'], { kind: K }> } => d.trigger.kind === kind);
 }

@@ -159,27 +159,66 @@ function defaults(envName: EnvName, account: string, region: string): EnvConfig 
     pointInTimeRecovery: prod,
     tracing: true,
     alarms: {
-      offsetLag: 10_000, clickhouseInsertP95Seconds: 2, apiP95Seconds: 0.5, rejectedWsConnectionsPer5Min: 50,
-      fanoutIteratorAgeSeconds: 60, freshnessP95Seconds: 5, missingDataBreaches: prod,
+      offsetLag: 10_000,
+      clickhouseInsertP95Seconds: 2,
+      apiP95Seconds: 0.5,
+      rejectedWsConnectionsPer5Min: 50,
+      fanoutIteratorAgeSeconds: 60,
+      freshnessP95Seconds: 5,
+      missingDataBreaches: prod,
     },
   };
 }
 
 /** Flat context keys accepted with `-c key=value` (strings from the CLI, typed values from cdk.json). */
 export const CONTEXT_KEYS = [
-  'account', 'region', 'mskClusterArn', 'mskAuth', 'mskScramSecretArn', 'mskScramKmsKeyArn', 'topics',
-  'consumerGroupPrefix', 'batchSize', 'maxBatchingWindowSeconds', 'startingPosition', 'vpcId',
-  'availabilityZones', 'privateSubnetIds', 'securityGroupId', 'clickhouseSecretArn', 'clickhouseDatabase',
-  'molamIdPublicKey', 'molamIdJwksUrl', 'molamIdAudience', 'molamIdIssuer', 'loginUrl', 'logRetentionDays',
-  'alarmEmail', 'removalPolicy', 'pointInTimeRecovery', 'webSocketStageName',
-  'startingPositionTimestamp', 'mskRetryAttempts', 'mskMinimumPollers', 'mskMaximumPollers', 'mskOnFailureRetentionDays', 'apiReservedConcurrency', 'alarmTopicArn', 'tracing',
+  'account',
+  'region',
+  'mskClusterArn',
+  'mskAuth',
+  'mskScramSecretArn',
+  'mskScramKmsKeyArn',
+  'topics',
+  'consumerGroupPrefix',
+  'batchSize',
+  'maxBatchingWindowSeconds',
+  'startingPosition',
+  'vpcId',
+  'availabilityZones',
+  'privateSubnetIds',
+  'securityGroupId',
+  'clickhouseSecretArn',
+  'clickhouseDatabase',
+  'molamIdPublicKey',
+  'molamIdJwksUrl',
+  'molamIdAudience',
+  'molamIdIssuer',
+  'loginUrl',
+  'logRetentionDays',
+  'alarmEmail',
+  'removalPolicy',
+  'pointInTimeRecovery',
+  'webSocketStageName',
+  'startingPositionTimestamp',
+  'mskRetryAttempts',
+  'mskMinimumPollers',
+  'mskMaximumPollers',
+  'mskOnFailureRetentionDays',
+  'apiReservedConcurrency',
+  'alarmTopicArn',
+  'tracing',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
 export type ContextReader = (key: string) => unknown;
 
 const list = (v: unknown): string[] =>
-  Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean);
+  Array.isArray(v)
+    ? v.map(String)
+    : String(v)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 const int = (key: string, v: unknown): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`context ${key} must be a non-negative integer, got ${String(v)}`);
@@ -293,7 +332,8 @@ function validate(c: EnvConfig): void {
   parseClusterArn(c.msk.clusterArn);
   if (c.msk.topics.length === 0) throw new Error('at least one topic is required');
   if (c.msk.batchSize < 1 || c.msk.batchSize > 10_000) throw new Error('batchSize must be 1..10000');
-  if (c.msk.maxBatchingWindowSeconds !== undefined && c.msk.maxBatchingWindowSeconds > 300) throw new Error('maxBatchingWindowSeconds must be 0..300');
+  if (c.msk.maxBatchingWindowSeconds !== undefined && c.msk.maxBatchingWindowSeconds > 300)
+    throw new Error('maxBatchingWindowSeconds must be 0..300');
   // -1 (infinite) is not offered: with an on-failure destination Lambda caps it at 10 anyway.
   if (c.msk.retryAttempts > 10_000) throw new Error('mskRetryAttempts must be 0..10000');
   const { minimum, maximum } = c.msk.provisionedPollers;

@@ -10,6 +10,10 @@ export function deadLetterQueue(scope: Construct, id: string, purpose: string): 
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
   });
-  acknowledge(q, 'AwsSolutions-SQS3', `This queue is itself a dead-letter / on-failure destination (${purpose}); it is alarmed on, not redriven automatically`);
+  acknowledge(
+    q,
+    'AwsSolutions-SQS3',
+    `This queue is itself a dead-letter / on-failure destination (${purpose}); it is alarmed on, not redriven automatically`,
+  );
   return q;
 }

@@ -51,9 +51,7 @@ export function createHandlerFunction(scope: Construct, props: HandlerFunctionPr
     ...(props.tracing ? { tracing: props.tracing } : {}),
     ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
     environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-    ...(props.vpc
-      ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] }
-      : {}),
+    ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] } : {}),
   };
 
   if (existsSync(entry)) {

@@ -19,7 +19,11 @@ export const tableOutputName = (envVar: string): string => `${envVar.replace(/_/
  * WebSocket URLs, the management endpoint, and the table names under the handlers' own env vars;
  * every AWS SDK client goes to `endpoint` (AWS_ENDPOINT_URL, DYNAMODB_ENDPOINT).
  */
-export function integrationTargets(outputsFile: Record<string, Record<string, string>>, stackName: string, endpoint: string): Record<string, string> {
+export function integrationTargets(
+  outputsFile: Record<string, Record<string, string>>,
+  stackName: string,
+  endpoint: string,
+): Record<string, string> {
   const outputs = outputsFile[stackName];
   if (!outputs) throw new Error(`no outputs for stack ${stackName} (have: ${Object.keys(outputsFile).join(', ') || 'none'})`);
   const need = (key: string): string => {

@@ -25,8 +25,11 @@ export function importSharedInputs(scope: Construct, config: EnvConfig): SharedI
     privateSubnetIds: [...config.network.privateSubnetIds],
   });
   for (const subnet of vpc.privateSubnets) {
-    acknowledge(subnet, 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
-      'The stack only places functions in these subnets; it never reads or changes their route tables');
+    acknowledge(
+      subnet,
+      'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      'The stack only places functions in these subnets; it never reads or changes their route tables',
+    );
   }
   const securityGroup = ec2.SecurityGroup.fromSecurityGroupId(scope, 'IngestSecurityGroup', config.network.securityGroupId, {
     mutable: false,

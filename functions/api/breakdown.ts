@@ -33,7 +33,12 @@ export const handler = apiHandler({
     const range = alignRange(filters.range, MINUTE_MS);
     const where = filterWhere(filters, principal!.zones);
     const params: Params = { ...where.params, limit };
-    const union = segmentsUnion(decompose(range), `${DIMENSION_COLUMNS[by]} AS key, currency, events, volume, fees, merchants`, where, params);
+    const union = segmentsUnion(
+      decompose(range),
+      `${DIMENSION_COLUMNS[by]} AS key, currency, events, volume, fees, merchants`,
+      where,
+      params,
+    );
     const sql = `
       SELECT key, currency,
              countMerge(events) AS n_, sumMerge(volume) AS vol_, sumMerge(fees) AS fee_, uniqExactMerge(merchants) AS m_,

@@ -16,7 +16,11 @@ const error = (description: string) => ({
 const ok = (schema: string, description: string) => ({
   description,
   headers: {
-    'Cache-Control': { description: 'public, max-age=0, s-maxage=10: CloudFront keeps the answer 10 s (the token header is in its cache key), browsers revalidate.', schema: { type: 'string' } },
+    'Cache-Control': {
+      description:
+        'public, max-age=0, s-maxage=10: CloudFront keeps the answer 10 s (the token header is in its cache key), browsers revalidate.',
+      schema: { type: 'string' },
+    },
   },
   content: { 'application/json': { schema: ref(schema) } },
 });
@@ -38,12 +42,12 @@ const badRequestError = (rules: readonly string[]) =>
 const queryErrors = {
   '400': badRequestError(CROSS_PARAMETER_RULES),
   '401': error('Missing or invalid bearer token; the message gives the reason.'),
-  '403': error('The zone filter is outside the token\'s `zones` scope.'),
+  '403': error("The zone filter is outside the token's `zones` scope."),
   '500': error('Internal error (details are in the function logs only).'),
 };
 const filters = ['from', 'to', 'zone', 'country', 'city', 'currency', 'type'].map(param);
 
-const decimal = { type: 'string', pattern: '^[0-9]+\\.[0-9]{4}$', description: 'Exact decimal, 4 fraction digits, in the row\'s currency.' };
+const decimal = { type: 'string', pattern: '^[0-9]+\\.[0-9]{4}$', description: "Exact decimal, 4 fraction digits, in the row's currency." };
 const timestamp = { type: 'string', format: 'date-time' };
 const eventType = { type: 'string', enum: [...EVENT_TYPES] };
 
@@ -80,7 +84,11 @@ export const OPENAPI_DOCUMENT = {
         operationId: 'getTimeseries',
         summary: 'Zero-filled series per (type, currency)',
         parameters: [...filters, param('granularity'), param('metric'), param('encoding')],
-        responses: { '200': ok('TimeseriesResponse', 'Series'), ...queryErrors, '400': badRequestError([...CROSS_PARAMETER_RULES, POINT_CAP_RULE]) },
+        responses: {
+          '200': ok('TimeseriesResponse', 'Series'),
+          ...queryErrors,
+          '400': badRequestError([...CROSS_PARAMETER_RULES, POINT_CAP_RULE]),
+        },
       },
     },
     [`${API_BASE}/breakdown`]: {
@@ -94,7 +102,8 @@ export const OPENAPI_DOCUMENT = {
     [`${API_BASE}/summary`]: {
       get: {
         operationId: 'getSummary',
-        summary: 'Currency-independent figures (events, statuses, distinct merchants over every currency) for the range and the previous period',
+        summary:
+          'Currency-independent figures (events, statuses, distinct merchants over every currency) for the range and the previous period',
         parameters: filters,
         responses: { '200': ok('SummaryResponse', 'Figures'), ...queryErrors },
       },
@@ -135,30 +144,112 @@ export const OPENAPI_DOCUMENT = {
     securitySchemes: {
       // Not the http/bearer scheme: that one means the Authorization header, which CloudFront's
       // origin access control overwrites with its own signature.
-      bearerAuth: { type: 'apiKey', in: 'header', name: AUTH_HEADER, description: `Molam ID token (RS256/ES256) with a \`zones\` claim, sent as \`${AUTH_HEADER}: Bearer <jwt>\`.` },
+      bearerAuth: {
+        type: 'apiKey',
+        in: 'header',
+        name: AUTH_HEADER,
+        description: `Molam ID token (RS256/ES256) with a \`zones\` claim, sent as \`${AUTH_HEADER}: Bearer <jwt>\`.`,
+      },
     },
     parameters: {
-      from: { name: 'from', in: 'query', required: false, description: 'Start, inclusive: ISO-8601 date or date-time with offset (floored to the bucket). A `+` offset is sent URL-encoded (%2B).', schema: { type: 'string', maxLength: LIMITS.timestampMaxLength, pattern: PARAMETER_PATTERNS.timestamp, examples: ['2026-11-27T00:00:00Z'] } },
-      to: { name: 'to', in: 'query', required: false, description: `End, exclusive: ISO-8601 date or date-time with offset (ceiled to the bucket). Later than \`from\`, at most ${MAX_RANGE_DAYS} days after it.`, schema: { type: 'string', maxLength: LIMITS.timestampMaxLength, pattern: PARAMETER_PATTERNS.timestamp, examples: ['2026-11-28T00:00:00Z'] } },
-      zone: { name: 'zone', in: 'query', required: false, description: 'Monetary zone, e.g. WAEMU (its reference countries); must be in the token scope. Length in code points; no control characters or surrounding white space.', schema: { type: 'string', minLength: 1, maxLength: LIMITS.zoneMaxLength, pattern: PARAMETER_PATTERNS.name } },
-      country: { name: 'country', in: 'query', required: false, description: 'ISO-3166 alpha-2 country.', schema: { type: 'string', pattern: PARAMETER_PATTERNS.country } },
-      city: { name: 'city', in: 'query', required: false, description: 'City name. Length in code points; no control characters or surrounding white space.', schema: { type: 'string', minLength: 1, maxLength: LIMITS.cityMaxLength, pattern: PARAMETER_PATTERNS.name } },
-      currency: { name: 'currency', in: 'query', required: false, description: 'ISO-4217 currency.', schema: { type: 'string', pattern: PARAMETER_PATTERNS.currency } },
+      from: {
+        name: 'from',
+        in: 'query',
+        required: false,
+        description:
+          'Start, inclusive: ISO-8601 date or date-time with offset (floored to the bucket). A `+` offset is sent URL-encoded (%2B).',
+        schema: {
+          type: 'string',
+          maxLength: LIMITS.timestampMaxLength,
+          pattern: PARAMETER_PATTERNS.timestamp,
+          examples: ['2026-11-27T00:00:00Z'],
+        },
+      },
+      to: {
+        name: 'to',
+        in: 'query',
+        required: false,
+        description: `End, exclusive: ISO-8601 date or date-time with offset (ceiled to the bucket). Later than \`from\`, at most ${MAX_RANGE_DAYS} days after it.`,
+        schema: {
+          type: 'string',
+          maxLength: LIMITS.timestampMaxLength,
+          pattern: PARAMETER_PATTERNS.timestamp,
+          examples: ['2026-11-28T00:00:00Z'],
+        },
+      },
+      zone: {
+        name: 'zone',
+        in: 'query',
+        required: false,
+        description:
+          'Monetary zone, e.g. WAEMU (its reference countries); must be in the token scope. Length in code points; no control characters or surrounding white space.',
+        schema: { type: 'string', minLength: 1, maxLength: LIMITS.zoneMaxLength, pattern: PARAMETER_PATTERNS.name },
+      },
+      country: {
+        name: 'country',
+        in: 'query',
+        required: false,
+        description: 'ISO-3166 alpha-2 country.',
+        schema: { type: 'string', pattern: PARAMETER_PATTERNS.country },
+      },
+      city: {
+        name: 'city',
+        in: 'query',
+        required: false,
+        description: 'City name. Length in code points; no control characters or surrounding white space.',
+        schema: { type: 'string', minLength: 1, maxLength: LIMITS.cityMaxLength, pattern: PARAMETER_PATTERNS.name },
+      },
+      currency: {
+        name: 'currency',
+        in: 'query',
+        required: false,
+        description: 'ISO-4217 currency.',
+        schema: { type: 'string', pattern: PARAMETER_PATTERNS.currency },
+      },
       type: { name: 'type', in: 'query', required: false, description: 'Event type.', schema: eventType },
       granularity: {
-        name: 'granularity', in: 'query', required: false,
+        name: 'granularity',
+        in: 'query',
+        required: false,
         description: `Bucket size and rollup table. Default: minute up to 24 h, hour up to 60 days, day beyond. At most ${MAX_POINTS} points per series (minute: ${MAX_POINTS / 60} hours, hour: ${MAX_POINTS / 24} days); more is a 400 naming the largest range.`,
         schema: { type: 'string', enum: [...GRANULARITIES] },
       },
-      metric: { name: 'metric', in: 'query', required: false, description: 'Measure (default count); volume and fees are decimal strings.', schema: { type: 'string', enum: [...METRICS], default: 'count' } },
+      metric: {
+        name: 'metric',
+        in: 'query',
+        required: false,
+        description: 'Measure (default count); volume and fees are decimal strings.',
+        schema: { type: 'string', enum: [...METRICS], default: 'count' },
+      },
       encoding: {
-        name: 'encoding', in: 'query', required: false,
-        description: 'Series layout. `points` (default): one `{t, value}` per bucket. `compact`: per series a `start`, a `step_ms` and a `values` array (values[i] is the bucket at start + i × step_ms), the same buckets at about a third of the size.',
+        name: 'encoding',
+        in: 'query',
+        required: false,
+        description:
+          'Series layout. `points` (default): one `{t, value}` per bucket. `compact`: per series a `start`, a `step_ms` and a `values` array (values[i] is the bucket at start + i × step_ms), the same buckets at about a third of the size.',
         schema: { type: 'string', enum: [...TIMESERIES_ENCODINGS], default: 'points' },
       },
-      by: { name: 'by', in: 'query', required: true, description: 'Dimension of the breakdown.', schema: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] } },
-      failureBy: { name: 'by', in: 'query', required: true, description: 'Dimension the failures are counted by.', schema: { type: 'string', enum: [...FAILURE_DIMENSIONS] } },
-      limit: { name: 'limit', in: 'query', required: false, description: 'Rows returned (default 10).', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
+      by: {
+        name: 'by',
+        in: 'query',
+        required: true,
+        description: 'Dimension of the breakdown.',
+        schema: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] },
+      },
+      failureBy: {
+        name: 'by',
+        in: 'query',
+        required: true,
+        description: 'Dimension the failures are counted by.',
+        schema: { type: 'string', enum: [...FAILURE_DIMENSIONS] },
+      },
+      limit: {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        description: 'Rows returned (default 10).',
+        schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+      },
     },
     schemas: {
       Error: {
@@ -230,8 +321,12 @@ export const OPENAPI_DOCUMENT = {
                 step_ms: { type: 'integer', description: 'Bucket size in milliseconds (60000, 3600000 or 86400000).' },
                 values: {
                   type: 'array',
-                  description: 'One value per bucket from `from` to `to`, empty buckets zero: values[i] is the bucket starting at start + i × step_ms.',
-                  items: { oneOf: [{ type: 'integer' }, decimal], description: 'Integer for count/merchants, decimal string for volume/fees.' },
+                  description:
+                    'One value per bucket from `from` to `to`, empty buckets zero: values[i] is the bucket starting at start + i × step_ms.',
+                  items: {
+                    oneOf: [{ type: 'integer' }, decimal],
+                    description: 'Integer for count/merchants, decimal string for volume/fees.',
+                  },
                 },
               },
             },
@@ -262,7 +357,10 @@ export const OPENAPI_DOCUMENT = {
                     required: ['t', 'value'],
                     properties: {
                       t: { ...timestamp, description: 'Bucket start, UTC.' },
-                      value: { oneOf: [{ type: 'integer' }, decimal], description: 'Integer for count/merchants, decimal string for volume/fees.' },
+                      value: {
+                        oneOf: [{ type: 'integer' }, decimal],
+                        description: 'Integer for count/merchants, decimal string for volume/fees.',
+                      },
                     },
                   },
                 },
@@ -302,9 +400,15 @@ export const OPENAPI_DOCUMENT = {
           succeeded: { type: 'integer' },
           failed: { type: 'integer' },
           pending: { type: 'integer' },
-          merchants: { type: 'integer', description: 'Distinct merchants across every currency (exact; not the sum of per-currency figures).' },
+          merchants: {
+            type: 'integer',
+            description: 'Distinct merchants across every currency (exact; not the sum of per-currency figures).',
+          },
           wallet_count: { type: 'integer', description: 'wallet_txn_created events (the only type with failures).' },
-          success_rate: { type: ['number', 'null'], description: 'Succeeded wallet transactions / all wallet transactions, 0-1; null without any.' },
+          success_rate: {
+            type: ['number', 'null'],
+            description: 'Succeeded wallet transactions / all wallet transactions, 0-1; null without any.',
+          },
         },
       },
       SummaryResponse: {
@@ -318,7 +422,17 @@ export const OPENAPI_DOCUMENT = {
             description: 'The period of equal length just before `from`.',
             type: 'object',
             required: ['from', 'to', 'count', 'succeeded', 'failed', 'pending', 'merchants', 'wallet_count', 'success_rate'],
-            properties: { from: timestamp, to: timestamp, count: { type: 'integer' }, succeeded: { type: 'integer' }, failed: { type: 'integer' }, pending: { type: 'integer' }, merchants: { type: 'integer' }, wallet_count: { type: 'integer' }, success_rate: { type: ['number', 'null'] } },
+            properties: {
+              from: timestamp,
+              to: timestamp,
+              count: { type: 'integer' },
+              succeeded: { type: 'integer' },
+              failed: { type: 'integer' },
+              pending: { type: 'integer' },
+              merchants: { type: 'integer' },
+              wallet_count: { type: 'integer' },
+              success_rate: { type: ['number', 'null'] },
+            },
           },
         },
       },

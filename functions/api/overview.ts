@@ -42,7 +42,11 @@ export const handler = apiHandler({
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     checkScope(filters, principal!);
-    const { current, previous, union, params } = currentAndPrevious(filters, principal!.zones, 'type, currency, status, events, volume, fees, merchants');
+    const { current, previous, union, params } = currentAndPrevious(
+      filters,
+      principal!.zones,
+      'type, currency, status, events, volume, fees, merchants',
+    );
     const sql = `
       SELECT is_current, type, currency,
              toString(countMerge(events)) AS n,

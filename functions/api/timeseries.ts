@@ -8,15 +8,7 @@ import { badRequest } from './lib/errors.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, encodingParam, filtersParam, granularityParam, metricParam } from './lib/params.js';
 import { METRIC_EXPRESSIONS, ROLLUP_TABLES, bucketRange, filterWhere, type Params } from './lib/sql.js';
-import {
-  GRANULARITY_MS,
-  MAX_POINTS,
-  alignRange,
-  bucketCount,
-  defaultGranularity,
-  iso,
-  maxRangeText,
-} from './lib/time-range.js';
+import { GRANULARITY_MS, MAX_POINTS, alignRange, bucketCount, defaultGranularity, iso, maxRangeText } from './lib/time-range.js';
 
 /**
  * One row per series: [type, currency, bucket epoch seconds[], values[]]. A minute series over a

@@ -58,7 +58,17 @@ export async function fanout(
 ): Promise<DynamoDBBatchResponse & { stats: FanoutStats }> {
   const started = Date.now();
   const config = fanoutConfig(env);
-  const stats: FanoutStats = { records: 0, snapshots: 0, connections: 0, pushes: 0, workers: 0, gone: 0, expired: 0, tokenExpired: 0, failedPushes: 0 };
+  const stats: FanoutStats = {
+    records: 0,
+    snapshots: 0,
+    connections: 0,
+    pushes: 0,
+    workers: 0,
+    gone: 0,
+    expired: 0,
+    tokenExpired: 0,
+    failedPushes: 0,
+  };
   const byRoom = new Map<string, DeltaSnapshot[]>();
   const recordsOfRoom = new Map<string, DynamoDBRecord[]>();
   for (const record of event.Records ?? []) {
@@ -131,7 +141,10 @@ export async function fanout(
 
   if (outcome.frames > 0) metrics.addMetric(METRIC.wsMessages, MetricUnit.Count, outcome.frames);
   if (stats.gone + stats.expired > 0) {
-    metrics.singleMetric().addDimension('status', 'gone').addMetric(METRIC.wsConnections, MetricUnit.Count, stats.gone + stats.expired);
+    metrics
+      .singleMetric()
+      .addDimension('status', 'gone')
+      .addMetric(METRIC.wsConnections, MetricUnit.Count, stats.gone + stats.expired);
   }
   if (stats.tokenExpired > 0) {
     metrics.singleMetric().addDimension('status', 'token_expired').addMetric(METRIC.wsConnections, MetricUnit.Count, stats.tokenExpired);
@@ -144,7 +157,9 @@ export async function fanout(
   }
 
   // The event source mapping retries from the lowest reported sequence number onwards.
-  const failures = [...failedRooms].flatMap((room) => (recordsOfRoom.get(room) ?? []).map((r) => r.dynamodb?.SequenceNumber ?? r.eventID ?? ''));
+  const failures = [...failedRooms].flatMap((room) =>
+    (recordsOfRoom.get(room) ?? []).map((r) => r.dynamodb?.SequenceNumber ?? r.eventID ?? ''),
+  );
   if (failures.length > 0) logger.warn('records to retry', { count: failures.length, rooms: [...failedRooms] });
   // Pace the lane (see the header); not when records must be retried anyway.
   const hold = started + config.pushIntervalMs - Date.now();

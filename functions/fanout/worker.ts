@@ -24,7 +24,8 @@ export async function work(request: WorkerRequest, env: NodeJS.ProcessEnv = proc
     onError: (connectionId, error) => logger.warn('push failed', { connectionId, error: error as Error }),
   });
   if (outcome.frames > 0) metrics.addMetric(METRIC.wsMessages, MetricUnit.Count, outcome.frames);
-  if (outcome.gone > 0) metrics.singleMetric().addDimension('status', 'gone').addMetric(METRIC.wsConnections, MetricUnit.Count, outcome.gone);
+  if (outcome.gone > 0)
+    metrics.singleMetric().addDimension('status', 'gone').addMetric(METRIC.wsConnections, MetricUnit.Count, outcome.gone);
   return outcome;
 }
 

@@ -42,7 +42,11 @@ export function resetLambdaClient(): void {
 }
 
 /** Invokes the worker for one chunk; throws when the invocation or the worker fails. */
-export async function invokeWorker(functionName: string, chunk: DeliveryChunk, env: NodeJS.ProcessEnv = process.env): Promise<DeliveryOutcome> {
+export async function invokeWorker(
+  functionName: string,
+  chunk: DeliveryChunk,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DeliveryOutcome> {
   const request: WorkerRequest = { chunk };
   const out = await lambdaClient(env).send(
     new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(request)) }),

@@ -7,7 +7,18 @@ import { DUPLICATE_CONFLICT, type PaymentEvent, type Reject } from '../shared/co
 import { fromUnits, toUnits } from '../shared/contracts/decimal.js';
 
 /** The fields that make up an event's content; two versions equal on all of them are the same event. */
-export const CONTENT_FIELDS = ['type', 'occurred_at', 'amount', 'fee', 'currency', 'zone', 'country', 'city', 'merchant_id', 'status'] as const;
+export const CONTENT_FIELDS = [
+  'type',
+  'occurred_at',
+  'amount',
+  'fee',
+  'currency',
+  'zone',
+  'country',
+  'city',
+  'merchant_id',
+  'status',
+] as const;
 /** The key fields an operator needs to tell the versions of a conflict apart (quoted in the reject detail). */
 export const KEY_FIELDS = ['type', 'occurred_at', 'amount', 'currency', 'zone', 'country', 'city'] as const;
 
@@ -15,7 +26,12 @@ export type EventContent = Pick<PaymentEvent, 'event_id' | (typeof CONTENT_FIELD
 
 /** Normalises a version read back from ClickHouse (decimals may lose trailing zeros) to the contract's form. */
 export function canonicalContent(e: EventContent): EventContent {
-  return { ...e, amount: fromUnits(toUnits(e.amount)), fee: fromUnits(toUnits(e.fee)), occurred_at: new Date(Date.parse(e.occurred_at)).toISOString() };
+  return {
+    ...e,
+    amount: fromUnits(toUnits(e.amount)),
+    fee: fromUnits(toUnits(e.fee)),
+    occurred_at: new Date(Date.parse(e.occurred_at)).toISOString(),
+  };
 }
 
 export function sameContent(a: EventContent, b: EventContent): boolean {
@@ -40,7 +56,10 @@ export interface Classified<T> {
 }
 
 /** Splits `items` by what `stored` (event_id -> canonical stored version) already holds. */
-export function classifyAgainstStored<T extends { event: EventContent }>(items: readonly T[], stored: ReadonlyMap<string, EventContent>): Classified<T> {
+export function classifyAgainstStored<T extends { event: EventContent }>(
+  items: readonly T[],
+  stored: ReadonlyMap<string, EventContent>,
+): Classified<T> {
   const out: Classified<T> = { fresh: [], duplicates: [], conflicts: [] };
   for (const item of items) {
     const prior = stored.get(item.event.event_id);

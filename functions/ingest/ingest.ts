@@ -80,13 +80,23 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
   function reportNotCounted(stored: StoreResult, inBatchDuplicates: number): void {
     for (const r of stored.regressions) {
       count(METRIC.offsetRegressions, 'topic', new Map([[r.topic, 1]]));
-      logger?.warn('Kafka offset regression: the batch starts at or below the offset already stored for its partition (redelivery, replay, recreated topic or another cluster); every record is checked by event_id', { ...r });
+      logger?.warn(
+        'Kafka offset regression: the batch starts at or below the offset already stored for its partition (redelivery, replay, recreated topic or another cluster); every record is checked by event_id',
+        { ...r },
+      );
     }
     const duplicates = stored.duplicates.length + inBatchDuplicates;
     if (duplicates > 0) {
-      count(METRIC.eventsDuplicate, 'type', countBy(stored.duplicates, (v) => v.event.type));
+      count(
+        METRIC.eventsDuplicate,
+        'type',
+        countBy(stored.duplicates, (v) => v.event.type),
+      );
       if (inBatchDuplicates > 0) count(METRIC.eventsDuplicate, 'type', new Map([['in_batch', inBatchDuplicates]]));
-      logger?.info('duplicates not counted again (event_id already counted, identical content)', { alreadyStored: stored.duplicates.length, inBatch: inBatchDuplicates });
+      logger?.info('duplicates not counted again (event_id already counted, identical content)', {
+        alreadyStored: stored.duplicates.length,
+        inBatch: inBatchDuplicates,
+      });
     }
     if (stored.refused.length > 0) {
       logger?.warn('events refused by ClickHouse after validation, quarantined as engine_refused; the rest of the batch is stored', {
@@ -115,10 +125,16 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
     const started = now();
     const sorted = sortRecords(records, started);
     const validateMs = lap();
-    count(METRIC.kafkaMessagesReceived, 'topic', countBy(records, (r) => r.topic));
+    count(
+      METRIC.kafkaMessagesReceived,
+      'topic',
+      countBy(records, (r) => r.topic),
+    );
 
     const client = await deps.clickhouse();
-    const stored = await step('clickhouse_insert', () => storeBatch(client, { records, ...sorted }, started, { checkDuplicates: deps.checkDuplicates ?? true, rawBody: deps.rawBody }));
+    const stored = await step('clickhouse_insert', () =>
+      storeBatch(client, { records, ...sorted }, started, { checkDuplicates: deps.checkDuplicates ?? true, rawBody: deps.rawBody }),
+    );
     const storeMs = lap();
     metrics?.addMetric(METRIC.clickhouseInsertDuration, MetricUnit.Seconds, storeMs / 1000);
 
@@ -129,8 +145,16 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
     await step('deltas_write', () => writeSnapshots(deps.dynamo(), deps.deltasTable, snapshots));
     const deltasMs = lap();
 
-    count(METRIC.eventsProcessed, 'type', countBy(stored.inserted, (v) => v.event.type));
-    count(METRIC.eventsRejected, 'reason', countBy(stored.rejectedStored, (r) => r.reject.code));
+    count(
+      METRIC.eventsProcessed,
+      'type',
+      countBy(stored.inserted, (v) => v.event.type),
+    );
+    count(
+      METRIC.eventsRejected,
+      'reason',
+      countBy(stored.rejectedStored, (r) => r.reject.code),
+    );
     reportNotCounted(stored, sorted.duplicates);
     const result: IngestResult = {
       received: records.length,

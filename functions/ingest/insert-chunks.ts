@@ -14,7 +14,12 @@ export const MAX_MONTHS_PER_INSERT = 100;
  * Cuts `items` into chunks of at most `maxRows` rows and `maxMonths` distinct `monthOf` values.
  * Within the limits the order is kept; past `maxMonths`, rows are grouped by month (first seen first).
  */
-export function insertChunks<T>(items: readonly T[], monthOf: (item: T) => string, maxRows = MAX_ROWS_PER_INSERT, maxMonths = MAX_MONTHS_PER_INSERT): T[][] {
+export function insertChunks<T>(
+  items: readonly T[],
+  monthOf: (item: T) => string,
+  maxRows = MAX_ROWS_PER_INSERT,
+  maxMonths = MAX_MONTHS_PER_INSERT,
+): T[][] {
   const months = new Map<string, T[]>();
   for (const item of items) {
     const m = monthOf(item);

@@ -48,7 +48,8 @@ export function offsetRegressions(marks: HighWaterMarks, records: readonly Kafka
   const out: OffsetRegression[] = [];
   for (const [k, r] of lowest) {
     const mark = marks.get(k);
-    if (mark !== undefined && r.offset <= mark) out.push({ topic: r.topic, partition: r.partition, storedOffset: mark, batchOffset: r.offset });
+    if (mark !== undefined && r.offset <= mark)
+      out.push({ topic: r.topic, partition: r.partition, storedOffset: mark, batchOffset: r.offset });
   }
   return out;
 }

@@ -10,17 +10,48 @@ import { chDateTime64 } from '../shared/time.js';
 import type { RejectedRecord, ValidRecord } from './records.js';
 
 export const RAW_COLUMNS = [
-  'event_id', 'type', 'occurred_at', 'amount', 'fee', 'currency', 'zone', 'country', 'city',
-  'merchant_id', 'status', 'topic', 'partition', 'offset', 'kafka_timestamp', 'ingested_at',
+  'event_id',
+  'type',
+  'occurred_at',
+  'amount',
+  'fee',
+  'currency',
+  'zone',
+  'country',
+  'city',
+  'merchant_id',
+  'status',
+  'topic',
+  'partition',
+  'offset',
+  'kafka_timestamp',
+  'ingested_at',
 ] as const;
 export const REJECTED_COLUMNS = [
-  'rejected_at', 'topic', 'partition', 'offset', 'kafka_timestamp', 'reason', 'detail', 'key', 'payload', 'payload_base64',
+  'rejected_at',
+  'topic',
+  'partition',
+  'offset',
+  'kafka_timestamp',
+  'reason',
+  'detail',
+  'key',
+  'payload',
+  'payload_base64',
 ] as const;
 
 /** The ClickHouse input format of the bodies below. */
 export const INSERT_FORMAT = 'TabSeparated';
 
-const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0', '\b': '\\b', '\f': '\\f' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\\0',
+  '\b': '\\b',
+  '\f': '\\f',
+};
 const NEEDS_ESCAPE = /[\\\t\n\r\0\b\f]/;
 const NEEDS_ESCAPE_ALL = /[\\\t\n\r\0\b\f]/g;
 

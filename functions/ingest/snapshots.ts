@@ -81,11 +81,7 @@ function roomOfRow(row: Row): string | undefined {
   }
 }
 
-export async function readSnapshots(
-  client: ClickHouseClient,
-  valid: readonly ValidRecord[],
-  now: () => number,
-): Promise<DeltaSnapshot[]> {
+export async function readSnapshots(client: ClickHouseClient, valid: readonly ValidRecord[], now: () => number): Promise<DeltaSnapshot[]> {
   const affected = affectedRoomBuckets(valid, now());
   if (affected.size === 0) return [];
   const buckets = [...new Set([...affected.values()].map((a) => a.bucket))];

@@ -165,7 +165,13 @@ export async function storeBatch(
 ): Promise<StoreResult> {
   const regressions = opts.checkOffsets === false ? [] : offsetRegressions(await readHighWaterMarks(client, batch.records), batch.records);
   const checkStarted = performance.now();
-  const stored = opts.checkDuplicates === false ? new Map() : await storedEvents(client, batch.valid.map((v) => v.event.event_id));
+  const stored =
+    opts.checkDuplicates === false
+      ? new Map()
+      : await storedEvents(
+          client,
+          batch.valid.map((v) => v.event.event_id),
+        );
   const duplicateCheckMs = Math.round((performance.now() - checkStarted) * 10) / 10;
   const { fresh, duplicates, conflicts } = classifyAgainstStored(batch.valid, stored);
   const conflictRejects = conflicts.map((c) => ({ record: c.item.record, reject: c.reject, eventId: c.item.event.event_id }));
@@ -186,6 +192,22 @@ export async function storeBatch(
   const candidates = [...batch.rejected, ...conflictRejects, ...refused];
   const known = await storedRejects(client, candidates);
   const rejected = candidates.filter((r) => !known.has(rejectIdentity(r.record, sha256(r.record.valueBase64))));
-  await insertChunks(client, 'analytics_events_rejected', REJECTED_COLUMNS, rejected, (slice) => rejectedRowsBody(slice, stamp), rejectedToken);
-  return { inserted, rejectedStored: rejected, duplicates, conflicts: conflictRejects, rejectsAlreadyStored: candidates.length - rejected.length, refused, regressions, duplicateCheckMs };
+  await insertChunks(
+    client,
+    'analytics_events_rejected',
+    REJECTED_COLUMNS,
+    rejected,
+    (slice) => rejectedRowsBody(slice, stamp),
+    rejectedToken,
+  );
+  return {
+    inserted,
+    rejectedStored: rejected,
+    duplicates,
+    conflicts: conflictRejects,
+    rejectsAlreadyStored: candidates.length - rejected.length,
+    refused,
+    regressions,
+    duplicateCheckMs,
+  };
 }

@@ -37,9 +37,7 @@ export interface Principal {
   exp: number;
 }
 
-export type AuthResult =
-  | { ok: true; principal: Principal }
-  | { ok: false; reason: AuthRejectCode; message: string };
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthRejectCode; message: string };
 
 export type Verifier = (token: string | undefined) => Promise<AuthResult>;
 
@@ -116,7 +114,8 @@ function mapJoseError(err: unknown, remote: boolean): AuthResult {
         return reject('malformed', `invalid "${err.claim}" claim: ${err.message}`);
     }
   }
-  if (err instanceof errors.JOSEAlgNotAllowed) return reject('unsupported_alg', 'token algorithm is not accepted (RS256 or ES256 with the configured key)');
+  if (err instanceof errors.JOSEAlgNotAllowed)
+    return reject('unsupported_alg', 'token algorithm is not accepted (RS256 or ES256 with the configured key)');
   if (err instanceof errors.JWSSignatureVerificationFailed) return reject('bad_signature', 'token signature does not verify');
   if (err instanceof errors.JWKSNoMatchingKey) return reject('bad_signature', 'no key of the JWKS matches the token');
   if (err instanceof errors.JWKSTimeout) return reject('key_unavailable', 'timed out fetching the JWKS');
@@ -196,7 +195,10 @@ export function createVerifier(config: VerifierConfig): Verifier {
 
 function listOrSingle(value: string | undefined): string | string[] | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return parts.length === 1 ? parts[0] : parts;
 }
 
@@ -228,7 +230,8 @@ export function verifierFromEnv(env: NodeJS.ProcessEnv = process.env): Verifier 
       verifier = createVerifier(config);
     } catch (err) {
       const message = `Molam ID key misconfigured: ${(err as Error).message}`;
-      verifier = async (token) => (token === undefined || token.trim() === '' ? reject('missing_token', 'no bearer token') : reject('no_key_configured', message));
+      verifier = async (token) =>
+        token === undefined || token.trim() === '' ? reject('missing_token', 'no bearer token') : reject('no_key_configured', message);
     }
     envVerifiers.set(cacheKey, verifier);
   }
@@ -246,7 +249,10 @@ export function bearerToken(headerValue: string | undefined | null): string | un
  * The bearer token of a Lambda event's headers, from the API's token header (AUTH_HEADER, whatever
  * its case). `Authorization` is never read: behind CloudFront it carries the OAC signature.
  */
-export function bearerFromHeaders(headers: Record<string, string | undefined> | null | undefined, name: string = AUTH_HEADER): string | undefined {
+export function bearerFromHeaders(
+  headers: Record<string, string | undefined> | null | undefined,
+  name: string = AUTH_HEADER,
+): string | undefined {
   if (!headers) return undefined;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {

@@ -20,7 +20,20 @@ export function prng(seed: number): () => number {
 
 // Relative traffic per country (Senegal and Côte d'Ivoire dominate, as on the platform).
 const COUNTRY_WEIGHTS: Record<string, number> = {
-  SN: 24, CI: 20, ML: 7, BF: 6, BJ: 5, TG: 3, NE: 2, CM: 10, GA: 3, CG: 3, TD: 1, GH: 8, NG: 7, GN: 1,
+  SN: 24,
+  CI: 20,
+  ML: 7,
+  BF: 6,
+  BJ: 5,
+  TG: 3,
+  NE: 2,
+  CM: 10,
+  GA: 3,
+  CG: 3,
+  TD: 1,
+  GH: 8,
+  NG: 7,
+  GN: 1,
 };
 // Typical ticket (median, in currency units) and whether the currency has minor units.
 const TICKETS: Record<string, { median: number; minor: boolean }> = {
@@ -214,7 +227,10 @@ export function partitionFor(key: string, partitions: number): number {
  * Lays generated records out as an MSK event: keyed partitions, consecutive offsets per
  * (topic, partition) starting at `startOffset`, record timestamps = now.
  */
-export function toMskEvent(records: GeneratedRecord[], opts: { partitions?: number; startOffset?: number; timestamp?: number } = {}): MSKEvent {
+export function toMskEvent(
+  records: GeneratedRecord[],
+  opts: { partitions?: number; startOffset?: number; timestamp?: number } = {},
+): MSKEvent {
   const partitions = opts.partitions ?? 3;
   const next = new Map<string, number>();
   const ts = opts.timestamp ?? Date.now();

@@ -67,7 +67,9 @@ export function buildMskEvent(records: OutgoingRecord[], opts: { clusterArn?: st
       timestampType: 'CREATE_TIME',
       key: b64(r.key ?? null),
       value: b64(r.value),
-      headers: Object.entries(r.headers ?? {}).map(([k, v]) => ({ [k]: [...(typeof v === 'string' ? Buffer.from(v) : (v ?? Buffer.alloc(0)))] })),
+      headers: Object.entries(r.headers ?? {}).map(([k, v]) => ({
+        [k]: [...(typeof v === 'string' ? Buffer.from(v) : (v ?? Buffer.alloc(0)))],
+      })),
     } as MSKRecord);
   }
   for (const list of Object.values(grouped)) list.sort((a, b) => a.offset - b.offset);

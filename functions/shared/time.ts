@@ -2,7 +2,10 @@
 // JSONEachRow inserts parse this form without date_time_input_format=best_effort.
 export function chDateTime64(value: number | string | Date): string {
   // A canonical ISO string (what validated events carry) converts without a Date round trip.
-  const iso = typeof value === 'string' && value.length === 24 && value[10] === 'T' && value[23] === 'Z' ? value : (value instanceof Date ? value : new Date(value)).toISOString();
+  const iso =
+    typeof value === 'string' && value.length === 24 && value[10] === 'T' && value[23] === 'Z'
+      ? value
+      : (value instanceof Date ? value : new Date(value)).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 

@@ -21,7 +21,11 @@ export type RatePolicy = { burst: number; perSecond: number };
 export type ResumePolicy = { perResume: number; perMinute: number; leaseMs: number };
 
 /** Takes one message token: allowed, and the state to store. A denied message costs nothing. */
-export function takeMessage(state: LimitState | undefined, now: number, policy: RatePolicy = MESSAGE_RATE): { allowed: boolean; state: LimitState } {
+export function takeMessage(
+  state: LimitState | undefined,
+  now: number,
+  policy: RatePolicy = MESSAGE_RATE,
+): { allowed: boolean; state: LimitState } {
   const elapsed = state ? Math.max(0, now - state.at) / 1000 : 0;
   const tokens = state ? Math.min(policy.burst, state.tokens + elapsed * policy.perSecond) : policy.burst;
   const base: LimitState = { ...state, tokens, at: now };
@@ -29,9 +33,7 @@ export function takeMessage(state: LimitState | undefined, now: number, policy: 
   return { allowed: true, state: { ...base, tokens: tokens - 1 } };
 }
 
-export type ResumeStart =
-  | { ok: true; budget: number; state: LimitState }
-  | { ok: false; reason: 'busy' | 'budget'; state: LimitState };
+export type ResumeStart = { ok: true; budget: number; state: LimitState } | { ok: false; reason: 'busy' | 'budget'; state: LimitState };
 
 const minuteOf = (now: number) => Math.floor(now / 60_000);
 

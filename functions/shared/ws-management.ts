@@ -146,7 +146,11 @@ export function postMessage(
  * Sends `message` (when given), then closes the connection through `@connections` DELETE; a
  * connection already gone is no error.
  */
-export async function closeConnection(client: ApiGatewayManagementApiClient, connectionId: string, message?: ServerMessage): Promise<PostOutcome> {
+export async function closeConnection(
+  client: ApiGatewayManagementApiClient,
+  connectionId: string,
+  message?: ServerMessage,
+): Promise<PostOutcome> {
   if (message && (await postMessage(client, connectionId, message)) === 'gone') return 'gone';
   try {
     await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));

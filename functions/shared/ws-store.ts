@@ -1,14 +1,7 @@
 // The one place for the DynamoDB access patterns of WebSocket connections: the connection item
 // (who, which zones, which rooms) and the membership index (the connections of one room with one
 // Query). Used by the ws route handlers and by the fan-out function.
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documentClient } from './dynamo/client.js';
 import { batchWriteAll, type WriteRequest } from './dynamo/batch-write.js';
@@ -245,7 +238,11 @@ export function createWsStore(doc: DynamoDBDocumentClient, tables: WsStoreTables
               UpdateExpression: 'SET #l = :l, #v = :next',
               ConditionExpression: version === 0 ? 'attribute_exists(connectionId) AND attribute_not_exists(#v)' : '#v = :v',
               ExpressionAttributeNames: { '#l': 'limits', '#v': 'limitsVersion' },
-              ExpressionAttributeValues: { ':l': withoutUndefined(limits), ':next': version + 1, ...(version === 0 ? {} : { ':v': version }) },
+              ExpressionAttributeValues: {
+                ':l': withoutUndefined(limits),
+                ':next': version + 1,
+                ...(version === 0 ? {} : { ':v': version }),
+              },
             }),
           );
           return { connection: { ...connection, limits }, result };
@@ -267,9 +264,7 @@ export function createWsStore(doc: DynamoDBDocumentClient, tables: WsStoreTables
     },
 
     async removeConnection(connectionId, alsoRooms = []) {
-      const out = await doc.send(
-        new DeleteCommand({ TableName: connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }),
-      );
+      const out = await doc.send(new DeleteCommand({ TableName: connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }));
       const rooms = [...new Set([...roomsOf(out.Attributes?.rooms), ...alsoRooms])].sort();
       await deleteMemberships(connectionId, rooms);
       return rooms;

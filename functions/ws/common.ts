@@ -87,7 +87,13 @@ export async function admit(event: WsEvent, now = Date.now()): Promise<Connectio
   if (out.result === 'limited') {
     metrics.singleMetric().addDimension('status', 'rate_limited').addMetric(METRIC.wsMessages, MetricUnit.Count, 1);
     logger.info('message refused: rate limit', { connectionId, routeKey: event.requestContext.routeKey });
-    await reply(event, errorMessage('rate_limited', `too many messages: at most ${MESSAGE_RATE.burst} at once, ${MESSAGE_RATE.perSecond}/s after that; this one had no effect`));
+    await reply(
+      event,
+      errorMessage(
+        'rate_limited',
+        `too many messages: at most ${MESSAGE_RATE.burst} at once, ${MESSAGE_RATE.perSecond}/s after that; this one had no effect`,
+      ),
+    );
     return undefined;
   }
   return out.connection!;

@@ -68,6 +68,8 @@ export async function sendResume(event: WsEvent, connection: ConnectionRecord, v
     sent = snapshots.length;
   } finally {
     // Releasing must not lose to contention (else the lease only lapses after leaseMs).
-    await store.updateLimits(connectionId, (c) => ({ limits: endResume(c.limits, Date.now(), sent), result: undefined }), 30).catch(() => undefined);
+    await store
+      .updateLimits(connectionId, (c) => ({ limits: endResume(c.limits, Date.now(), sent), result: undefined }), 30)
+      .catch(() => undefined);
   }
 }

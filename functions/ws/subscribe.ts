@@ -25,7 +25,10 @@ export const handler = wsHandler(async (event) => {
     else allowed.push(room);
   }
   if (invalid.length > 0) {
-    await reply(event, errorMessage('invalid_room', `not a room: ${invalid.join(', ')} (global, zone:<ZONE>, country:<CC>, city:<CC>:<City>)`, invalid));
+    await reply(
+      event,
+      errorMessage('invalid_room', `not a room: ${invalid.join(', ')} (global, zone:<ZONE>, country:<CC>, city:<CC>:<City>)`, invalid),
+    );
   }
   if (forbidden.length > 0) {
     await reply(event, errorMessage('forbidden_room', `outside your zone scope: ${forbidden.join(', ')}`, forbidden));

@@ -73,9 +73,10 @@ export class ChdbEngine {
   async query(sql: string, format: string, params?: Record<string, string>, internal = false): Promise<EngineResult> {
     if (!internal) this.queries++;
     const conn = this.session.connection;
-    const r = params && Object.keys(params).length > 0
-      ? await native.QueryAsyncConnection(conn, sql, format, params)
-      : await native.QueryAsyncConnection(conn, sql, format);
+    const r =
+      params && Object.keys(params).length > 0
+        ? await native.QueryAsyncConnection(conn, sql, format, params)
+        : await native.QueryAsyncConnection(conn, sql, format);
     return {
       bytes: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
       rowsRead: r.rowsRead,

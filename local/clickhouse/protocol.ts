@@ -87,7 +87,10 @@ export function trailingFormat(sql: string): string | undefined {
 }
 
 const CONTENT_TYPES: Array<[RegExp, string]> = [
-  [/^JSON(Compact)?(Strings)?(EachRow)?(WithNames)?(AndTypes)?$|^JSONLines$|^NDJSON$|^JSONObjectEachRow$/i, 'application/json; charset=UTF-8'],
+  [
+    /^JSON(Compact)?(Strings)?(EachRow)?(WithNames)?(AndTypes)?$|^JSONLines$|^NDJSON$|^JSONObjectEachRow$/i,
+    'application/json; charset=UTF-8',
+  ],
   [/^JSON/i, 'application/json; charset=UTF-8'],
   [/^(TSV|TabSeparated)/i, 'text/tab-separated-values; charset=UTF-8'],
   [/^CSV/i, 'text/csv; charset=UTF-8; header=absent'],
@@ -117,17 +120,46 @@ export function toClickHouseError(err: unknown, version: string): ParsedError {
 }
 
 const BAD_REQUEST = new Set([
-  'BAD_ARGUMENTS', 'CANNOT_COMPILE_REGEXP', 'CANNOT_PARSE_TEXT', 'CANNOT_PARSE_ESCAPE_SEQUENCE',
-  'CANNOT_PARSE_QUOTED_STRING', 'CANNOT_PARSE_DATE', 'CANNOT_PARSE_DATETIME', 'CANNOT_PARSE_NUMBER',
-  'CANNOT_PARSE_DOMAIN_VALUE_FROM_STRING', 'CANNOT_PARSE_IPV4', 'CANNOT_PARSE_IPV6',
-  'CANNOT_PARSE_INPUT_ASSERTION_FAILED', 'CANNOT_PARSE_UUID', 'DUPLICATE_COLUMN', 'ILLEGAL_COLUMN',
-  'UNKNOWN_ELEMENT_IN_AST', 'UNKNOWN_TYPE_OF_AST_NODE', 'THERE_IS_NO_COLUMN', 'TOO_DEEP_AST', 'TOO_BIG_AST',
-  'UNEXPECTED_AST_STRUCTURE', 'SYNTAX_ERROR', 'INCORRECT_DATA', 'TYPE_MISMATCH', 'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE',
+  'BAD_ARGUMENTS',
+  'CANNOT_COMPILE_REGEXP',
+  'CANNOT_PARSE_TEXT',
+  'CANNOT_PARSE_ESCAPE_SEQUENCE',
+  'CANNOT_PARSE_QUOTED_STRING',
+  'CANNOT_PARSE_DATE',
+  'CANNOT_PARSE_DATETIME',
+  'CANNOT_PARSE_NUMBER',
+  'CANNOT_PARSE_DOMAIN_VALUE_FROM_STRING',
+  'CANNOT_PARSE_IPV4',
+  'CANNOT_PARSE_IPV6',
+  'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
+  'CANNOT_PARSE_UUID',
+  'DUPLICATE_COLUMN',
+  'ILLEGAL_COLUMN',
+  'UNKNOWN_ELEMENT_IN_AST',
+  'UNKNOWN_TYPE_OF_AST_NODE',
+  'THERE_IS_NO_COLUMN',
+  'TOO_DEEP_AST',
+  'TOO_BIG_AST',
+  'UNEXPECTED_AST_STRUCTURE',
+  'SYNTAX_ERROR',
+  'INCORRECT_DATA',
+  'TYPE_MISMATCH',
+  'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE',
 ]);
 const NOT_FOUND = new Set([
-  'UNKNOWN_TABLE', 'UNKNOWN_FUNCTION', 'UNKNOWN_IDENTIFIER', 'UNKNOWN_TYPE', 'UNKNOWN_STORAGE',
-  'UNKNOWN_DATABASE', 'UNKNOWN_SETTING', 'UNKNOWN_DIRECTION_OF_SORTING', 'UNKNOWN_AGGREGATE_FUNCTION',
-  'UNKNOWN_FORMAT', 'UNKNOWN_DATABASE_ENGINE', 'UNKNOWN_TYPE_OF_QUERY', 'UNKNOWN_ROLE',
+  'UNKNOWN_TABLE',
+  'UNKNOWN_FUNCTION',
+  'UNKNOWN_IDENTIFIER',
+  'UNKNOWN_TYPE',
+  'UNKNOWN_STORAGE',
+  'UNKNOWN_DATABASE',
+  'UNKNOWN_SETTING',
+  'UNKNOWN_DIRECTION_OF_SORTING',
+  'UNKNOWN_AGGREGATE_FUNCTION',
+  'UNKNOWN_FORMAT',
+  'UNKNOWN_DATABASE_ENGINE',
+  'UNKNOWN_TYPE_OF_QUERY',
+  'UNKNOWN_ROLE',
 ]);
 
 /** The HTTP status ClickHouse's HTTP handler gives an exception (exceptionCodeToHTTPStatus). */
@@ -135,14 +167,27 @@ export function httpStatusFor(type: string): number {
   if (BAD_REQUEST.has(type)) return 400;
   if (NOT_FOUND.has(type)) return 404;
   switch (type) {
-    case 'REQUIRED_PASSWORD': return 401;
-    case 'UNKNOWN_USER': case 'WRONG_PASSWORD': case 'AUTHENTICATION_FAILED': case 'ACCESS_DENIED': return 403;
-    case 'QUERY_IS_TOO_LARGE': return 413;
-    case 'NOT_IMPLEMENTED': return 501;
-    case 'SOCKET_TIMEOUT': case 'CANNOT_OPEN_FILE': case 'CANNOT_SCHEDULE_TASK': return 503;
-    case 'TIMEOUT_EXCEEDED': return 408;
-    case 'UNSUPPORTED_MEDIA_TYPE': return 415;
-    default: return 500;
+    case 'REQUIRED_PASSWORD':
+      return 401;
+    case 'UNKNOWN_USER':
+    case 'WRONG_PASSWORD':
+    case 'AUTHENTICATION_FAILED':
+    case 'ACCESS_DENIED':
+      return 403;
+    case 'QUERY_IS_TOO_LARGE':
+      return 413;
+    case 'NOT_IMPLEMENTED':
+      return 501;
+    case 'SOCKET_TIMEOUT':
+    case 'CANNOT_OPEN_FILE':
+    case 'CANNOT_SCHEDULE_TASK':
+      return 503;
+    case 'TIMEOUT_EXCEEDED':
+      return 408;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
+    default:
+      return 500;
   }
 }
 

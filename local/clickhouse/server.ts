@@ -74,7 +74,11 @@ const deflate = promisify(zlib.deflate);
 const brotli = promisify(zlib.brotliCompress);
 
 class HttpError extends Error {
-  constructor(readonly code: number, readonly type: string, message: string) {
+  constructor(
+    readonly code: number,
+    readonly type: string,
+    message: string,
+  ) {
     super(`Code: ${code}. DB::Exception: ${message}. (${type})`);
   }
 }
@@ -314,4 +318,3 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
     },
   };
 }
-

@@ -96,7 +96,11 @@ export class PartitionLanes<T extends LaneItem> {
     for (const lane of free) {
       let n = 0;
       let laneBytes = 0;
-      while (n < lane.items.length && items.length + n < batchSize && (items.length + n === 0 || bytes + laneBytes + lane.items[n]!.bytes <= maxBytes)) {
+      while (
+        n < lane.items.length &&
+        items.length + n < batchSize &&
+        (items.length + n === 0 || bytes + laneBytes + lane.items[n]!.bytes <= maxBytes)
+      ) {
         laneBytes += lane.items[n++]!.bytes;
       }
       if (n === 0) break;

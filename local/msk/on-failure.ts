@@ -100,6 +100,9 @@ export async function readOnFailure(dir: string): Promise<Array<{ file: string; 
     return [];
   }
   return Promise.all(
-    names.map(async (n) => ({ file: path.join(target, n), record: JSON.parse(await readFile(path.join(target, n), 'utf8')) as OnFailureRecord })),
+    names.map(async (n) => ({
+      file: path.join(target, n),
+      record: JSON.parse(await readFile(path.join(target, n), 'utf8')) as OnFailureRecord,
+    })),
   );
 }

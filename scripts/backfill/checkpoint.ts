@@ -66,4 +66,3 @@ export async function saveCheckpoint(file: string, checkpoint: Checkpoint): Prom
   await writeFile(tmp, `${JSON.stringify({ ...checkpoint, updatedAt: new Date().toISOString() }, null, 2)}\n`);
   await rename(tmp, file);
 }
-

@@ -43,8 +43,10 @@ export class ProgressBar {
     const filled = Math.round(ratio * width);
     const rate = this.rate(now);
     const eta = rate > 0 ? (total - this.done) / rate : Number.NaN;
-    return `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(1).padStart(5)}% ` +
-      `${this.done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ETA ${formatDuration(eta)}`;
+    return (
+      `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(1).padStart(5)}% ` +
+      `${this.done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ETA ${formatDuration(eta)}`
+    );
   }
 
   update(done: number): void {

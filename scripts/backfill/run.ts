@@ -112,7 +112,12 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
     totalRows += Number(r.rows[0]!.n);
   }
   const initial = Object.values(checkpoint.sources).reduce((n, p) => n + p.rowsRead, 0);
-  const bar = new ProgressBar(opts.progress === undefined ? process.stderr : opts.progress, totalRows, initial, dryRun ? 'dry run' : 'backfill');
+  const bar = new ProgressBar(
+    opts.progress === undefined ? process.stderr : opts.progress,
+    totalRows,
+    initial,
+    dryRun ? 'dry run' : 'backfill',
+  );
   const days = new Map<string, DayCount>();
   let readThisRun = 0;
 
@@ -192,10 +197,13 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillSummar
 /** Human-readable summary (stdout). */
 export function formatSummary(summary: BackfillSummary, range: { from: string; to: string }): string {
   const lines: string[] = [];
-  lines.push(`${summary.dryRun ? 'DRY RUN (nothing written)' : 'backfill'} ${range.from} .. ${range.to}  (${summary.totalRows} source rows in range)`);
+  lines.push(
+    `${summary.dryRun ? 'DRY RUN (nothing written)' : 'backfill'} ${range.from} .. ${range.to}  (${summary.totalRows} source rows in range)`,
+  );
   if (summary.dryRun) {
     lines.push('day         type                  valid  rejected');
-    for (const d of summary.days) lines.push(`${d.day}  ${d.type.padEnd(20)} ${String(d.valid).padStart(6)}  ${String(d.rejected).padStart(8)}`);
+    for (const d of summary.days)
+      lines.push(`${d.day}  ${d.type.padEnd(20)} ${String(d.valid).padStart(6)}  ${String(d.rejected).padStart(8)}`);
     const valid = summary.days.reduce((n, d) => n + d.valid, 0);
     const rejected = summary.days.reduce((n, d) => n + d.rejected, 0);
     lines.push(`total                             ${String(valid).padStart(6)}  ${String(rejected).padStart(8)}`);
@@ -203,15 +211,22 @@ export function formatSummary(summary: BackfillSummary, range: { from: string; t
     lines.push('source               rows read  inserted  already present  rejected  chunks');
     for (const s of SOURCES) {
       const p = summary.sources[s.name]!;
-      lines.push(`${s.name.padEnd(20)} ${String(p.rowsRead).padStart(9)}  ${String(p.inserted).padStart(8)}  ${String(p.alreadyPresent).padStart(15)}  ${String(p.rejected).padStart(8)}  ${String(p.chunks).padStart(6)}`);
+      lines.push(
+        `${s.name.padEnd(20)} ${String(p.rowsRead).padStart(9)}  ${String(p.inserted).padStart(8)}  ${String(p.alreadyPresent).padStart(15)}  ${String(p.rejected).padStart(8)}  ${String(p.chunks).padStart(6)}`,
+      );
     }
   }
   const reasons = Object.entries(summary.rejectReasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length > 0) {
-    lines.push(`rejected rows by reason${summary.dryRun ? '' : ' (stored in analytics_events_rejected, topic = source table, partition = 4294967295, offset = row id)'}:`);
+    lines.push(
+      `rejected rows by reason${summary.dryRun ? '' : ' (stored in analytics_events_rejected, topic = source table, partition = 4294967295, offset = row id)'}:`,
+    );
     for (const [code, n] of reasons) lines.push(`  ${code.padEnd(20)} ${n}`);
   }
-  lines.push(`${summary.rowsReadThisRun} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.rowsPerSecond)} rows/s)${summary.resumed ? ', resumed from checkpoint' : ''}`);
-  if (summary.checkpointFile) lines.push(`checkpoint: ${summary.checkpointFile} (a re-run of the same command resumes from it; --no-resume starts over)`);
+  lines.push(
+    `${summary.rowsReadThisRun} rows in ${(summary.elapsedMs / 1000).toFixed(1)} s (${Math.round(summary.rowsPerSecond)} rows/s)${summary.resumed ? ', resumed from checkpoint' : ''}`,
+  );
+  if (summary.checkpointFile)
+    lines.push(`checkpoint: ${summary.checkpointFile} (a re-run of the same command resumes from it; --no-resume starts over)`);
   return lines.join('\n');
 }

@@ -196,8 +196,18 @@ function formatStorage(lib: string, propsFile: string, logDir: string, logFile: 
   try {
     const r = spawnSync(
       javaBin(),
-      [`-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, '-cp', path.join(lib, '*'), 'kafka.tools.StorageTool',
-        'format', '--ignore-formatted', '-t', clusterId(), '-c', propsFile],
+      [
+        `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
+        '-cp',
+        path.join(lib, '*'),
+        'kafka.tools.StorageTool',
+        'format',
+        '--ignore-formatted',
+        '-t',
+        clusterId(),
+        '-c',
+        propsFile,
+      ],
       { stdio: ['ignore', fd, fd] },
     );
     if (r.status !== 0) throw new Error(`kafka storage format failed (exit ${r.status}); see ${logFile}:\n${tail(logFile)}`);
@@ -275,7 +285,9 @@ export async function waitForKafka(brokers: string, timeoutMs = 120_000, child?:
   let last: unknown;
   for (;;) {
     if (child && (child.exitCode !== null || child.signalCode !== null)) {
-      throw new Error(`Kafka exited during start-up (${child.exitCode ?? child.signalCode})${logFile ? `; ${logFile}:\n${tail(logFile)}` : ''}`);
+      throw new Error(
+        `Kafka exited during start-up (${child.exitCode ?? child.signalCode})${logFile ? `; ${logFile}:\n${tail(logFile)}` : ''}`,
+      );
     }
     try {
       await withAdmin(brokers, (admin) => admin.listTopics());

@@ -61,7 +61,9 @@ async function up(): Promise<void> {
   console.log(`starting Kafka ${KAFKA_VERSION} (first run downloads it from Maven Central; log: ${LOG_FILE}) ...`);
   const broker = await startKafka({ port: PORT, controllerPort: CONTROLLER_PORT, dataDir: DATA_DIR, logFile: LOG_FILE, detached: true });
   fs.writeFileSync(PID_FILE, `${broker.pid}\n`);
-  console.log(`Kafka ${KAFKA_VERSION} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${broker.pid}); bootstrap: ${broker.brokers}`);
+  console.log(
+    `Kafka ${KAFKA_VERSION} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${broker.pid}); bootstrap: ${broker.brokers}`,
+  );
   console.log(`KAFKA_BROKERS=${broker.brokers}`);
 }
 
@@ -91,7 +93,10 @@ async function status(): Promise<void> {
 }
 
 const commands: Record<string, () => Promise<void>> = { up, down, status };
-const cmd = process.argv.slice(2).filter((a) => a in commands).pop();
+const cmd = process.argv
+  .slice(2)
+  .filter((a) => a in commands)
+  .pop();
 if (!cmd) {
   console.error('usage: tsx scripts/kafka/cli.ts up|down|status');
   process.exit(2);

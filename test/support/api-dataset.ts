@@ -35,7 +35,11 @@ export function generateDataset(opts: DatasetOptions): PaymentEvent[] {
   for (const [i, ms] of edges.entries()) {
     if (ms < opts.end - opts.spanMs || ms >= opts.end) continue;
     const { topic, event } = gen.event();
-    const v = validateEvent(topic, { ...event, event_id: `edge_${opts.seed}_${i}_${Math.floor(rand() * 1e9)}`, occurred_at: new Date(ms).toISOString() }, opts.end);
+    const v = validateEvent(
+      topic,
+      { ...event, event_id: `edge_${opts.seed}_${i}_${Math.floor(rand() * 1e9)}`, occurred_at: new Date(ms).toISOString() },
+      opts.end,
+    );
     if (v.ok) events.push(v.event);
   }
   return events;
@@ -186,7 +190,13 @@ export function refTimeseries(events: PaymentEvent[], f: RefFilters, stepMs: num
     });
 }
 
-export function refBreakdown(events: PaymentEvent[], f: RefFilters, by: 'zone' | 'country' | 'city' | 'type' | 'currency', metric: RefMetric, limit: number) {
+export function refBreakdown(
+  events: PaymentEvent[],
+  f: RefFilters,
+  by: 'zone' | 'country' | 'city' | 'type' | 'currency',
+  metric: RefMetric,
+  limit: number,
+) {
   const groups = new Map<string, { key: string; currency: string; a: Acc }>();
   for (const e of selectEvents(events, f)) {
     const key = e[by];

@@ -32,7 +32,13 @@ export interface CallResult<T = any> {
 }
 
 /** Invokes a handler as a function URL would, for `path?query` with an optional bearer token. */
-export async function call<T = any>(handler: Lambda, urlPath: string, query: Record<string, string> | string = '', token?: string, headers: Record<string, string> = {}): Promise<CallResult<T>> {
+export async function call<T = any>(
+  handler: Lambda,
+  urlPath: string,
+  query: Record<string, string> | string = '',
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<CallResult<T>> {
   const rawQueryString = typeof query === 'string' ? query : new URLSearchParams(query).toString();
   const event = buildHttpEvent({
     method: 'GET',
@@ -41,7 +47,11 @@ export async function call<T = any>(handler: Lambda, urlPath: string, query: Rec
     headers: { ...(token !== undefined ? bearerHeaders(token) : {}), ...headers },
   });
   const result = (await handler(event, lambdaContext('test'))) as APIGatewayProxyStructuredResultV2;
-  return { status: result.statusCode ?? 200, headers: (result.headers ?? {}) as Record<string, string>, body: JSON.parse(result.body ?? 'null') as T };
+  return {
+    status: result.statusCode ?? 200,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    body: JSON.parse(result.body ?? 'null') as T,
+  };
 }
 
 export async function startApiHarness(dataset: DatasetOptions | undefined): Promise<ApiHarness> {

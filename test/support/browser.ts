@@ -49,7 +49,8 @@ export async function resolveChromium(env: NodeJS.ProcessEnv = process.env): Pro
   const explicit = env.CHROMIUM_PATH;
   if (explicit === PACKAGED_CHROMIUM) return packagedChromium();
   if (explicit) {
-    if (!existsSync(explicit)) throw new Error(`CHROMIUM_PATH=${explicit} does not exist (unset it to use the system or the packaged Chromium).`);
+    if (!existsSync(explicit))
+      throw new Error(`CHROMIUM_PATH=${explicit} does not exist (unset it to use the system or the packaged Chromium).`);
     return { executablePath: explicit, args: CHROMIUM_ARGS, source: 'CHROMIUM_PATH' };
   }
   const system = SYSTEM_CHROMIUM.find((p) => existsSync(p));

@@ -47,7 +47,9 @@ async function packagedBinDir(): Promise<string> {
   try {
     native = path.join(path.dirname(createRequire(import.meta.url).resolve(PACKAGED_POSTGRES)), '..', 'native');
   } catch {
-    throw new Error(`PostgreSQL server binaries not found: neither /usr/lib/postgresql/*/bin (apt-get install -y postgresql) nor the ${PACKAGED_POSTGRES} package (npm ci installs it on linux-x64).`);
+    throw new Error(
+      `PostgreSQL server binaries not found: neither /usr/lib/postgresql/*/bin (apt-get install -y postgresql) nor the ${PACKAGED_POSTGRES} package (npm ci installs it on linux-x64).`,
+    );
   }
   const { version } = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
   const target = path.join(os.tmpdir(), `molam-pg-bin-${version}`);
@@ -68,7 +70,8 @@ async function binDir(env: NodeJS.ProcessEnv = process.env): Promise<{ bin: stri
   const explicit = env.POSTGRES_BIN;
   if (explicit === PACKAGED_POSTGRES) return { bin: await packagedBinDir(), source: 'npm' };
   if (explicit) {
-    if (!existsSync(path.join(explicit, 'postgres'))) throw new Error(`POSTGRES_BIN=${explicit} holds no postgres binary (unset it to use the system or the packaged server).`);
+    if (!existsSync(path.join(explicit, 'postgres')))
+      throw new Error(`POSTGRES_BIN=${explicit} holds no postgres binary (unset it to use the system or the packaged server).`);
     return { bin: explicit, source: 'POSTGRES_BIN' };
   }
   const system = await systemBinDir();
@@ -78,7 +81,10 @@ async function binDir(env: NodeJS.ProcessEnv = process.env): Promise<{ bin: stri
 
 /** The OS user that owns the cluster when the tests run as root. */
 async function clusterUser(): Promise<string> {
-  const exists = await run('id', ['-u', 'postgres']).then(() => true, () => false);
+  const exists = await run('id', ['-u', 'postgres']).then(
+    () => true,
+    () => false,
+  );
   return exists ? 'postgres' : 'nobody';
 }
 
@@ -204,7 +210,11 @@ export async function seedSourceTables(client: pg.Client, o: SeedOptions): Promi
   const time = (inRange: boolean): { text: string; day: string } => {
     if (lastTime && lastInRange === inRange && r() < 0.05) return { text: lastTime, day: lastTime.slice(0, 10) };
     lastInRange = inRange;
-    const base = inRange ? o.firstDay + Math.floor(r() * o.days * DAY) : r() < 0.5 ? o.firstDay - 1 - Math.floor(r() * DAY) : rangeEnd + Math.floor(r() * DAY * 0.9);
+    const base = inRange
+      ? o.firstDay + Math.floor(r() * o.days * DAY)
+      : r() < 0.5
+        ? o.firstDay - 1 - Math.floor(r() * DAY)
+        : rangeEnd + Math.floor(r() * DAY * 0.9);
     const iso = new Date(base).toISOString();
     lastTime = `${iso.slice(0, 19)}.${iso.slice(20, 23)}${String(Math.floor(r() * 1000)).padStart(3, '0')}Z`;
     return { text: lastTime, day: lastTime.slice(0, 10) };
@@ -248,12 +258,23 @@ export async function seedSourceTables(client: pg.Client, o: SeedOptions): Promi
           bad.apply(row);
           expect = { code: bad.code, day: t.day };
         } else {
-          expect = { type: spec.type, currency: row.currency as string, amount: BigInt((row.amount as string).replace('.', '')), fee: BigInt((row.fee as string).replace('.', '')), day: t.day };
+          expect = {
+            type: spec.type,
+            currency: row.currency as string,
+            amount: BigInt((row.amount as string).replace('.', '')),
+            fee: BigInt((row.fee as string).replace('.', '')),
+            day: t.day,
+          };
         }
       }
       rows.push({ row, expect });
     }
-    const ids = await insert(spec.name, spec.columns, spec.types, rows.map((x) => x.row));
+    const ids = await insert(
+      spec.name,
+      spec.columns,
+      spec.types,
+      rows.map((x) => x.row),
+    );
     rows.forEach((x, i) => {
       if (!x.expect) return;
       if ('code' in x.expect) result.bad.push({ source: spec.name, id: ids[i]!, code: x.expect.code, day: x.expect.day, type: spec.type });
@@ -277,7 +298,19 @@ export async function seedSourceTables(client: pg.Client, o: SeedOptions): Promi
       const t = time(inRange);
       const amount = money(250_000);
       const status = r() < 0.9 ? 'succeeded' : r() < 0.5 ? 'failed' : 'pending';
-      return { row: { wallet_id: `w-${Math.floor(r() * 1e6)}`, merchant_id: merchant(), amount: unitsToText(amount), fee: unitsToText(amount / 100n), ...geo(), status, created_at: t.text }, isEvent: true, time: t };
+      return {
+        row: {
+          wallet_id: `w-${Math.floor(r() * 1e6)}`,
+          merchant_id: merchant(),
+          amount: unitsToText(amount),
+          fee: unitsToText(amount / 100n),
+          ...geo(),
+          status,
+          created_at: t.text,
+        },
+        isEvent: true,
+        time: t,
+      };
     },
   });
   await table({
@@ -293,21 +326,60 @@ export async function seedSourceTables(client: pg.Client, o: SeedOptions): Promi
       const amount = money(5_000_000);
       // A requested/failed payout may still carry a settled_at from a reversed settlement: not an event.
       const settledAt = settled || r() < 0.3 ? t.text : null;
-      return { row: { merchant_id: merchant(), amount: unitsToText(amount), fee: unitsToText(BigInt(Math.floor(r() * 5000)) * 100n), ...geo(), status, created_at: new Date(Date.parse(t.text) - 3_600_000).toISOString(), settled_at: settledAt }, isEvent: settled, time: settledAt ? t : null };
+      return {
+        row: {
+          merchant_id: merchant(),
+          amount: unitsToText(amount),
+          fee: unitsToText(BigInt(Math.floor(r() * 5000)) * 100n),
+          ...geo(),
+          status,
+          created_at: new Date(Date.parse(t.text) - 3_600_000).toISOString(),
+          settled_at: settledAt,
+        },
+        isEvent: settled,
+        time: settledAt ? t : null,
+      };
     },
   });
   await table({
     name: 'invoices',
     type: 'invoice.paid',
     count: o.invoices,
-    columns: ['number', 'merchant_id', 'customer_id', 'amount', 'fee', 'currency', 'zone', 'country', 'city', 'status', 'issued_at', 'paid_at'],
+    columns: [
+      'number',
+      'merchant_id',
+      'customer_id',
+      'amount',
+      'fee',
+      'currency',
+      'zone',
+      'country',
+      'city',
+      'status',
+      'issued_at',
+      'paid_at',
+    ],
     types: ['text', 'text', 'text', 'numeric', 'numeric', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'timestamptz'],
     make: (inRange) => {
       const t = time(inRange);
       const paid = r() < 0.8;
       const status = paid ? 'paid' : pick(['draft', 'open', 'void']);
       const amount = money(900_000);
-      return { row: { number: `INV-${Math.floor(r() * 1e9)}`, merchant_id: merchant(), customer_id: `c-${Math.floor(r() * 5000)}`, amount: unitsToText(amount), fee: '0.0000', ...geo(), status, issued_at: new Date(Date.parse(t.text) - 86_400_000).toISOString(), paid_at: paid ? t.text : null }, isEvent: paid, time: paid ? t : null };
+      return {
+        row: {
+          number: `INV-${Math.floor(r() * 1e9)}`,
+          merchant_id: merchant(),
+          customer_id: `c-${Math.floor(r() * 5000)}`,
+          amount: unitsToText(amount),
+          fee: '0.0000',
+          ...geo(),
+          status,
+          issued_at: new Date(Date.parse(t.text) - 86_400_000).toISOString(),
+          paid_at: paid ? t.text : null,
+        },
+        isEvent: paid,
+        time: paid ? t : null,
+      };
     },
   });
   return result;

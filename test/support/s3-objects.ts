@@ -25,11 +25,15 @@ export async function startS3Objects(buckets: Record<string, Record<string, stri
       res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchBucket</Code></Error>');
     } else if (key === '' && url.searchParams.get('list-type') === '2') {
       const prefix = url.searchParams.get('prefix') ?? '';
-      const keys = Object.keys(objects).filter((k) => k.startsWith(prefix)).sort();
+      const keys = Object.keys(objects)
+        .filter((k) => k.startsWith(prefix))
+        .sort();
       const contents = keys.map((k) => `<Contents><Key>${xml(k)}</Key><Size>${Buffer.byteLength(objects[k]!)}</Size></Contents>`).join('');
-      res.writeHead(200, { 'content-type': 'application/xml' }).end(
-        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${xml(bucket)}</Name><Prefix>${xml(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'application/xml' })
+        .end(
+          `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${xml(bucket)}</Name><Prefix>${xml(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`,
+        );
     } else if (objects[key] !== undefined) {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(objects[key]!) }).end(objects[key]);
     } else {

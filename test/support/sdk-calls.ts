@@ -12,7 +12,11 @@ export interface SdkCalls {
   tables: string[];
 }
 
-const TABLE_CONSTANTS: Record<string, string> = { CONNECTIONS_TABLE: 'connections', MEMBERSHIPS_TABLE: 'memberships', DELTAS_TABLE: 'deltas' };
+const TABLE_CONSTANTS: Record<string, string> = {
+  CONNECTIONS_TABLE: 'connections',
+  MEMBERSHIPS_TABLE: 'memberships',
+  DELTAS_TABLE: 'deltas',
+};
 
 export async function sdkCallsOf(repoRoot: string, entry: string): Promise<SdkCalls> {
   const out = await build({

@@ -12,7 +12,10 @@ export interface Totals {
   fee: string;
 }
 
-export function expectedTotals(records: Iterable<GeneratedRecord>, skip: (r: GeneratedRecord) => boolean = () => false): Record<string, Totals> {
+export function expectedTotals(
+  records: Iterable<GeneratedRecord>,
+  skip: (r: GeneratedRecord) => boolean = () => false,
+): Record<string, Totals> {
   const acc = new Map<string, { count: number; amount: bigint; fee: bigint }>();
   for (const r of records) {
     if (!r.event || skip(r)) continue;

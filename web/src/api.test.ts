@@ -21,11 +21,17 @@ beforeAll(async () => {
     }
     seen.push(`${req.headers[AUTH_HEADER.toLowerCase()]} ${url.pathname}${url.search}`);
     if (req.headers[AUTH_HEADER.toLowerCase()] === 'Bearer expired') {
-      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unauthorized', message: 'token expired' } }));
+      res
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'unauthorized', message: 'token expired' } }));
     } else if (url.searchParams.get('zone') === 'CEMAC') {
-      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'forbidden', message: 'zone CEMAC is outside your scope', parameter: 'zone' } }));
+      res
+        .writeHead(403, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'forbidden', message: 'zone CEMAC is outside your scope', parameter: 'zone' } }));
     } else {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, query: Object.fromEntries(url.searchParams) }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: true, query: Object.fromEntries(url.searchParams) }));
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -39,7 +45,11 @@ function memoryEnv(href: string): AuthEnv & { store: Map<string, string>; visite
     store,
     visited: [] as string[],
     current: href,
-    storage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v), removeItem: (k: string) => void store.delete(k) },
+    storage: {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+      removeItem: (k: string) => void store.delete(k),
+    },
     fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
     href: () => env.current,
     replaceUrl: (u: string) => void (env.current = u),
@@ -61,7 +71,9 @@ describe('auth', () => {
     expect(loginRedirectUrl('https://id.molam.example/login', 'https://dash.example/?range=1h')).toBe(
       'https://id.molam.example/login?return_to=https%3A%2F%2Fdash.example%2F%3Frange%3D1h',
     );
-    expect(loginRedirectUrl('https://id.example/a?next={returnUrl}', 'https://d/?a=1')).toBe('https://id.example/a?next=https%3A%2F%2Fd%2F%3Fa%3D1');
+    expect(loginRedirectUrl('https://id.example/a?next={returnUrl}', 'https://d/?a=1')).toBe(
+      'https://id.example/a?next=https%3A%2F%2Fd%2F%3Fa%3D1',
+    );
     expect(tokenFromFragment('https://d/#token=t1')).toEqual({ token: 't1', url: 'https://d/' });
   });
 
@@ -83,7 +95,12 @@ describe('ApiClient', () => {
     const env = memoryEnv('http://127.0.0.1:3004/');
     const auth = new Auth({ apiBaseUrl: base, wsUrl: 'ws://127.0.0.1:1', devTokenUrl: `${base}/local/dev-token` }, env);
     const api = new ApiClient(`${base}/api/analytics`, auth);
-    const body = await api.get<{ query: Record<string, string> }>('/overview', { from: '2026-11-27T10:00:00Z', to: '2026-11-27T11:00:00Z', zone: undefined, city: '' });
+    const body = await api.get<{ query: Record<string, string> }>('/overview', {
+      from: '2026-11-27T10:00:00Z',
+      to: '2026-11-27T11:00:00Z',
+      zone: undefined,
+      city: '',
+    });
     expect(body.query).toEqual({ from: '2026-11-27T10:00:00Z', to: '2026-11-27T11:00:00Z' });
     expect(seen.at(-1)).toMatch(/^Bearer dev-\d+ \/api\/analytics\/overview\?from=/);
   });
@@ -115,14 +132,22 @@ describe('ApiClient', () => {
 
 describe('runtime config', () => {
   it('accepts the local config and rejects bad ones naming the field', () => {
-    expect(parseWebConfig({ apiBaseUrl: 'http://127.0.0.1:3002/api/analytics/', wsUrl: 'ws://127.0.0.1:3003', devTokenUrl: 'http://127.0.0.1:3002/local/dev-token' })).toEqual({
+    expect(
+      parseWebConfig({
+        apiBaseUrl: 'http://127.0.0.1:3002/api/analytics/',
+        wsUrl: 'ws://127.0.0.1:3003',
+        devTokenUrl: 'http://127.0.0.1:3002/local/dev-token',
+      }),
+    ).toEqual({
       apiBaseUrl: 'http://127.0.0.1:3002/api/analytics',
       wsUrl: 'ws://127.0.0.1:3003',
       devTokenUrl: 'http://127.0.0.1:3002/local/dev-token',
     });
     expect(() => parseWebConfig({ wsUrl: 'ws://x' })).toThrow(/apiBaseUrl is required/);
     expect(() => parseWebConfig({ apiBaseUrl: 'http://x', wsUrl: 'http://x' })).toThrow(/wsUrl must use ws: or wss:/);
-    expect(() => parseWebConfig({ apiBaseUrl: 'http://x', wsUrl: 'wss://x', loginUrl: 'relative/login' })).toThrow(/loginUrl is not an absolute URL/);
+    expect(() => parseWebConfig({ apiBaseUrl: 'http://x', wsUrl: 'wss://x', loginUrl: 'relative/login' })).toThrow(
+      /loginUrl is not an absolute URL/,
+    );
     expect(() => parseWebConfig([])).toThrow(/JSON object/);
   });
 });

@@ -26,7 +26,8 @@ export class ApiClient {
 
   url(path: string, params: QueryParams): string {
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(params) as Array<[string, unknown]>) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+    for (const [k, v] of Object.entries(params) as Array<[string, unknown]>)
+      if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
     const s = q.toString();
     return `${this.baseUrl}${path}${s ? `?${s}` : ''}`;
   }

@@ -80,7 +80,13 @@ function pointUnits(value: string | number): bigint {
 }
 
 /** Builds the baseline from three minute series (count, volume, fees) over the same window. */
-export function buildBaseline(from: number, to: number, count: TimeseriesResponse, volume: TimeseriesResponse, fees: TimeseriesResponse): Baseline {
+export function buildBaseline(
+  from: number,
+  to: number,
+  count: TimeseriesResponse,
+  volume: TimeseriesResponse,
+  fees: TimeseriesResponse,
+): Baseline {
   const buckets = new Map<number, Map<string, BucketFigures>>();
   const cell = (t: string, type: string, currency: string): BucketFigures => {
     const ms = Date.parse(t);
@@ -128,7 +134,10 @@ export async function fetchDashboard(
   const range = resolveRange(filters, now);
   const q = queryFilters(filters, range);
   const prev: QueryFilters = { ...q, ...previousRange(range) };
-  const [overview, allCurrencies] = await Promise.all([api.get<OverviewResponse>('/overview', q, signal), api.get<SummaryResponse>('/summary', q, signal)]);
+  const [overview, allCurrencies] = await Promise.all([
+    api.get<OverviewResponse>('/overview', q, signal),
+    api.get<SummaryResponse>('/summary', q, signal),
+  ]);
   const noMerchants = (r: { from: string; to: string }): BreakdownResponse => ({ ...r, by: 'currency', metric: 'merchants', rows: [] });
   const summary: DashboardData = {
     fetchedAt: now,
@@ -155,7 +164,7 @@ export async function fetchDashboard(
   const fold = (ts: TimeseriesResponse | undefined) => (ts && businessDays ? foldHoursIntoDays(ts, WAT_OFFSET_MS) : ts);
   const by = effectiveBy(filters);
   const chartError: { error?: unknown } = {};
-  const chart = <T,>(p: Promise<T>): Promise<T | undefined> =>
+  const chart = <T>(p: Promise<T>): Promise<T | undefined> =>
     p.catch((err: unknown) => {
       if (signal?.aborted) throw err;
       chartError.error ??= err;
@@ -184,7 +193,9 @@ export async function fetchDashboard(
     minute('count'),
     minute('volume'),
     minute('fees'),
-    baselineFrom > Date.parse(range.from) ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals) : Promise.resolve([] as TotalsRow[]),
+    baselineFrom > Date.parse(range.from)
+      ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals)
+      : Promise.resolve([] as TotalsRow[]),
     api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),

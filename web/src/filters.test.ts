@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FILTERS, type DashboardFilters, parseFilters, queryFilters, resolveRange, serializeFilters, withChange } from './filters.js';
+import {
+  DEFAULT_FILTERS,
+  type DashboardFilters,
+  parseFilters,
+  queryFilters,
+  resolveRange,
+  serializeFilters,
+  withChange,
+} from './filters.js';
 
 describe('filters in the URL', () => {
   const cases: DashboardFilters[] = [
@@ -22,7 +30,15 @@ describe('filters in the URL', () => {
   });
 
   it('survives the URL itself (encoding of accents, colons and apostrophes)', () => {
-    const f: DashboardFilters = { ...DEFAULT_FILTERS, zone: 'CEMAC', country: 'TD', city: "N'Djamena", range: 'custom', from: '2026-11-27T09:00:00.000Z', to: '2026-11-27T10:00:00.000Z' };
+    const f: DashboardFilters = {
+      ...DEFAULT_FILTERS,
+      zone: 'CEMAC',
+      country: 'TD',
+      city: "N'Djamena",
+      range: 'custom',
+      from: '2026-11-27T09:00:00.000Z',
+      to: '2026-11-27T10:00:00.000Z',
+    };
     const url = new URL(`https://dash.example/${serializeFilters(f)}`);
     expect(parseFilters(url.search)).toEqual(f);
   });
@@ -48,7 +64,10 @@ describe('filters in the URL', () => {
     expect(withChange(f, { country: 'CI' })).toEqual({ ...DEFAULT_FILTERS, zone: 'WAEMU', country: 'CI' });
     expect(withChange(f, { country: undefined })).toEqual({ ...DEFAULT_FILTERS, zone: 'WAEMU' });
     expect(withChange({ ...DEFAULT_FILTERS }, { country: 'GH' })).toEqual({ ...DEFAULT_FILTERS, zone: 'WAMZ', country: 'GH' });
-    expect(withChange({ ...DEFAULT_FILTERS, range: 'custom', from: 'a', to: 'b' }, { range: '1h' })).toEqual({ ...DEFAULT_FILTERS, range: '1h' });
+    expect(withChange({ ...DEFAULT_FILTERS, range: 'custom', from: 'a', to: 'b' }, { range: '1h' })).toEqual({
+      ...DEFAULT_FILTERS,
+      range: '1h',
+    });
   });
 });
 
@@ -56,12 +75,28 @@ describe('resolveRange', () => {
   const now = Date.parse('2026-11-27T10:15:42.123Z');
 
   it('aligns presets to whole minutes, ending after the current minute', () => {
-    expect(resolveRange({ ...DEFAULT_FILTERS, range: '15m' }, now)).toEqual({ from: '2026-11-27T10:01:00.000Z', to: '2026-11-27T10:16:00.000Z', relative: true });
-    expect(resolveRange({ ...DEFAULT_FILTERS, range: '24h' }, now)).toEqual({ from: '2026-11-26T10:16:00.000Z', to: '2026-11-27T10:16:00.000Z', relative: true });
+    expect(resolveRange({ ...DEFAULT_FILTERS, range: '15m' }, now)).toEqual({
+      from: '2026-11-27T10:01:00.000Z',
+      to: '2026-11-27T10:16:00.000Z',
+      relative: true,
+    });
+    expect(resolveRange({ ...DEFAULT_FILTERS, range: '24h' }, now)).toEqual({
+      from: '2026-11-26T10:16:00.000Z',
+      to: '2026-11-27T10:16:00.000Z',
+      relative: true,
+    });
   });
 
   it('keeps a custom range as given and builds REST filters from it', () => {
-    const f: DashboardFilters = { ...DEFAULT_FILTERS, range: 'custom', from: '2026-11-01T00:00:00.000Z', to: '2026-11-02T00:00:00.000Z', country: 'SN', zone: 'WAEMU', type: 'invoice.paid' };
+    const f: DashboardFilters = {
+      ...DEFAULT_FILTERS,
+      range: 'custom',
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-11-02T00:00:00.000Z',
+      country: 'SN',
+      zone: 'WAEMU',
+      type: 'invoice.paid',
+    };
     const r = resolveRange(f, now);
     expect(r).toEqual({ from: f.from, to: f.to, relative: false });
     expect(queryFilters(f, r)).toEqual({ from: f.from, to: f.to, zone: 'WAEMU', country: 'SN', type: 'invoice.paid' });

@@ -140,7 +140,7 @@ export interface ResolvedRange {
  */
 export function resolveRange(f: DashboardFilters, now: number): ResolvedRange {
   if (f.range === 'custom' && f.from && f.to) return { from: f.from, to: f.to, relative: false };
-  const preset: RangePreset = f.range === 'custom' ? DEFAULT_FILTERS.range as RangePreset : f.range;
+  const preset: RangePreset = f.range === 'custom' ? (DEFAULT_FILTERS.range as RangePreset) : f.range;
   const to = Math.floor(now / 60_000) * 60_000 + 60_000;
   return { from: new Date(to - PRESET_MS[preset]).toISOString(), to: new Date(to).toISOString(), relative: true };
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { defaultLocale, formatAge, formatChange, formatCount, formatMoney, formatPercent, formatPointChange, relativeChange } from './format.js';
+import {
+  defaultLocale,
+  formatAge,
+  formatChange,
+  formatCount,
+  formatMoney,
+  formatPercent,
+  formatPointChange,
+  relativeChange,
+} from './format.js';
 
 // Intl puts narrow no-break spaces in French numbers; compare with plain spaces.
 const plain = (s: string) => s.replace(/\s/g, ' ');

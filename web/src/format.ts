@@ -17,7 +17,7 @@ function nf(locale: string, options: Intl.NumberFormatOptions): Intl.NumberForma
 }
 
 /** French-speaking by default: the browser's first French locale, else fr-FR. */
-export function defaultLocale(languages: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages ?? []): string {
+export function defaultLocale(languages: readonly string[] = typeof navigator === 'undefined' ? [] : (navigator.languages ?? [])): string {
   const fr = languages.find((l) => /^fr(-|$)/i.test(l));
   if (!fr) return 'fr-FR';
   try {
@@ -105,7 +105,8 @@ export function zoneLabel(zone: DisplayZone, locale: string, at: number = Date.n
   if (zone === 'utc') return 'UTC';
   if (zone === 'wat') return 'UTC+1 (Afrique de l’Ouest et centrale)';
   const name = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const offset = new Intl.DateTimeFormat(locale, { timeZoneName: 'shortOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const offset =
+    new Intl.DateTimeFormat(locale, { timeZoneName: 'shortOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? '';
   return `heure locale (${name}${offset ? `, ${offset.replace('GMT', 'UTC')}` : ''})`;
 }
 
@@ -113,7 +114,11 @@ export function zoneLabel(zone: DisplayZone, locale: string, at: number = Date.n
 export function formatBucket(iso: string, granularity: 'minute' | 'hour' | 'day', locale: string, zone: DisplayZone = 'utc'): string {
   const d = new Date(iso);
   const options: Intl.DateTimeFormatOptions =
-    granularity === 'day' ? { day: '2-digit', month: 'short' } : granularity === 'hour' ? { day: '2-digit', hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
+    granularity === 'day'
+      ? { day: '2-digit', month: 'short' }
+      : granularity === 'hour'
+        ? { day: '2-digit', hour: '2-digit', minute: '2-digit' }
+        : { hour: '2-digit', minute: '2-digit' };
   return new Intl.DateTimeFormat(locale, { ...options, timeZone: intlZone(zone) }).format(d);
 }
 

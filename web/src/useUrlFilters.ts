@@ -6,7 +6,9 @@ import { type DashboardFilters, parseFilters, serializeFilters } from './filters
  * `normalize` makes parsed filters servable (e.g. the token's zone scope); a URL it changes is
  * rewritten in place, so the address bar never names a view the page does not show.
  */
-export function useUrlFilters(normalize: (f: DashboardFilters) => DashboardFilters = (f) => f): [DashboardFilters, (next: DashboardFilters) => void] {
+export function useUrlFilters(
+  normalize: (f: DashboardFilters) => DashboardFilters = (f) => f,
+): [DashboardFilters, (next: DashboardFilters) => void] {
   const read = () => normalize(parseFilters(window.location.search));
   const [filters, setFilters] = useState(read);
 
@@ -20,7 +22,8 @@ export function useUrlFilters(normalize: (f: DashboardFilters) => DashboardFilte
       const f = read();
       setFilters(f);
       const canonical = serializeFilters(f);
-      if (canonical !== window.location.search) window.history.replaceState(window.history.state, '', `${window.location.pathname}${canonical}${window.location.hash}`);
+      if (canonical !== window.location.search)
+        window.history.replaceState(window.history.state, '', `${window.location.pathname}${canonical}${window.location.hash}`);
     };
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);

@@ -46,23 +46,28 @@ function createAlarms(scope: Construct, props: AlarmProps): sns.Topic {
   });
   // Only CloudWatch alarms of this account and region may use it (confused-deputy conditions).
   const stack = Stack.of(scope);
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'CloudWatchAlarmsOfThisAccount',
-    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-    resources: ['*'],
-    conditions: {
-      StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
-    },
-  }));
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsOfThisAccount',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+      },
+    }),
+  );
   const topic = new sns.Topic(scope, 'AlarmTopic', {
     displayName: `Molam Analytics ${config.envName} alarms`,
     masterKey: key,
     enforceSSL: true,
   });
   if (config.alarmEmail) topic.addSubscription(new EmailSubscription(config.alarmEmail));
-  const actions = [new SnsAction(topic), ...(config.alarmTopicArn ? [new SnsAction(sns.Topic.fromTopicArn(scope, 'ExternalAlarmTopic', config.alarmTopicArn))] : [])];
+  const actions = [
+    new SnsAction(topic),
+    ...(config.alarmTopicArn ? [new SnsAction(sns.Topic.fromTopicArn(scope, 'ExternalAlarmTopic', config.alarmTopicArn))] : []),
+  ];
   // Prod: lag and insert latency without data mean the pipeline went quiet, which is an alarm.
   const quiet = config.alarms.missingDataBreaches ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING;
 

@@ -81,18 +81,38 @@ export class Dashboard {
       priceClass: cloudfront.PriceClass.PRICE_CLASS_ALL,
     });
     this.distribution = distribution;
-    acknowledge(distribution, 'AwsSolutions-CFR1', 'Merchants and operators are across many countries; access is controlled by Molam ID tokens, not geography');
-    acknowledge(distribution, 'AwsSolutions-CFR2', 'No WAF web ACL yet: the API is read-only, token-gated and cached 10 s at the edge; add one with the account-wide WAF when it exists');
-    acknowledge(distribution, 'AwsSolutions-CFR4', 'Uses the default *.cloudfront.net certificate, for which CloudFront fixes the TLS policy; a custom domain gets TLSv1.2_2021 ; set minimumProtocolVersion TLSv1.2_2021 with it');
+    acknowledge(
+      distribution,
+      'AwsSolutions-CFR1',
+      'Merchants and operators are across many countries; access is controlled by Molam ID tokens, not geography',
+    );
+    acknowledge(
+      distribution,
+      'AwsSolutions-CFR2',
+      'No WAF web ACL yet: the API is read-only, token-gated and cached 10 s at the edge; add one with the account-wide WAF when it exists',
+    );
+    acknowledge(
+      distribution,
+      'AwsSolutions-CFR4',
+      'Uses the default *.cloudfront.net certificate, for which CloudFront fixes the TLS policy; a custom domain gets TLSv1.2_2021 ; set minimumProtocolVersion TLSv1.2_2021 with it',
+    );
 
     this.dashboardUrl = `https://${distribution.distributionDomainName}`;
     this.apiUrl = `${this.dashboardUrl}${API_BASE}`;
     // env: shown by the dashboard next to the title; the rest is the WebConfig contract.
-    const runtimeConfig: WebConfig & { env: string } = { apiBaseUrl: this.apiUrl, wsUrl: props.webSocketUrl, loginUrl: config.auth.loginUrl, env: config.envName };
+    const runtimeConfig: WebConfig & { env: string } = {
+      apiBaseUrl: this.apiUrl,
+      wsUrl: props.webSocketUrl,
+      loginUrl: config.auth.loginUrl,
+      env: config.envName,
+    };
     const webDist = join(repoRoot, 'web', 'dist');
     const hasWebBuild = existsSync(join(webDist, 'index.html'));
     if (!hasWebBuild) {
-      Annotations.of(Stack.of(scope)).addWarningV2('molam:noWebBuild', 'web/dist does not exist: only config.json is deployed (run the web build before deploying)');
+      Annotations.of(Stack.of(scope)).addWarningV2(
+        'molam:noWebBuild',
+        'web/dist does not exist: only config.json is deployed (run the web build before deploying)',
+      );
     }
     new s3deploy.BucketDeployment(scope, 'DashboardDeployment', {
       sources: [
@@ -116,7 +136,11 @@ function acknowledgeBucketDeploymentProvider(scope: Construct, siteBucket: s3.Bu
   const stack = Stack.of(scope);
   const qualifier = String(scope.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') ?? 'hnb659fds');
   const wildcards = [
-    'Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*', 'Action::s3:Abort*', 'Action::s3:DeleteObject*',
+    'Action::s3:GetBucket*',
+    'Action::s3:GetObject*',
+    'Action::s3:List*',
+    'Action::s3:Abort*',
+    'Action::s3:DeleteObject*',
     `Resource::arn:${nagText(scope, stack.partition)}:s3:::cdk-${qualifier}-assets-${nagText(scope, stack.account)}-${nagText(scope, stack.region)}/*`,
     `Resource::<${logicalIdOf(siteBucket)}.Arn>/*`,
     'Resource::*',
@@ -124,11 +148,17 @@ function acknowledgeBucketDeploymentProvider(scope: Construct, siteBucket: s3.Bu
   for (const child of stack.node.children) {
     if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
     acknowledge(child, 'AwsSolutions-L1', 'CDK-managed BucketDeployment provider; its runtime is chosen by aws-cdk-lib');
-    acknowledge(child, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'CDK-managed BucketDeployment provider: basic execution (its own logs) only');
+    acknowledge(
+      child,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'CDK-managed BucketDeployment provider: basic execution (its own logs) only',
+    );
     for (const w of wildcards) {
-      acknowledge(child, `AwsSolutions-IAM5[${w}]`,
-        'CDK-managed BucketDeployment provider: copies the build from the CDK asset bucket into the dashboard bucket objects (bucket/*) and invalidates CloudFront (cloudfront:CreateInvalidation has no resource-level scoping)');
+      acknowledge(
+        child,
+        `AwsSolutions-IAM5[${w}]`,
+        'CDK-managed BucketDeployment provider: copies the build from the CDK asset bucket into the dashboard bucket objects (bucket/*) and invalidates CloudFront (cloudfront:CreateInvalidation has no resource-level scoping)',
+      );
     }
   }
 }

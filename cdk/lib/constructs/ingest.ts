@@ -82,9 +82,13 @@ export class Ingest {
             topic,
             consumerGroupId: consumerGroupId(config, topic),
             batchSize: config.msk.batchSize,
-            ...(config.msk.maxBatchingWindowSeconds !== undefined ? { maxBatchingWindow: Duration.seconds(config.msk.maxBatchingWindowSeconds) } : {}),
+            ...(config.msk.maxBatchingWindowSeconds !== undefined
+              ? { maxBatchingWindow: Duration.seconds(config.msk.maxBatchingWindowSeconds) }
+              : {}),
             startingPosition: lambda.StartingPosition[config.msk.startingPosition],
-            ...(config.msk.startingPositionTimestamp !== undefined ? { startingPositionTimestamp: config.msk.startingPositionTimestamp } : {}),
+            ...(config.msk.startingPositionTimestamp !== undefined
+              ? { startingPositionTimestamp: config.msk.startingPositionTimestamp }
+              : {}),
             onFailure,
             retryAttempts: config.msk.retryAttempts,
             provisionedPollerConfig: {
@@ -97,48 +101,66 @@ export class Ingest {
       }
       if (config.msk.auth.kind === 'scram' && config.msk.auth.kmsKeyArn) {
         // MSK SCRAM secrets are encrypted with a customer key; decrypt only through Secrets Manager.
-        fn.addToRolePolicy(new iam.PolicyStatement({
-          sid: 'DecryptScramSecret',
-          actions: ['kms:Decrypt'],
-          resources: [config.msk.auth.kmsKeyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` } },
-        }));
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'DecryptScramSecret',
+            actions: ['kms:Decrypt'],
+            resources: [config.msk.auth.kmsKeyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` } },
+          }),
+        );
       }
       if (config.msk.auth.kind === 'iam') {
         const arn = (type: 'topic' | 'group', name: string) =>
           `arn:${cluster.partition}:kafka:${cluster.region}:${cluster.account}:${type}/${cluster.clusterName}/${cluster.clusterUuid}/${name}`;
-        fn.addToRolePolicy(new iam.PolicyStatement({
-          sid: 'MskIamConnect',
-          actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
-          resources: [config.msk.clusterArn],
-        }));
-        fn.addToRolePolicy(new iam.PolicyStatement({
-          sid: 'MskIamReadTopics',
-          actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-          resources: config.msk.topics.map((t) => arn('topic', t)),
-        }));
-        fn.addToRolePolicy(new iam.PolicyStatement({
-          sid: 'MskIamConsumerGroups',
-          actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-          resources: config.msk.topics.map((t) => arn('group', consumerGroupId(config, t))),
-        }));
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'MskIamConnect',
+            actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
+            resources: [config.msk.clusterArn],
+          }),
+        );
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'MskIamReadTopics',
+            actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+            resources: config.msk.topics.map((t) => arn('topic', t)),
+          }),
+        );
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            sid: 'MskIamConsumerGroups',
+            actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+            resources: config.msk.topics.map((t) => arn('group', consumerGroupId(config, t))),
+          }),
+        );
       }
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        sid: 'WriteFailedBatches',
-        actions: ['s3:PutObject'],
-        resources: [this.failureBucket.arnForObjects('*')],
-      }));
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        sid: 'ListFailedBatches',
-        actions: ['s3:ListBucket'],
-        resources: [this.failureBucket.bucketArn],
-      }));
-      acknowledge(fn.role!, `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.failureBucket)}.Arn>/*]`,
-        'Lambda names each failed-batch object itself (one key per batch); the role may only put objects into this one bucket');
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteFailedBatches',
+          actions: ['s3:PutObject'],
+          resources: [this.failureBucket.arnForObjects('*')],
+        }),
+      );
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ListFailedBatches',
+          actions: ['s3:ListBucket'],
+          resources: [this.failureBucket.bucketArn],
+        }),
+      );
+      acknowledge(
+        fn.role!,
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(this.failureBucket)}.Arn>/*]`,
+        'Lambda names each failed-batch object itself (one key per batch); the role may only put objects into this one bucket',
+      );
       // The only DynamoDB access of the ingest role: writing snapshots to deltas (catalog `uses`).
       grantTableUses(fn, def, { deltas: props.deltas });
-      acknowledge(fn.role!, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
-        'Added by the MSK event source: the poller needs kafka:DescribeClusterV2/GetBootstrapBrokers and VPC describe actions, which AWS scopes this way');
+      acknowledge(
+        fn.role!,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole]',
+        'Added by the MSK event source: the poller needs kafka:DescribeClusterV2/GetBootstrapBrokers and VPC describe actions, which AWS scopes this way',
+      );
     }
     this.ingestFunction = this.functions[defs[0]!.id]!;
   }

@@ -49,10 +49,16 @@ export class Realtime {
       const route = wsApi.addRoute(def.trigger.routeKey, {
         integration: new WebSocketLambdaIntegration(`${def.id}Integration`, this.functions[def.id]!),
       });
-      acknowledge(route, 'AwsSolutions-APIG4',
-        'Auth is a Molam ID JWT verified with jose in the $connect function (token query parameter); other routes only exist on an accepted connection');
+      acknowledge(
+        route,
+        'AwsSolutions-APIG4',
+        'Auth is a Molam ID JWT verified with jose in the $connect function (token query parameter); other routes only exist on an accepted connection',
+      );
     }
-    const wsAccessLogs = new logs.LogGroup(scope, 'WebSocketAccessLogs', { retention: config.logRetentionDays as logs.RetentionDays, removalPolicy });
+    const wsAccessLogs = new logs.LogGroup(scope, 'WebSocketAccessLogs', {
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy,
+    });
     const stage = new apigwv2.WebSocketStage(scope, 'WebSocketStage', {
       webSocketApi: wsApi,
       stageName: config.webSocketStageName,
@@ -72,7 +78,8 @@ export class Realtime {
     });
     // cdk-nag v3 acknowledges wildcard findings one by one, by the resource as it renders it.
     const connectionsFinding = `AwsSolutions-IAM5[Resource::arn:${nagText(scope, stack.partition)}:execute-api:${nagText(scope, stack.region)}:${nagText(scope, stack.account)}:<${logicalIdOf(wsApi)}>/${stage.stageName}/*/@connections/*]`;
-    const connectionsReason = 'Connection ids are only known at runtime; the resource is already narrowed to this API\'s own stage (@connections of one stage)';
+    const connectionsReason =
+      "Connection ids are only known at runtime; the resource is already narrowed to this API's own stage (@connections of one stage)";
 
     for (const def of wsDefs) {
       const fn = this.functions[def.id]!;
@@ -88,19 +95,21 @@ export class Realtime {
     for (const def of streamDefs) {
       const fn = this.functions[def.id]!;
       fn.addEnvironment('WS_MANAGEMENT_ENDPOINT', managementEndpoint);
-      fn.addEventSource(new DynamoEventSource(tables.deltas, {
-        startingPosition: lambda.StartingPosition.LATEST,
-        batchSize: config.fanout.batchSize,
-        maxBatchingWindow: Duration.seconds(config.fanout.maxBatchingWindowSeconds),
-        bisectBatchOnError: true,
-        retryAttempts: config.fanout.retryAttempts,
-        reportBatchItemFailures: true,
-        parallelizationFactor: config.fanout.parallelizationFactor,
-        maxRecordAge: Duration.seconds(config.fanout.maxRecordAgeSeconds),
-        onFailure: new SqsDlq(this.fanoutDlq),
-        // Snapshots expire by TTL: those REMOVE records must never invoke the fan-out.
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...def.trigger.eventNames) })],
-      }));
+      fn.addEventSource(
+        new DynamoEventSource(tables.deltas, {
+          startingPosition: lambda.StartingPosition.LATEST,
+          batchSize: config.fanout.batchSize,
+          maxBatchingWindow: Duration.seconds(config.fanout.maxBatchingWindowSeconds),
+          bisectBatchOnError: true,
+          retryAttempts: config.fanout.retryAttempts,
+          reportBatchItemFailures: true,
+          parallelizationFactor: config.fanout.parallelizationFactor,
+          maxRecordAge: Duration.seconds(config.fanout.maxRecordAgeSeconds),
+          onFailure: new SqsDlq(this.fanoutDlq),
+          // Snapshots expire by TTL: those REMOVE records must never invoke the fan-out.
+          filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...def.trigger.eventNames) })],
+        }),
+      );
       grantTableUses(fn, def, tables);
       if (def.uses?.postToConnection) {
         fn.addToRolePolicy(manageConnections);
@@ -120,7 +129,9 @@ export class Realtime {
         acknowledge(fn.role!, connectionsFinding, connectionsReason);
       }
       caller.addEnvironment(def.trigger.envVar, fn.functionName);
-      caller.addToRolePolicy(new iam.PolicyStatement({ sid: `Invoke${def.id}`, actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+      caller.addToRolePolicy(
+        new iam.PolicyStatement({ sid: `Invoke${def.id}`, actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
+      );
     }
   }
 }

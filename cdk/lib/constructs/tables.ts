@@ -32,7 +32,11 @@ export class Tables {
         removalPolicy,
       });
       if (!config.pointInTimeRecovery) {
-        acknowledge(tables[def.id], 'AwsSolutions-DDB3', `PITR is enabled in prod only; ${config.envName} data is short-lived (TTL) and rebuilt from Kafka/ClickHouse`);
+        acknowledge(
+          tables[def.id],
+          'AwsSolutions-DDB3',
+          `PITR is enabled in prod only; ${config.envName} data is short-lived (TTL) and rebuilt from Kafka/ClickHouse`,
+        );
       }
     }
     this.byId = tables;

@@ -25,12 +25,14 @@ export function createHealthCache(probe: () => Promise<boolean>, ttlMs: () => nu
   return {
     check(now) {
       if (verdictFresh(cached, now, ttlMs())) return Promise.resolve(cached!);
-      inflight ??= probe().then((ok) => {
-        cached = { ok, at: now };
-        return cached;
-      }).finally(() => {
-        inflight = undefined;
-      });
+      inflight ??= probe()
+        .then((ok) => {
+          cached = { ok, at: now };
+          return cached;
+        })
+        .finally(() => {
+          inflight = undefined;
+        });
       return inflight;
     },
   };

@@ -15,14 +15,7 @@ import {
 import { FAILURE_DIMENSIONS, type FailureDimension } from '../../shared/contracts/api-summary.js';
 import { EVENT_TYPES, type EventType } from '../../shared/contracts/event.js';
 import { badRequest } from './errors.js';
-import {
-  DEFAULT_RANGE_MS,
-  MAX_RANGE_DAYS,
-  MAX_RANGE_MS,
-  MAX_TIME_MS,
-  MIN_TIME_MS,
-  type TimeRange,
-} from './time-range.js';
+import { DEFAULT_RANGE_MS, MAX_RANGE_DAYS, MAX_RANGE_MS, MAX_TIME_MS, MIN_TIME_MS, type TimeRange } from './time-range.js';
 
 export const FILTER_PARAMETERS = ['from', 'to', 'zone', 'country', 'city', 'currency', 'type'] as const;
 export type FilterParameter = (typeof FILTER_PARAMETERS)[number];
@@ -75,7 +68,10 @@ export interface Filters {
  * The query string as name -> value. Read from rawQueryString so a repeated name (which payload
  * 2.0 would silently join with commas) is caught; names outside `allowed` are refused.
  */
-export function readQuery(event: Pick<APIGatewayProxyEventV2, 'rawQueryString' | 'queryStringParameters'>, allowed: readonly string[]): Map<string, string> {
+export function readQuery(
+  event: Pick<APIGatewayProxyEventV2, 'rawQueryString' | 'queryStringParameters'>,
+  allowed: readonly string[],
+): Map<string, string> {
   const entries: Array<[string, string]> =
     event.rawQueryString !== undefined
       ? [...new URLSearchParams(event.rawQueryString)]
@@ -130,13 +126,19 @@ export function parseTimestamp(value: string): number | undefined {
   const m = TIMESTAMP.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', offset = 'Z'] = m;
-  const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+  const year = Number(y),
+    month = Number(mo),
+    day = Number(d),
+    hour = Number(h),
+    minute = Number(mi),
+    second = Number(s);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
   const local = Date.UTC(year, month - 1, day, hour, minute, second, Number(frac.slice(0, 3).padEnd(3, '0')));
   if (new Date(local).getUTCDate() !== day) return undefined; // 2026-02-30 and friends
   let offsetMs = 0;
   if (offset !== 'Z') {
-    const oh = Number(offset.slice(1, 3)), om = Number(offset.slice(4, 6));
+    const oh = Number(offset.slice(1, 3)),
+      om = Number(offset.slice(4, 6));
     if (oh > 23 || om > 59) return undefined;
     offsetMs = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
   }
@@ -199,7 +201,12 @@ export function enumParam<T extends string>(query: Map<string, string>, name: st
 export function filtersParam(query: Map<string, string>, now: number): Filters {
   const filters: Filters = { range: rangeParam(query, now) };
   const zone = nameParam(query, 'zone', LIMITS.zoneMaxLength);
-  const country = patternParam(query, 'country', new RegExp(PARAMETER_PATTERNS.country, 'u'), 'an ISO-3166 alpha-2 code (2 upper-case letters)');
+  const country = patternParam(
+    query,
+    'country',
+    new RegExp(PARAMETER_PATTERNS.country, 'u'),
+    'an ISO-3166 alpha-2 code (2 upper-case letters)',
+  );
   const city = nameParam(query, 'city', LIMITS.cityMaxLength);
   const currency = patternParam(query, 'currency', new RegExp(PARAMETER_PATTERNS.currency, 'u'), 'an ISO-4217 code (3 upper-case letters)');
   const type = enumParam(query, 'type', EVENT_TYPES);
@@ -239,6 +246,7 @@ export function limitParam(query: Map<string, string>): number {
   const value = query.get('limit');
   if (value === undefined) return LIMITS.breakdownLimitDefault;
   const n = /^[0-9]{1,3}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= LIMITS.breakdownLimitMax)) throw badRequest('limit', `limit must be an integer from 1 to ${LIMITS.breakdownLimitMax}`);
+  if (!(n >= 1 && n <= LIMITS.breakdownLimitMax))
+    throw badRequest('limit', `limit must be an integer from 1 to ${LIMITS.breakdownLimitMax}`);
   return n;
 }

@@ -35,7 +35,9 @@ export function fromUnits(units: bigint, digits = SCALE): string {
 export function normalizeDecimal(value: string): string {
   // Hot path (every ingested amount and fee): plain string padding when the form allows it.
   const dot = value.indexOf('.');
-  if (dot < 0 ? /^(0|[1-9][0-9]*)$/.test(value) : dot > 0 && value.length - dot - 1 <= SCALE && /^(0|-?[1-9][0-9]*|-0)\.[0-9]+$/.test(value)) {
+  if (
+    dot < 0 ? /^(0|[1-9][0-9]*)$/.test(value) : dot > 0 && value.length - dot - 1 <= SCALE && /^(0|-?[1-9][0-9]*|-0)\.[0-9]+$/.test(value)
+  ) {
     if (dot < 0) return `${value}.0000`;
     return value.padEnd(dot + 1 + SCALE, '0');
   }

@@ -143,7 +143,9 @@ export const isReject = (c: Checked): c is Reject => (c as Reject).code !== unde
 const toResult = (c: Checked): ValidationResult => (isReject(c) ? { ok: false, reject: c } : { ok: true, event: c });
 
 export function isEventType(topic: string): topic is EventType {
-  return topic === EVENT_TYPES[0] || topic === EVENT_TYPES[1] || topic === EVENT_TYPES[2] || (EVENT_TYPES as readonly string[]).includes(topic);
+  return (
+    topic === EVENT_TYPES[0] || topic === EVENT_TYPES[1] || topic === EVENT_TYPES[2] || (EVENT_TYPES as readonly string[]).includes(topic)
+  );
 }
 
 /** Parses an ISO-8601 UTC timestamp of TIMESTAMP_PATTERN's form (years 1900–2299); epoch ms or undefined. The event range is EVENT_TIME_MIN_MS..EVENT_TIME_END_MS. */
@@ -157,7 +159,11 @@ const TOO_MANY_DECIMALS = new RegExp(`^(0|[1-9][0-9]{0,${DECIMAL_MAX_INTEGER_DIG
 function decimalReject(field: 'amount' | 'fee', value: unknown): Reject {
   if (typeof value !== 'string') return reject('invalid_type', field, `must be a decimal string, got ${typeName(value)}`);
   if (TOO_MANY_DECIMALS.test(value)) return reject('too_many_decimals', field, `more than ${SCALE} fraction digits`);
-  return reject('invalid_amount', field, `not a non-negative decimal (digits, optional dot and up to ${SCALE} digits): ${JSON.stringify(value.slice(0, 40))}`);
+  return reject(
+    'invalid_amount',
+    field,
+    `not a non-negative decimal (digits, optional dot and up to ${SCALE} digits): ${JSON.stringify(value.slice(0, 40))}`,
+  );
 }
 
 function typeName(value: unknown): string {
@@ -179,14 +185,17 @@ function fieldReject(v: Record<string, unknown>): Reject | undefined {
   }
   for (const [field, max] of STRING_LIMITS) {
     const s = v[field] as string;
-    if (s.length < 1 || s.length > max) return reject('invalid_length', field, `length must be 1–${max} UTF-16 code units, got ${s.length}`);
+    if (s.length < 1 || s.length > max)
+      return reject('invalid_length', field, `length must be 1–${max} UTF-16 code units, got ${s.length}`);
     if (hasControlOrPadding(s)) return reject('invalid_format', field, 'contains control characters or surrounding spaces');
   }
-  if (!isZoneName(v.zone as string, ZONE_MAX)) return reject('invalid_zone', 'zone', `must match ${ZONE_PATTERN.source} (upper-case letters, digits, _)`);
+  if (!isZoneName(v.zone as string, ZONE_MAX))
+    return reject('invalid_zone', 'zone', `must match ${ZONE_PATTERN.source} (upper-case letters, digits, _)`);
   return undefined;
 }
 
-const unicodeReject = (field: string): Reject => reject('invalid_unicode', field, 'holds a lone UTF-16 surrogate (not well-formed Unicode)');
+const unicodeReject = (field: string): Reject =>
+  reject('invalid_unicode', field, 'holds a lone UTF-16 surrogate (not well-formed Unicode)');
 
 /** The fast accept test of a free-text field: well-formed, 1..max UTF-16 units, no control or padding. */
 function checkedString(s: unknown, max: number): boolean {
@@ -197,7 +206,8 @@ function checkedString(s: unknown, max: number): boolean {
 function geographyReject(zone: string, country: string): Reject | undefined {
   const expected = zoneOfCountry(country);
   if (expected === undefined) return reject('unknown_country', 'country', `${country} is not in the reference geography`);
-  if (expected !== zone) return reject('zone_country_mismatch', 'zone', `${JSON.stringify(zone)} is not the zone of ${country} (${expected})`);
+  if (expected !== zone)
+    return reject('zone_country_mismatch', 'zone', `${JSON.stringify(zone)} is not the zone of ${country} (${expected})`);
   return undefined;
 }
 
@@ -220,9 +230,16 @@ export function checkEvent(topic: string, value: unknown, now: number): Checked 
   const v = value as Record<string, unknown>;
   const { event_id, occurred_at, amount, fee, currency, zone, country, city, merchant_id, status } = v;
   if (
-    !checkedString(event_id, 64) || typeof occurred_at !== 'string' || amount === undefined || amount === null ||
-    typeof currency !== 'string' || typeof zone !== 'string' || !isZoneName(zone, ZONE_MAX) || typeof country !== 'string' ||
-    !checkedString(city, 64) || !checkedString(merchant_id, 64)
+    !checkedString(event_id, 64) ||
+    typeof occurred_at !== 'string' ||
+    amount === undefined ||
+    amount === null ||
+    typeof currency !== 'string' ||
+    typeof zone !== 'string' ||
+    !isZoneName(zone, ZONE_MAX) ||
+    typeof country !== 'string' ||
+    !checkedString(city, 64) ||
+    !checkedString(merchant_id, 64)
   ) {
     const refused = fieldReject(v);
     if (refused) return refused;
@@ -237,10 +254,14 @@ export function checkEvent(topic: string, value: unknown, now: number): Checked 
   }
   // A lone surrogate in these ASCII-only fields fails their scan; only then is it told apart.
   if (!isUpperCode(currency as string, 3)) {
-    return isWellFormed(currency as string) ? reject('invalid_currency', 'currency', 'must be 3 upper-case letters (ISO-4217)') : unicodeReject('currency');
+    return isWellFormed(currency as string)
+      ? reject('invalid_currency', 'currency', 'must be 3 upper-case letters (ISO-4217)')
+      : unicodeReject('currency');
   }
   if (!isUpperCode(country as string, 2)) {
-    return isWellFormed(country as string) ? reject('invalid_country', 'country', 'must be 2 upper-case letters (ISO-3166 alpha-2)') : unicodeReject('country');
+    return isWellFormed(country as string)
+      ? reject('invalid_country', 'country', 'must be 2 upper-case letters (ISO-3166 alpha-2)')
+      : unicodeReject('country');
   }
   if (status !== undefined && status !== STATUSES[0] && !(STATUSES as readonly unknown[]).includes(status)) {
     return reject('invalid_status', 'status', `must be one of ${STATUSES.join(', ')}`);
@@ -251,7 +272,11 @@ export function checkEvent(topic: string, value: unknown, now: number): Checked 
     return reject('invalid_timestamp', 'occurred_at', 'must be ISO-8601 UTC like 2026-11-27T10:15:30.123Z');
   }
   if (occurred < EVENT_TIME_MIN_MS || occurred >= EVENT_TIME_END_MS) {
-    return reject('timestamp_out_of_range', 'occurred_at', `must be from ${new Date(EVENT_TIME_MIN_MS).toISOString()} to before ${new Date(EVENT_TIME_END_MS).toISOString()}`);
+    return reject(
+      'timestamp_out_of_range',
+      'occurred_at',
+      `must be from ${new Date(EVENT_TIME_MIN_MS).toISOString()} to before ${new Date(EVENT_TIME_END_MS).toISOString()}`,
+    );
   }
   if (occurred - now > MAX_CLOCK_SKEW_MS) {
     return reject('clock_skew', 'occurred_at', `more than ${MAX_CLOCK_SKEW_MS / 60000} minutes in the future`);
@@ -259,19 +284,19 @@ export function checkEvent(topic: string, value: unknown, now: number): Checked 
   const misplaced = geographyReject(zone as string, country as string);
   if (misplaced) return misplaced;
   return {
-      type: topic,
-      event_id: event_id as string,
-      occurred_at: (occurred_at as string).length === 24 ? (occurred_at as string) : new Date(occurred).toISOString(),
-      amount: amountText,
-      fee: feeText,
-      currency: currency as string,
-      zone: zone as string,
-      country: country as string,
-      city: city as string,
-      merchant_id: merchant_id as string,
-      // A settled payout or a paid invoice has succeeded by definition; a wallet transaction
-      // without a status is taken as succeeded too (the producer only omits it on success).
-      status: (status as EventStatus | undefined) ?? 'succeeded',
+    type: topic,
+    event_id: event_id as string,
+    occurred_at: (occurred_at as string).length === 24 ? (occurred_at as string) : new Date(occurred).toISOString(),
+    amount: amountText,
+    fee: feeText,
+    currency: currency as string,
+    zone: zone as string,
+    country: country as string,
+    city: city as string,
+    merchant_id: merchant_id as string,
+    // A settled payout or a paid invoice has succeeded by definition; a wallet transaction
+    // without a status is taken as succeeded too (the producer only omits it on success).
+    status: (status as EventStatus | undefined) ?? 'succeeded',
   };
 }
 

@@ -126,7 +126,9 @@ export function newestPerBucket(snapshots: Iterable<DeltaSnapshot>): DeltaSnapsh
     const prev = held.get(key);
     if (!prev || prev.version < s.version) held.set(key, s);
   }
-  return [...held.values()].sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0));
+  return [...held.values()].sort((a, b) =>
+    a.room < b.room ? -1 : a.room > b.room ? 1 : a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0,
+  );
 }
 
 /**
@@ -134,7 +136,10 @@ export function newestPerBucket(snapshots: Iterable<DeltaSnapshot>): DeltaSnapsh
  * than that still gets a frame of its own). With `resume`, always at least one frame, so the
  * client learns the resume is complete; otherwise none for no snapshots.
  */
-export function deltasFrames(snapshots: readonly DeltaSnapshot[], opts: { resume?: boolean; truncated?: boolean; maxBytes?: number } = {}): string[] {
+export function deltasFrames(
+  snapshots: readonly DeltaSnapshot[],
+  opts: { resume?: boolean; truncated?: boolean; maxBytes?: number } = {},
+): string[] {
   const maxBytes = opts.maxBytes ?? MAX_FRAME_BYTES;
   // Every frame of a cut resume carries the flag (the client cannot tell which frame is last).
   const head = `{"type":"deltas","v":${DELTAS_MESSAGE_VERSION},${opts.resume ? '"resume":true,' : ''}${opts.resume && opts.truncated ? '"truncated":true,' : ''}"snapshots":[`;

@@ -63,7 +63,11 @@ export function snapshotsToItems(snapshots: readonly DeltaSnapshot[], maxBytes =
     let item = newItem(part);
     let size = 0;
     for (const s of sorted) {
-      const entry: DeltaItemBucket = { bucket: s.bucket, values: s.values, ...(s.source_ts !== undefined ? { sourceTs: s.source_ts } : {}) };
+      const entry: DeltaItemBucket = {
+        bucket: s.bucket,
+        values: s.values,
+        ...(s.source_ts !== undefined ? { sourceTs: s.source_ts } : {}),
+      };
       const bytes = utf8Bytes(JSON.stringify(entry));
       if (item.buckets.length > 0 && size + bytes > maxBytes) {
         items.push(item);
@@ -79,7 +83,12 @@ export function snapshotsToItems(snapshots: readonly DeltaSnapshot[], maxBytes =
 }
 
 function toValues(values: unknown): DeltaValue[] {
-  return ((values ?? []) as DeltaValue[]).map((v) => ({ ...v, count: Number(v.count), merchants: Number(v.merchants), succeeded: Number(v.succeeded) }));
+  return ((values ?? []) as DeltaValue[]).map((v) => ({
+    ...v,
+    count: Number(v.count),
+    merchants: Number(v.merchants),
+    succeeded: Number(v.succeeded),
+  }));
 }
 
 /**
@@ -93,7 +102,14 @@ export function itemToSnapshots(item: Record<string, unknown>): DeltaSnapshot[] 
   if (!Array.isArray(item.buckets)) {
     const sourceTs = item.sourceTs;
     return [
-      { room, bucket: String(item.bucket), version, values: toValues(item.values), recorded_at, ...(sourceTs !== undefined ? { source_ts: Number(sourceTs) } : {}) },
+      {
+        room,
+        bucket: String(item.bucket),
+        version,
+        values: toValues(item.values),
+        recorded_at,
+        ...(sourceTs !== undefined ? { source_ts: Number(sourceTs) } : {}),
+      },
     ];
   }
   return (item.buckets as DeltaItemBucket[]).map((b) => ({
@@ -118,7 +134,12 @@ export async function writeSnapshots(
   opts: BatchWriteOptions = {},
 ): Promise<number> {
   const items = snapshotsToItems(snapshots);
-  await batchWriteAll(doc, table, items.map((item) => ({ PutRequest: { Item: { ...item } } })), opts);
+  await batchWriteAll(
+    doc,
+    table,
+    items.map((item) => ({ PutRequest: { Item: { ...item } } })),
+    opts,
+  );
   return items.length;
 }
 

@@ -5,7 +5,13 @@ import { WAT_OFFSET_MS, foldHoursIntoDays } from './business-day.js';
 function hourly(from: string, hours: number, values: (i: number) => string): TimeseriesResponse {
   const start = Date.parse(from);
   const points = Array.from({ length: hours }, (_, i) => ({ t: new Date(start + i * 3_600_000).toISOString(), value: values(i) }));
-  return { from, to: new Date(start + hours * 3_600_000).toISOString(), granularity: 'hour', metric: 'volume', series: [{ type: 'invoice.paid', currency: 'NGN', points }] };
+  return {
+    from,
+    to: new Date(start + hours * 3_600_000).toISOString(),
+    granularity: 'hour',
+    metric: 'volume',
+    series: [{ type: 'invoice.paid', currency: 'NGN', points }],
+  };
 }
 
 describe('UTC+1 business days from hours', () => {

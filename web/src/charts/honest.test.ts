@@ -34,9 +34,33 @@ describe('incomplete bucket and previous period', () => {
       granularity: 'hour',
       metric: 'volume',
       series: [
-        { type: 'wallet_txn_created', currency: 'XOF', points: [{ t: 'a', value: '1.5000' }, { t: 'b', value: '0.0000' }, { t: 'c', value: '2.0000' }] },
-        { type: 'invoice.paid', currency: 'XOF', points: [{ t: 'a', value: '1.0000' }, { t: 'b', value: '3.0000' }, { t: 'c', value: '0.0000' }] },
-        { type: 'invoice.paid', currency: 'GHS', points: [{ t: 'a', value: '100.0000' }, { t: 'b', value: '0.0000' }, { t: 'c', value: '0.0000' }] },
+        {
+          type: 'wallet_txn_created',
+          currency: 'XOF',
+          points: [
+            { t: 'a', value: '1.5000' },
+            { t: 'b', value: '0.0000' },
+            { t: 'c', value: '2.0000' },
+          ],
+        },
+        {
+          type: 'invoice.paid',
+          currency: 'XOF',
+          points: [
+            { t: 'a', value: '1.0000' },
+            { t: 'b', value: '3.0000' },
+            { t: 'c', value: '0.0000' },
+          ],
+        },
+        {
+          type: 'invoice.paid',
+          currency: 'GHS',
+          points: [
+            { t: 'a', value: '100.0000' },
+            { t: 'b', value: '0.0000' },
+            { t: 'c', value: '0.0000' },
+          ],
+        },
       ],
     };
     expect(ghostValues(prev, { currency: 'XOF' }, 3)).toEqual([2.5, 3, 2]);

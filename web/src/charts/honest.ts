@@ -40,7 +40,11 @@ export function incompleteIndex(labels: readonly string[], granularity: Granular
  * The previous period's total per bucket (every type of the selection summed, one currency),
  * aligned with the current buckets by position; undefined values where it has no bucket.
  */
-export function ghostValues(previous: TimeseriesResponse | undefined, sel: { currency: string; type?: EventType }, length: number): Array<number | null> {
+export function ghostValues(
+  previous: TimeseriesResponse | undefined,
+  sel: { currency: string; type?: EventType },
+  length: number,
+): Array<number | null> {
   const out: Array<number | null> = Array.from({ length }, () => null);
   if (!previous) return out;
   for (const s of previous.series) {

@@ -40,7 +40,16 @@ export function BreakdownPanel({ breakdown, failures, by, shownBy, currency, loc
       `repartition-${shownBy}.csv`,
       toCsv(
         ['cle', 'devise', 'volume', 'transactions', 'frais', 'marchands', 'echecs_toutes_devises', 'part_echec'],
-        rows.map((r) => [r.key, r.currency, r.volume, r.count, r.fees, r.merchants, failed.get(r.key)?.failed ?? '', failed.get(r.key)?.failed_share ?? '']),
+        rows.map((r) => [
+          r.key,
+          r.currency,
+          r.volume,
+          r.count,
+          r.fees,
+          r.merchants,
+          failed.get(r.key)?.failed ?? '',
+          failed.get(r.key)?.failed_share ?? '',
+        ]),
       ),
     );
   return (
@@ -50,72 +59,104 @@ export function BreakdownPanel({ breakdown, failures, by, shownBy, currency, loc
           {title} {shownBy !== 'currency' && `(${currency})`}
         </h2>
         <div className="panel-controls">
-          <Select<BreakdownBy> compact label="Répartition par" testId="filter-breakdown-by" value={by} options={BREAKDOWN_BY.map((b) => ({ value: b, label: BY_LABELS[b] }))} onChange={(v) => v && onBy(v)} />
+          <Select<BreakdownBy>
+            compact
+            label="Répartition par"
+            testId="filter-breakdown-by"
+            value={by}
+            options={BREAKDOWN_BY.map((b) => ({ value: b, label: BY_LABELS[b] }))}
+            onChange={(v) => v && onBy(v)}
+          />
         </div>
       </div>
-      {shownBy !== by && <p className="panel-note">Un seul {BY_LABELS[by].toLowerCase()} est filtré : la répartition descend d’un niveau.</p>}
-      <div className="panel-body panel-body-breakdown">
-      {!breakdown ? (
-        <Skeleton lines={6} testId="breakdown-skeleton" />
-      ) : rows.length === 0 ? (
-        <EmptyState testId="breakdown-empty">Aucune donnée à répartir pour ces filtres.</EmptyState>
-      ) : (
-        <div className="breakdown-grid" data-testid="breakdown" data-by={shownBy}>
-          {shownBy !== 'currency' && (
-            <div className="chart-box chart-box-bar" data-testid="breakdown-chart" data-rows={rows.length}>
-              <Suspense fallback={<Skeleton height={200} testId="breakdown-chart-skeleton" />}>
-                <BreakdownChart rows={rows.map((r) => ({ key: r.key, label: keyLabel(shownBy, r.key, locale), volume: Number(r.volume) }))} currency={currency} locale={locale} onPick={onDrill} />
-              </Suspense>
-            </div>
-          )}
-          <div className="table-scroll table-scroll-capped">
-            <table className="data-table breakdown-table" data-testid="breakdown-table">
-              <caption className="visually-hidden">{title}, plus gros volume d’abord{onDrill ? ' ; choisissez une ligne pour filtrer un niveau plus bas' : ''}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{BY_LABELS[shownBy]}</th>
-                  <th scope="col" className="num">Volume</th>
-                  <th scope="col" className="num">Transactions</th>
-                  <th scope="col" className="num">Échecs</th>
-                  <th scope="col" className="num">Frais</th>
-                  <th scope="col" className="num">Marchands</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => {
-                  const f = failed.get(r.key);
-                  const label = keyLabel(shownBy, r.key, locale);
-                  return (
-                    <tr key={`${r.key}|${r.currency}`} data-testid="breakdown-row" data-key={r.key}>
-                      <th scope="row">
-                        {onDrill ? (
-                          <button type="button" className="link-button" data-testid="breakdown-drill" onClick={() => onDrill(r.key)}>
-                            {label}
-                          </button>
-                        ) : (
-                          label
-                        )}
-                      </th>
-                      <td className="num" data-value={r.volume} title={formatMoney(r.volume, r.currency, locale, { compact: false })}>
-                        {formatMoney(r.volume, r.currency, locale)}
-                      </td>
-                      <td className="num" data-value={r.count}>{formatCount(r.count, locale)}</td>
-                      <td className="num" data-value={f?.failed ?? ''} title="Toutes devises">
-                        {f ? `${formatCount(f.failed, locale)} (${formatPercent(f.failed_share, locale)})` : '—'}
-                      </td>
-                      <td className="num" data-value={r.fees}>{formatMoney(r.fees, r.currency, locale)}</td>
-                      <td className="num" data-value={r.merchants}>{formatCount(r.merchants, locale)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-          <button type="button" className="small-button" onClick={exportCsv} data-testid="export-breakdown">
-            Exporter en CSV
-          </button>
-        </div>
+      {shownBy !== by && (
+        <p className="panel-note">Un seul {BY_LABELS[by].toLowerCase()} est filtré : la répartition descend d’un niveau.</p>
       )}
+      <div className="panel-body panel-body-breakdown">
+        {!breakdown ? (
+          <Skeleton lines={6} testId="breakdown-skeleton" />
+        ) : rows.length === 0 ? (
+          <EmptyState testId="breakdown-empty">Aucune donnée à répartir pour ces filtres.</EmptyState>
+        ) : (
+          <div className="breakdown-grid" data-testid="breakdown" data-by={shownBy}>
+            {shownBy !== 'currency' && (
+              <div className="chart-box chart-box-bar" data-testid="breakdown-chart" data-rows={rows.length}>
+                <Suspense fallback={<Skeleton height={200} testId="breakdown-chart-skeleton" />}>
+                  <BreakdownChart
+                    rows={rows.map((r) => ({ key: r.key, label: keyLabel(shownBy, r.key, locale), volume: Number(r.volume) }))}
+                    currency={currency}
+                    locale={locale}
+                    onPick={onDrill}
+                  />
+                </Suspense>
+              </div>
+            )}
+            <div className="table-scroll table-scroll-capped">
+              <table className="data-table breakdown-table" data-testid="breakdown-table">
+                <caption className="visually-hidden">
+                  {title}, plus gros volume d’abord{onDrill ? ' ; choisissez une ligne pour filtrer un niveau plus bas' : ''}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{BY_LABELS[shownBy]}</th>
+                    <th scope="col" className="num">
+                      Volume
+                    </th>
+                    <th scope="col" className="num">
+                      Transactions
+                    </th>
+                    <th scope="col" className="num">
+                      Échecs
+                    </th>
+                    <th scope="col" className="num">
+                      Frais
+                    </th>
+                    <th scope="col" className="num">
+                      Marchands
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((r) => {
+                    const f = failed.get(r.key);
+                    const label = keyLabel(shownBy, r.key, locale);
+                    return (
+                      <tr key={`${r.key}|${r.currency}`} data-testid="breakdown-row" data-key={r.key}>
+                        <th scope="row">
+                          {onDrill ? (
+                            <button type="button" className="link-button" data-testid="breakdown-drill" onClick={() => onDrill(r.key)}>
+                              {label}
+                            </button>
+                          ) : (
+                            label
+                          )}
+                        </th>
+                        <td className="num" data-value={r.volume} title={formatMoney(r.volume, r.currency, locale, { compact: false })}>
+                          {formatMoney(r.volume, r.currency, locale)}
+                        </td>
+                        <td className="num" data-value={r.count}>
+                          {formatCount(r.count, locale)}
+                        </td>
+                        <td className="num" data-value={f?.failed ?? ''} title="Toutes devises">
+                          {f ? `${formatCount(f.failed, locale)} (${formatPercent(f.failed_share, locale)})` : '—'}
+                        </td>
+                        <td className="num" data-value={r.fees}>
+                          {formatMoney(r.fees, r.currency, locale)}
+                        </td>
+                        <td className="num" data-value={r.merchants}>
+                          {formatCount(r.merchants, locale)}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+            <button type="button" className="small-button" onClick={exportCsv} data-testid="export-breakdown">
+              Exporter en CSV
+            </button>
+          </div>
+        )}
       </div>
     </section>
   );

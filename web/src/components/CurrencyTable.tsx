@@ -21,21 +21,42 @@ export function CurrencyTable({
       <h2 id="cur-title">Par devise</h2>
       <div className="table-scroll">
         <table className="data-table" data-testid="currency-table">
-          <caption className="visually-hidden">Chiffres par devise, plus de transactions d’abord ; choisissez une devise pour ses montants</caption>
+          <caption className="visually-hidden">
+            Chiffres par devise, plus de transactions d’abord ; choisissez une devise pour ses montants
+          </caption>
           <thead>
             <tr>
               <th scope="col">Devise</th>
-              <th scope="col" className="num">Transactions</th>
-              <th scope="col" className="num">Volume</th>
-              <th scope="col" className="num">Frais</th>
-              <th scope="col" className="num">Succès (wallet)</th>
-              <th scope="col" className="num">Marchands</th>
-              <th scope="col" className="num">Évolution du volume</th>
+              <th scope="col" className="num">
+                Transactions
+              </th>
+              <th scope="col" className="num">
+                Volume
+              </th>
+              <th scope="col" className="num">
+                Frais
+              </th>
+              <th scope="col" className="num">
+                Succès (wallet)
+              </th>
+              <th scope="col" className="num">
+                Marchands
+              </th>
+              <th scope="col" className="num">
+                Évolution du volume
+              </th>
             </tr>
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.currency} data-testid="currency-row" data-currency={r.currency} data-count={r.count} data-volume={r.volume} aria-current={r.currency === selected ? 'true' : undefined}>
+              <tr
+                key={r.currency}
+                data-testid="currency-row"
+                data-currency={r.currency}
+                data-count={r.count}
+                data-volume={r.volume}
+                aria-current={r.currency === selected ? 'true' : undefined}
+              >
                 <th scope="row">
                   <button type="button" className="link-button" onClick={() => onSelect(r.currency)} aria-pressed={r.currency === selected}>
                     {r.currency}

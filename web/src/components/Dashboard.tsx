@@ -24,7 +24,19 @@ import { EmptyState, ErrorState, Skeleton } from './States.js';
 import { StatusIndicator } from './StatusIndicator.js';
 import { TimeseriesPanel, preloadCharts } from './TimeseriesPanel.js';
 
-export function Dashboard({ config, auth, api, scope, locale }: { config: WebConfig; auth: Auth; api: ApiClient; scope: Scope; locale: string }) {
+export function Dashboard({
+  config,
+  auth,
+  api,
+  scope,
+  locale,
+}: {
+  config: WebConfig;
+  auth: Auth;
+  api: ApiClient;
+  scope: Scope;
+  locale: string;
+}) {
   useEffect(preloadCharts, []);
   const normalize = useCallback((f: DashboardFilters) => scopedFilters(f, scope), [scope]);
   const [filters, setFilters] = useUrlFilters(normalize);
@@ -107,7 +119,8 @@ export function Dashboard({ config, auth, api, scope, locale }: { config: WebCon
             <span data-testid="tz-label">Heures en {zoneText}</span>
             {' · '}
             <span data-testid="previous-label">
-              période précédente : {formatDateTime(previousRange.from, locale, filters.tz)} → {formatDateTime(previousRange.to, locale, filters.tz)}
+              période précédente : {formatDateTime(previousRange.from, locale, filters.tz)} →{' '}
+              {formatDateTime(previousRange.to, locale, filters.tz)}
             </span>
           </p>
         </div>
@@ -149,7 +162,15 @@ export function Dashboard({ config, auth, api, scope, locale }: { config: WebCon
             ) : (
               view.kpis && <KpiCards kpis={view.kpis} locale={locale} compareLabel={compareLabel} />
             )}
-            {rows.length > 0 && <CurrencyTable rows={rows} merchants={merchantsByCurrency} locale={locale} selected={currency} onSelect={(c) => set({ currency: c })} />}
+            {rows.length > 0 && (
+              <CurrencyTable
+                rows={rows}
+                merchants={merchantsByCurrency}
+                locale={locale}
+                selected={currency}
+                onSelect={(c) => set({ currency: c })}
+              />
+            )}
           </>
         ) : null}
         {(showSkeleton || (view && currency)) && (

@@ -79,7 +79,14 @@ export function FilterBar({
 
   return (
     <div className={`filters-wrap${open ? ' is-open' : ''}`}>
-      <button type="button" className="filters-toggle" aria-expanded={open} aria-controls={sheetId} onClick={() => setOpen(!open)} data-testid="filters-toggle">
+      <button
+        type="button"
+        className="filters-toggle"
+        aria-expanded={open}
+        aria-controls={sheetId}
+        onClick={() => setOpen(!open)}
+        data-testid="filters-toggle"
+      >
         <span className="visually-hidden">Filtres : </span>
         {chips.map((c) => (
           <span key={c} className="chip">
@@ -93,7 +100,10 @@ export function FilterBar({
           label="Période"
           testId="filter-range"
           value={showCustom ? 'custom' : filters.range}
-          options={[...RANGE_PRESETS, 'custom' as const].map((r) => ({ value: r, label: `${RANGE_LABELS[r]}${r === 'custom' ? '' : ' (glissante)'}` }))}
+          options={[...RANGE_PRESETS, 'custom' as const].map((r) => ({
+            value: r,
+            label: `${RANGE_LABELS[r]}${r === 'custom' ? '' : ' (glissante)'}`,
+          }))}
           onChange={onRange}
         />
         {showCustom && (
@@ -101,11 +111,23 @@ export function FilterBar({
             <legend className="visually-hidden">Période personnalisée</legend>
             <div className="field">
               <label htmlFor={fromId}>Du</label>
-              <input id={fromId} type="datetime-local" data-testid="filter-from" value={customFrom} onChange={(e) => setCustomFrom(e.target.value)} />
+              <input
+                id={fromId}
+                type="datetime-local"
+                data-testid="filter-from"
+                value={customFrom}
+                onChange={(e) => setCustomFrom(e.target.value)}
+              />
             </div>
             <div className="field">
               <label htmlFor={toId}>Au</label>
-              <input id={toId} type="datetime-local" data-testid="filter-to" value={customTo} onChange={(e) => setCustomTo(e.target.value)} />
+              <input
+                id={toId}
+                type="datetime-local"
+                data-testid="filter-to"
+                value={customTo}
+                onChange={(e) => setCustomTo(e.target.value)}
+              />
             </div>
             <button
               type="button"
@@ -122,7 +144,10 @@ export function FilterBar({
           testId="filter-zone"
           value={filters.zone ?? ''}
           disabled={oneZone}
-          options={[...(oneZone ? [] : [{ value: '', label: scope.all ? 'Toutes les zones' : `Mes zones (${scope.zones.join(', ')})` }]), ...scope.zones.map((z) => ({ value: z, label: z }))]}
+          options={[
+            ...(oneZone ? [] : [{ value: '', label: scope.all ? 'Toutes les zones' : `Mes zones (${scope.zones.join(', ')})` }]),
+            ...scope.zones.map((z) => ({ value: z, label: z })),
+          ]}
           onChange={(v) => set({ zone: v || undefined })}
         />
         <Select

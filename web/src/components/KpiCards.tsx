@@ -48,7 +48,11 @@ function moneyCards(k: Kpis, locale: string): Card[] {
       direction: direction(ch),
     };
   };
-  return [money('volume', 'Volume', (f) => f.volume), money('avg-ticket', 'Panier moyen', (f) => f.avgTicket), money('fees', 'Frais', (f) => f.fees)];
+  return [
+    money('volume', 'Volume', (f) => f.volume),
+    money('avg-ticket', 'Panier moyen', (f) => f.avgTicket),
+    money('fees', 'Frais', (f) => f.fees),
+  ];
 }
 
 function globalCards(g: GlobalKpis, locale: string): Card[] {
@@ -80,7 +84,10 @@ function CardList({ cards, compareLabel }: { cards: Card[]; compareLabel: string
           <p className="kpi-value" data-testid={`kpi-${card.id}`} data-value={card.raw} title={card.full}>
             {card.display}
           </p>
-          <p className={`kpi-change change-${card.direction}${card.inverse ? ' change-inverse' : ''}`} data-testid={`kpi-${card.id}-change`}>
+          <p
+            className={`kpi-change change-${card.direction}${card.inverse ? ' change-inverse' : ''}`}
+            data-testid={`kpi-${card.id}-change`}
+          >
             {card.change} <span className="kpi-compare">{compareLabel}</span>
           </p>
         </article>

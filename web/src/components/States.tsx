@@ -10,7 +10,15 @@ export function Skeleton({ lines = 1, height, testId = 'loading-skeleton' }: { l
   );
 }
 
-export function ErrorState({ error, onRetry, title = 'Les données n’ont pas pu être chargées.' }: { error: unknown; onRetry?: () => void; title?: string }) {
+export function ErrorState({
+  error,
+  onRetry,
+  title = 'Les données n’ont pas pu être chargées.',
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  title?: string;
+}) {
   return (
     <div className="state state-error" role="alert" data-testid="error-state">
       <strong>{title}</strong>

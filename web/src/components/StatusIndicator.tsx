@@ -6,14 +6,29 @@ import type { Indicator } from '../live/indicator.js';
  * The live pill. Only the state label is a live region: the ticking age sits outside it, so screen
  * readers hear a change of state, not a count of seconds.
  */
-export function StatusIndicator({ indicator, newest, locale, onReconnect }: { indicator: Indicator; newest?: number; locale: string; onReconnect(): void }) {
+export function StatusIndicator({
+  indicator,
+  newest,
+  locale,
+  onReconnect,
+}: {
+  indicator: Indicator;
+  newest?: number;
+  locale: string;
+  onReconnect(): void;
+}) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
   }, []);
   return (
-    <div className={`status status-${indicator.state}`} data-testid="status-indicator" data-status={indicator.state} title={indicator.detail}>
+    <div
+      className={`status status-${indicator.state}`}
+      data-testid="status-indicator"
+      data-status={indicator.state}
+      title={indicator.detail}
+    >
       <span className="status-dot" aria-hidden="true" />
       <span className="status-label" role="status" aria-live="polite">
         {indicator.label}

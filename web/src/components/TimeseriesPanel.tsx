@@ -38,11 +38,21 @@ export interface TimeseriesPanelProps {
 export function TimeseriesPanel(p: TimeseriesPanelProps) {
   const { series, metric, currency, locale } = p;
   const empty = series && series.lines.every((l) => l.values.every((v) => v === 0));
-  const fmt = (v: number | null) => (v === null ? '' : metric === 'count' ? formatCount(v, locale, { compact: false }) : formatMoney(v, currency, locale, { compact: false }));
+  const fmt = (v: number | null) =>
+    v === null
+      ? ''
+      : metric === 'count'
+        ? formatCount(v, locale, { compact: false })
+        : formatMoney(v, currency, locale, { compact: false });
   const exportCsv = () => {
     if (!series) return;
     const header = ['debut_utc', ...series.lines.map((l) => l.type), 'periode_precedente', 'en_cours'];
-    const rows = series.labels.map((t, i) => [t, ...series.lines.map((l) => l.values[i] ?? 0), p.ghost[i] ?? '', i === p.incomplete ? 'oui' : '']);
+    const rows = series.labels.map((t, i) => [
+      t,
+      ...series.lines.map((l) => l.values[i] ?? 0),
+      p.ghost[i] ?? '',
+      i === p.incomplete ? 'oui' : '',
+    ]);
     downloadCsv(`serie-${metric}-${currency}.csv`, toCsv(header, rows));
   };
   return (
@@ -52,19 +62,30 @@ export function TimeseriesPanel(p: TimeseriesPanelProps) {
           {METRIC_LABELS[metric]} par {series ? G_PER[series.granularity] : '…'} ({currency})
         </h2>
         <div className="panel-controls">
-          <Select<ChartMetric> compact label="Mesure" testId="filter-metric" value={metric} options={CHART_METRICS.map((m) => ({ value: m, label: METRIC_LABELS[m] }))} onChange={(v) => v && p.onMetric(v)} />
+          <Select<ChartMetric>
+            compact
+            label="Mesure"
+            testId="filter-metric"
+            value={metric}
+            options={CHART_METRICS.map((m) => ({ value: m, label: METRIC_LABELS[m] }))}
+            onChange={(v) => v && p.onMetric(v)}
+          />
           <Select<Granularity | 'auto'>
             compact
             label="Granularité"
             testId="filter-granularity"
             value={p.granularity}
-            options={[{ value: 'auto', label: 'Auto' }, ...GRANULARITIES.map((g) => ({ value: g, label: G_LABEL[g], disabledReason: granularityRefusal(g, p.spanMs) }))]}
+            options={[
+              { value: 'auto', label: 'Auto' },
+              ...GRANULARITIES.map((g) => ({ value: g, label: G_LABEL[g], disabledReason: granularityRefusal(g, p.spanMs) })),
+            ]}
             onChange={(v) => p.onGranularity(v || 'auto')}
           />
         </div>
       </div>
       <p className="panel-note">
-        Heures en {p.zoneText}. Pointillé : {p.incomplete >= 0 ? 'la période en cours, encore incomplète' : 'aucune période incomplète'} ; gris : période précédente.
+        Heures en {p.zoneText}. Pointillé : {p.incomplete >= 0 ? 'la période en cours, encore incomplète' : 'aucune période incomplète'} ;
+        gris : période précédente.
       </p>
       <div
         className="chart-box"
@@ -84,7 +105,15 @@ export function TimeseriesPanel(p: TimeseriesPanelProps) {
           <EmptyState testId="timeseries-empty">Aucune activité sur cette période pour ces filtres.</EmptyState>
         ) : (
           <Suspense fallback={<Skeleton height={240} testId="timeseries-skeleton" />}>
-            <TimeseriesChart series={series} metric={metric} currency={currency} locale={locale} zone={p.zone} incomplete={p.incomplete} ghost={p.ghost} />
+            <TimeseriesChart
+              series={series}
+              metric={metric}
+              currency={currency}
+              locale={locale}
+              zone={p.zone}
+              incomplete={p.incomplete}
+              ghost={p.ghost}
+            />
           </Suspense>
         )}
       </div>
@@ -102,7 +131,9 @@ export function TimeseriesPanel(p: TimeseriesPanelProps) {
                       {TYPE_LABELS[l.type]}
                     </th>
                   ))}
-                  <th scope="col" className="num">Période précédente</th>
+                  <th scope="col" className="num">
+                    Période précédente
+                  </th>
                 </tr>
               </thead>
               <tbody>

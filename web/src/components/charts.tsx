@@ -50,11 +50,23 @@ export interface TimeseriesChartProps {
   ghost: Array<number | null>;
 }
 
-export function TimeseriesChart({ series: full, metric, currency, locale, zone, incomplete: fullIncomplete, ghost: fullGhost }: TimeseriesChartProps) {
+export function TimeseriesChart({
+  series: full,
+  metric,
+  currency,
+  locale,
+  zone,
+  incomplete: fullIncomplete,
+  ghost: fullGhost,
+}: TimeseriesChartProps) {
   const fmt = valueFormatter(metric, currency, locale);
   const { indexes } = decimate([...full.lines.map((l) => l.values), fullGhost.map((v) => v ?? 0)], DRAWN_POINTS, [fullIncomplete]);
   const pick = <T,>(xs: readonly T[]) => indexes.map((i) => xs[i]!);
-  const series: ChartSeries = { granularity: full.granularity, labels: pick(full.labels), lines: full.lines.map((l) => ({ type: l.type, values: pick(l.values) })) };
+  const series: ChartSeries = {
+    granularity: full.granularity,
+    labels: pick(full.labels),
+    lines: full.lines.map((l) => ({ type: l.type, values: pick(l.values) })),
+  };
   const ghost = indexes.map((i) => fullGhost[i] ?? null);
   const incomplete = fullIncomplete < 0 ? -1 : indexes.indexOf(fullIncomplete);
   // The segment into the incomplete bucket is dashed: it is still filling, not falling.
@@ -68,7 +80,8 @@ export function TimeseriesChart({ series: full, metric, currency, locale, zone, 
       legend: { position: 'bottom' },
       tooltip: {
         callbacks: {
-          label: (ctx) => `${ctx.dataset.label}: ${fmt(Number(ctx.parsed.y))}${incomplete >= 0 && ctx.dataIndex >= incomplete && ctx.dataset.label !== GHOST_LABEL ? ' (en cours)' : ''}`,
+          label: (ctx) =>
+            `${ctx.dataset.label}: ${fmt(Number(ctx.parsed.y))}${incomplete >= 0 && ctx.dataIndex >= incomplete && ctx.dataset.label !== GHOST_LABEL ? ' (en cours)' : ''}`,
         },
       },
     },
@@ -114,7 +127,17 @@ export function TimeseriesChart({ series: full, metric, currency, locale, zone, 
   );
 }
 
-export function BreakdownChart({ rows, currency, locale, onPick }: { rows: Array<{ key: string; label: string; volume: number }>; currency: string; locale: string; onPick?(key: string): void }) {
+export function BreakdownChart({
+  rows,
+  currency,
+  locale,
+  onPick,
+}: {
+  rows: Array<{ key: string; label: string; volume: number }>;
+  currency: string;
+  locale: string;
+  onPick?(key: string): void;
+}) {
   const fmt = valueFormatter('volume', currency, locale);
   const options: ChartOptions<'bar'> = {
     responsive: true,
@@ -137,7 +160,10 @@ export function BreakdownChart({ rows, currency, locale, onPick }: { rows: Array
       aria-label="Volume par valeur de la répartition ; tableau équivalent à côté, cliquez une ligne pour descendre d’un niveau"
       role="img"
       options={options}
-      data={{ labels: rows.map((r) => r.label), datasets: [{ label: 'Volume', data: rows.map((r) => r.volume), backgroundColor: '#2563eb' }] }}
+      data={{
+        labels: rows.map((r) => r.label),
+        datasets: [{ label: 'Volume', data: rows.map((r) => r.volume), backgroundColor: '#2563eb' }],
+      }}
     />
   );
 }

@@ -28,17 +28,32 @@ export interface Indicator {
 }
 
 export function indicator(i: IndicatorInput): Indicator {
-  if (i.restFailed) return { state: 'error', label: 'Données indisponibles', detail: 'La dernière actualisation a échoué.', canReconnect: false };
-  if (!i.includesNow) return { state: 'paused', label: 'Période passée', detail: 'Pas de mise à jour en direct pour une période terminée.', canReconnect: false };
+  if (i.restFailed)
+    return { state: 'error', label: 'Données indisponibles', detail: 'La dernière actualisation a échoué.', canReconnect: false };
+  if (!i.includesNow)
+    return {
+      state: 'paused',
+      label: 'Période passée',
+      detail: 'Pas de mise à jour en direct pour une période terminée.',
+      canReconnect: false,
+    };
   if (i.unavailable) return { state: 'paused', label: 'Direct indisponible', detail: i.unavailable, canReconnect: false };
-  if (i.refused) return { state: 'offline', label: 'Direct refusé', detail: 'Le serveur a refusé l’abonnement au direct pour cette vue.', canReconnect: true };
+  if (i.refused)
+    return {
+      state: 'offline',
+      label: 'Direct refusé',
+      detail: 'Le serveur a refusé l’abonnement au direct pour cette vue.',
+      canReconnect: true,
+    };
   switch (i.ws) {
     case 'live':
       return { state: 'live', label: 'En direct', canReconnect: false };
     case 'connecting':
       return { state: 'connecting', label: 'Connexion…', canReconnect: false };
     case 'reconnecting':
-      return i.everLive ? { state: 'reconnecting', label: 'Reconnexion…', canReconnect: false } : { state: 'connecting', label: 'Connexion…', canReconnect: false };
+      return i.everLive
+        ? { state: 'reconnecting', label: 'Reconnexion…', canReconnect: false }
+        : { state: 'connecting', label: 'Connexion…', canReconnect: false };
     case 'offline':
       return { state: 'offline', label: 'Hors ligne', detail: 'Le direct est interrompu.', canReconnect: true };
   }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { applySnapshot, type BucketState, type DeltaSnapshot, type TimeseriesResponse, type TotalsRow } from '../../../functions/shared/contracts/index.js';
+import {
+  applySnapshot,
+  type BucketState,
+  type DeltaSnapshot,
+  type TimeseriesResponse,
+  type TotalsRow,
+} from '../../../functions/shared/contracts/index.js';
 import { buildBaseline, type DashboardData } from '../data.js';
 import { chartSeries, computeKpis, currencyChoices, liveDiffs, newestRecordedAt } from './merge.js';
 
@@ -49,19 +55,49 @@ function fixture(): Required<Pick<DashboardData, 'timeseries' | 'breakdown' | 'b
       from: FROM,
       to: TO,
       totals: [
-        row({ type: 'wallet_txn_created', currency: 'XOF', count: 10, volume: '20000.0000', fees: '200.0000', merchants: 4, success_rate: 0.9 }),
+        row({
+          type: 'wallet_txn_created',
+          currency: 'XOF',
+          count: 10,
+          volume: '20000.0000',
+          fees: '200.0000',
+          merchants: 4,
+          success_rate: 0.9,
+        }),
         row({ type: 'payout.settled', currency: 'XOF', count: 2, volume: '100000.0000', fees: '0.0000', merchants: 2 }),
         row({ type: 'wallet_txn_created', currency: 'GHS', count: 1, volume: '50.0000', fees: '0.5000', merchants: 1, success_rate: 1 }),
       ],
       previous: {
         from: '2026-11-27T09:46:00.000Z',
         to: FROM,
-        totals: [row({ type: 'wallet_txn_created', currency: 'XOF', count: 8, volume: '16000.0000', fees: '160.0000', merchants: 3, success_rate: 0.75 })],
+        totals: [
+          row({
+            type: 'wallet_txn_created',
+            currency: 'XOF',
+            count: 8,
+            volume: '16000.0000',
+            fees: '160.0000',
+            merchants: 3,
+            success_rate: 0.75,
+          }),
+        ],
       },
     },
     merchants: {
-      current: { from: FROM, to: TO, by: 'currency', metric: 'merchants', rows: [{ key: 'XOF', currency: 'XOF', count: 12, volume: '120000.0000', fees: '200.0000', merchants: 5 }] },
-      previous: { from: FROM, to: TO, by: 'currency', metric: 'merchants', rows: [{ key: 'XOF', currency: 'XOF', count: 8, volume: '16000.0000', fees: '160.0000', merchants: 3 }] },
+      current: {
+        from: FROM,
+        to: TO,
+        by: 'currency',
+        metric: 'merchants',
+        rows: [{ key: 'XOF', currency: 'XOF', count: 12, volume: '120000.0000', fees: '200.0000', merchants: 5 }],
+      },
+      previous: {
+        from: FROM,
+        to: TO,
+        by: 'currency',
+        metric: 'merchants',
+        rows: [{ key: 'XOF', currency: 'XOF', count: 8, volume: '16000.0000', fees: '160.0000', merchants: 3 }],
+      },
     },
     timeseries: series('volume', { [M14]: '3000.0000', [M15]: '500.0000' }),
     breakdown: { from: FROM, to: TO, by: 'country', metric: 'volume', rows: [] },
@@ -75,7 +111,14 @@ function fixture(): Required<Pick<DashboardData, 'timeseries' | 'breakdown' | 'b
   };
 }
 
-function snap(bucket: string, version: number, count: number, volume: string, fees = '0.0000', extra: Partial<DeltaSnapshot> = {}): DeltaSnapshot {
+function snap(
+  bucket: string,
+  version: number,
+  count: number,
+  volume: string,
+  fees = '0.0000',
+  extra: Partial<DeltaSnapshot> = {},
+): DeltaSnapshot {
   return {
     room: ROOM,
     bucket,
@@ -95,21 +138,44 @@ function kpisAfter(data: DashboardData, live: BucketState) {
 describe('REST figures alone', () => {
   it('sums the currency across types, never mixing currencies', () => {
     const k = computeKpis(fixture(), 'XOF', []);
-    expect(k.current).toEqual({ count: 12, volume: '120000.0000', fees: '200.0000', avgTicket: '10000.0000', merchants: 5, successRate: 0.9 });
-    expect(k.previous).toEqual({ count: 8, volume: '16000.0000', fees: '160.0000', avgTicket: '2000.0000', merchants: 3, successRate: 0.75 });
+    expect(k.current).toEqual({
+      count: 12,
+      volume: '120000.0000',
+      fees: '200.0000',
+      avgTicket: '10000.0000',
+      merchants: 5,
+      successRate: 0.9,
+    });
+    expect(k.previous).toEqual({
+      count: 8,
+      volume: '16000.0000',
+      fees: '160.0000',
+      avgTicket: '2000.0000',
+      merchants: 3,
+      successRate: 0.75,
+    });
     expect(computeKpis(fixture(), 'GHS', []).current.volume).toBe('50.0000');
   });
 
   it('equals the overview when nothing happened live, and before phase 2 is the overview', () => {
     const data = fixture();
-    expect(computeKpis(data, 'XOF', []).current).toEqual(computeKpis({ ...data, baseline: undefined, older: undefined }, 'XOF', []).current);
-    expect(computeKpis(data, 'GHS', []).current).toEqual(computeKpis({ ...data, baseline: undefined, older: undefined }, 'GHS', []).current);
+    expect(computeKpis(data, 'XOF', []).current).toEqual(
+      computeKpis({ ...data, baseline: undefined, older: undefined }, 'XOF', []).current,
+    );
+    expect(computeKpis(data, 'GHS', []).current).toEqual(
+      computeKpis({ ...data, baseline: undefined, older: undefined }, 'GHS', []).current,
+    );
   });
 
   it('takes additive figures from settled totals plus the window, not from an overview read at another moment', () => {
     // The overview was read (or cached) before the window series: it misses one wallet txn.
     const data = fixture();
-    data.overview = { ...data.overview, totals: data.overview.totals.map((r) => (r.currency === 'XOF' && r.type === 'wallet_txn_created' ? { ...r, count: 9, volume: '19500.0000' } : r)) };
+    data.overview = {
+      ...data.overview,
+      totals: data.overview.totals.map((r) =>
+        r.currency === 'XOF' && r.type === 'wallet_txn_created' ? { ...r, count: 9, volume: '19500.0000' } : r,
+      ),
+    };
     expect(computeKpis(data, 'XOF', []).current).toMatchObject({ count: 12, volume: '120000.0000', merchants: 5, successRate: 0.9 });
   });
 
@@ -213,7 +279,12 @@ describe('live snapshots', () => {
     expect(s.labels.at(-1)).toBe('2026-11-27T10:16:00.000Z');
     const wallet = s.lines.find((l) => l.type === 'wallet_txn_created')!;
     expect(wallet.values.slice(-3)).toEqual([3000, 2000, 700]);
-    const counts = chartSeries({ ...data, timeseries: { ...data.timeseries, metric: 'count' } }, xof, 'count', liveDiffs(data, live, xof).diffs)!;
+    const counts = chartSeries(
+      { ...data, timeseries: { ...data.timeseries, metric: 'count' } },
+      xof,
+      'count',
+      liveDiffs(data, live, xof).diffs,
+    )!;
     expect(counts.lines[0]!.values.at(-1)).toBe(1);
     expect(newestRecordedAt(live, ROOM)).toBe(Date.parse('2026-11-27T10:15:40Z'));
   });

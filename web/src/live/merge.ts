@@ -99,7 +99,12 @@ export interface Kpis {
   previous: KpiFigures;
 }
 
-function figuresOf(rows: TotalsRow[], currency: string, merchantsRow: { merchants: number } | undefined, diffs: LiveDiff[] = []): KpiFigures {
+function figuresOf(
+  rows: TotalsRow[],
+  currency: string,
+  merchantsRow: { merchants: number } | undefined,
+  diffs: LiveDiff[] = [],
+): KpiFigures {
   let count = 0;
   let volume = 0n;
   let fees = 0n;
@@ -148,7 +153,8 @@ function windowTotals(data: DashboardData): TotalsRow[] {
 
 /** KPIs of one currency (see the header for how REST and live combine), and the previous period. */
 export function computeKpis(data: DashboardData, currency: string, diffs: LiveDiff[]): Kpis {
-  const row = (rows: { key: string; currency: string; merchants: number }[]) => rows.find((r) => r.currency === currency || r.key === currency);
+  const row = (rows: { key: string; currency: string; merchants: number }[]) =>
+    rows.find((r) => r.currency === currency || r.key === currency);
   const rest = figuresOf(data.overview.totals, currency, row(data.merchants.current.rows));
   let current = rest;
   if (data.baseline && data.older) {
@@ -183,7 +189,12 @@ export function bucketStart(ms: number, granularity: Granularity): number {
 }
 
 /** One line per event type for the selected currency, with live differences folded into their buckets. */
-export function chartSeries(data: DashboardData, sel: Selection, metric: 'count' | 'volume' | 'fees', diffs: LiveDiff[]): ChartSeries | undefined {
+export function chartSeries(
+  data: DashboardData,
+  sel: Selection,
+  metric: 'count' | 'volume' | 'fees',
+  diffs: LiveDiff[],
+): ChartSeries | undefined {
   if (!data.timeseries) return undefined;
   const g = data.timeseries.granularity;
   const byType = new Map<EventType, Map<number, number>>();

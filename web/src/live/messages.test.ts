@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { applySnapshot, deltasFrames, type BucketState, type DeltaSnapshot, type DeltasMessage, type ServerMessage } from '../../../functions/shared/contracts/index.js';
+import {
+  applySnapshot,
+  deltasFrames,
+  type BucketState,
+  type DeltaSnapshot,
+  type DeltasMessage,
+  type ServerMessage,
+} from '../../../functions/shared/contracts/index.js';
 import { snapshotsForRoom } from './messages.js';
 
 const snap = (room: string, bucket: string, version: number, count: number): DeltaSnapshot => ({
@@ -11,8 +18,12 @@ const snap = (room: string, bucket: string, version: number, count: number): Del
 });
 
 describe('snapshotsForRoom', () => {
-  it('takes the room\'s snapshots out of a coalesced deltas frame, as the server serializes it', () => {
-    const all = [snap('global', '2026-11-27T10:14:00.000Z', 5, 9), snap('country:SN', '2026-11-27T10:14:00.000Z', 5, 3), snap('country:SN', '2026-11-27T10:15:00.000Z', 5, 4)];
+  it("takes the room's snapshots out of a coalesced deltas frame, as the server serializes it", () => {
+    const all = [
+      snap('global', '2026-11-27T10:14:00.000Z', 5, 9),
+      snap('country:SN', '2026-11-27T10:14:00.000Z', 5, 3),
+      snap('country:SN', '2026-11-27T10:15:00.000Z', 5, 4),
+    ];
     const [frame] = deltasFrames(all);
     const msg = JSON.parse(frame!) as ServerMessage;
     expect(snapshotsForRoom(msg, 'country:SN').map((s) => [s.bucket, s.values[0]!.count])).toEqual([

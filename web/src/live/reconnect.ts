@@ -227,7 +227,8 @@ export class ReconnectMachine {
   }
 
   private clearTimers(): void {
-    for (const t of [this.retryTimer, this.pingTimer, this.pongTimer, this.maxAgeTimer, this.ackTimer]) if (t !== undefined) clearTimeout(t);
+    for (const t of [this.retryTimer, this.pingTimer, this.pongTimer, this.maxAgeTimer, this.ackTimer])
+      if (t !== undefined) clearTimeout(t);
     this.retryTimer = this.pingTimer = this.pongTimer = this.maxAgeTimer = this.ackTimer = undefined;
   }
 

@@ -25,13 +25,24 @@ describe('currencyRows', () => {
   it('gives one row per currency, exact per-currency money, most transactions first', () => {
     const rows = currencyRows(current, previous);
     expect(rows.map((r) => r.currency)).toEqual(['GHS', 'XOF', 'GNF', 'XAF']);
-    expect(rows[0]).toEqual({ currency: 'GHS', count: 120, volume: '1000.7500', fees: '2.0000', successRate: 0.97, previousCount: 60, previousVolume: '10.0000' });
+    expect(rows[0]).toEqual({
+      currency: 'GHS',
+      count: 120,
+      volume: '1000.7500',
+      fees: '2.0000',
+      successRate: 0.97,
+      previousCount: 60,
+      previousVolume: '10.0000',
+    });
     // Present only before: still listed, with zero now.
     expect(rows[3]).toMatchObject({ currency: 'XAF', count: 0, volume: '0.0000', successRate: null, previousCount: 7 });
   });
 
   it('recovers exact succeeded counts from the rate', () => {
-    const rows = currencyRows([row('wallet_txn_created', 'XOF', 3, '1.0000', 2 / 3), row('wallet_txn_created', 'XOF', 0, '0.0000', null)], []);
+    const rows = currencyRows(
+      [row('wallet_txn_created', 'XOF', 3, '1.0000', 2 / 3), row('wallet_txn_created', 'XOF', 0, '0.0000', null)],
+      [],
+    );
     expect(rows[0]!.successRate).toBe(2 / 3);
   });
 

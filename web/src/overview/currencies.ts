@@ -65,7 +65,11 @@ export function currencyRows(current: readonly TotalsRow[], previous: readonly T
 export function placeCurrency(place: { zone?: string; country?: string }): string | undefined {
   if (place.country) return COUNTRIES[place.country]?.currency;
   if (!place.zone) return undefined;
-  const currencies = new Set(Object.values(COUNTRIES).filter((c) => c.zone === place.zone).map((c) => c.currency));
+  const currencies = new Set(
+    Object.values(COUNTRIES)
+      .filter((c) => c.zone === place.zone)
+      .map((c) => c.currency),
+  );
   return currencies.size === 1 ? [...currencies][0] : undefined;
 }
 

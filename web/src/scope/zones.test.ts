@@ -18,7 +18,11 @@ describe('zone scope', () => {
     expect(s).toEqual({ all: false, zones: ['WAEMU'] });
     expect(scopedFilters(DEFAULT_FILTERS, s)).toEqual({ ...DEFAULT_FILTERS, zone: 'WAEMU' });
     expect(scopedFilters({ ...DEFAULT_FILTERS, zone: 'CEMAC', country: 'CM' }, s)).toEqual({ ...DEFAULT_FILTERS, zone: 'WAEMU' });
-    expect(scopedFilters({ ...DEFAULT_FILTERS, zone: 'WAEMU', country: 'SN' }, s)).toEqual({ ...DEFAULT_FILTERS, zone: 'WAEMU', country: 'SN' });
+    expect(scopedFilters({ ...DEFAULT_FILTERS, zone: 'WAEMU', country: 'SN' }, s)).toEqual({
+      ...DEFAULT_FILTERS,
+      zone: 'WAEMU',
+      country: 'SN',
+    });
     expect(scopeCountries(s).has('SN')).toBe(true);
     expect(scopeCountries(s).has('CM')).toBe(false);
     expect(liveUnavailableReason(scopedFilters(DEFAULT_FILTERS, s), s)).toBeUndefined();

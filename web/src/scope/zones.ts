@@ -9,7 +9,12 @@ export function zonesFromToken(token: string): string[] {
   const part = token.split('.')[1];
   if (!part) return [];
   try {
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
+    const json = atob(
+      part
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(part.length / 4) * 4, '='),
+    );
     const zones = (JSON.parse(json) as { zones?: unknown }).zones;
     return Array.isArray(zones) ? zones.filter((z): z is string => typeof z === 'string') : [];
   } catch {
