@@ -264,7 +264,7 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
       // The SDK checks x-amz-crc32 against the body it receives.
       if (headers['x-amz-crc32'] !== undefined) headers['x-amz-crc32'] = String(crc32(body));
     }
-    delete headers['connection'];
+    delete headers.connection;
     delete headers['transfer-encoding'];
     res.writeHead(f.status, headers);
     res.end(payload);
@@ -347,7 +347,7 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
         for (const f of failures) {
           const i = batch.findIndex((r) => r.dynamodb?.SequenceNumber === f.itemIdentifier);
           // An identifier that is not in the batch fails the whole batch, as Lambda does.
-          first = Math.min(first, i < 0 ? 0 : i);
+          first = Math.min(first, Math.max(i, 0));
         }
         retryFrom = first;
       }

@@ -36,7 +36,7 @@ export function payloadOf(doc: unknown, name: string): MSKEvent {
     }
   }
   const event = payload as Partial<MSKEvent> | undefined;
-  if (!event || event.eventSource !== 'aws:kafka' || typeof event.records !== 'object' || event.records === null) {
+  if (event?.eventSource !== 'aws:kafka' || typeof event.records !== 'object' || event.records === null) {
     const hint =
       record.requestContext && !('payload' in record)
         ? ' (an SQS/SNS on-failure record carries only offsets: rebuild the batch from Kafka with npm run replay)'
@@ -48,7 +48,7 @@ export function payloadOf(doc: unknown, name: string): MSKEvent {
 
 export function parseS3Url(url: string): { bucket: string; key: string } {
   const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(url);
-  if (!m || !m[1]) throw new UsageError(`not an s3://bucket/key URL: ${url}`);
+  if (!m?.[1]) throw new UsageError(`not an s3://bucket/key URL: ${url}`);
   return { bucket: m[1], key: m[2]! };
 }
 

@@ -2,7 +2,6 @@
 // parameter), injection strings in every parameter, response headers, per-route metrics, and
 // errors when ClickHouse is down (500 without internals, health 503).
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

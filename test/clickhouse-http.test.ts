@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ClickHouseError, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { startClickHouseServer, type ClickHouseServer } from '../local/clickhouse/server.js';
 import {
   clickhouseConfigFromEnv,
@@ -94,7 +94,7 @@ describe('plain HTTP (curl-style)', () => {
     const res = await fetch(
       `${server.url}/?query=SELECT+currentDatabase()+AS+db&default_format=JSONEachRow&query_id=my-id&database=system`,
       {
-        headers: { Authorization: 'Basic ' + Buffer.from('default:whatever').toString('base64'), 'X-ClickHouse-User': 'someone' },
+        headers: { Authorization: `Basic ${Buffer.from('default:whatever').toString('base64')}`, 'X-ClickHouse-User': 'someone' },
       },
     );
     expect(res.status).toBe(200);

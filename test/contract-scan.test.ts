@@ -91,7 +91,7 @@ describe('contract scanners agree with the patterns', () => {
           : r < 0.5
             ? iso.replace(/\.\d+Z$/, 'Z')
             : r < 0.6
-              ? iso.slice(0, 21 + Math.floor(rand() * 3)) + 'Z'
+              ? `${iso.slice(0, 21 + Math.floor(rand() * 3))}Z`
               : mutate(seeds[i % seeds.length]!, '0123456789-:.TZ +'),
       );
     }

@@ -15,8 +15,6 @@ import {
   fromUnits,
   toUnits,
   COUNTRIES,
-  type BreakdownResponse,
-  type FailuresResponse,
   type OverviewResponse,
   type SummaryResponse,
   type TimeseriesResponse,

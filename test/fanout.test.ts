@@ -18,9 +18,7 @@ import {
 } from '../functions/shared/contracts/ws.js';
 import { fanoutConfig } from '../functions/fanout/config.js';
 import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
-import { roomsOf } from '../functions/shared/contracts/rooms.js';
 import { toUnits } from '../functions/shared/contracts/decimal.js';
-import { minuteBucket } from '../functions/shared/time.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { signDevToken, type DevKeys } from '../local/dev-keys.js';
 import { lambdaContext } from '../local/lambda-context.js';

@@ -8,9 +8,7 @@ import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/s
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { itemToSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
-import { roomsOf } from '../functions/shared/contracts/rooms.js';
 import { toUnits, fromUnits } from '../functions/shared/contracts/decimal.js';
-import type { PaymentEventInput } from '../functions/shared/contracts/event.js';
 import { expectedByRoom, expectedTotals, type Totals } from './support/totals.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';

@@ -122,7 +122,7 @@ describe('rollups:rebuild', () => {
     const old = NOW - 200 * DAY;
     const oldMonth = monthsCovering(old, old)[0]!;
     // History that only the day rollup still has (raw TTL'd it long ago).
-    const bucket = new Date(old).toISOString().slice(0, 10) + ' 00:00:00';
+    const bucket = `${new Date(old).toISOString().slice(0, 10)} 00:00:00`;
     await ch.client.command({
       query: `INSERT INTO analytics_agg_day SELECT toDateTime({b:String}, 'UTC'), 'invoice.paid', 'WAEMU', 'SN', 'Dakar', 'XOF', 'succeeded',
               countState(), sumState(toDecimal64('125.5', 4)), sumState(toDecimal64('1', 4)), uniqExactState('m1'), now64(3, 'UTC')

@@ -133,7 +133,7 @@ function mapJoseError(err: unknown, remote: boolean): AuthResult {
 }
 
 function validateZones(payload: JWTPayload): AuthResult | string[] {
-  const zones = payload['zones'];
+  const zones = payload.zones;
   if (zones === undefined || (Array.isArray(zones) && zones.length === 0)) {
     return reject('missing_zones', 'token has no "zones" scope claim (a non-empty array)');
   }

@@ -63,16 +63,16 @@ export function sqlString(value: string): string {
 }
 
 export function sqlIdentifier(name: string): string {
-  return '`' + name.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`';
+  return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 }
 
 /** `SET a = '1', b = 'x'` for the request's settings (names were validated by classifyParams). */
 export function setStatement(settings: Map<string, string>): string {
-  return 'SET ' + [...settings].map(([k, v]) => `${k} = ${sqlString(v)}`).join(', ');
+  return `SET ${[...settings].map(([k, v]) => `${k} = ${sqlString(v)}`).join(', ')}`;
 }
 
 export function resetStatement(names: Iterable<string>): string {
-  return 'SET ' + [...names].map((k) => `${k} = DEFAULT`).join(', ');
+  return `SET ${[...names].map((k) => `${k} = DEFAULT`).join(', ')}`;
 }
 
 /** True when the statement is an INSERT whose data follows it (the client puts it in `query`). */
@@ -114,7 +114,7 @@ export function toClickHouseError(err: unknown, version: string): ParsedError {
   const m = /Code: (\d+)\. DB::Exception: [\s\S]*\(([A-Z0-9_]*[A-Z]{3}[A-Z0-9_]*)\)/.exec(raw);
   if (m) {
     const text = /\(version [^)]*\)/.test(raw) ? raw : `${raw.trimEnd()} (version ${version})`;
-    return { code: Number(m[1]), type: m[2]!, text: text.endsWith('\n') ? text : text + '\n' };
+    return { code: Number(m[1]), type: m[2]!, text: text.endsWith('\n') ? text : `${text}\n` };
   }
   return { code: 1001, type: 'STD_EXCEPTION', text: `Code: 1001. DB::Exception: ${raw}. (STD_EXCEPTION) (version ${version})\n` };
 }

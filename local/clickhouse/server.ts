@@ -208,7 +208,7 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
     if (sql.trim() === '') throw new HttpError(62, 'SYNTAX_ERROR', 'Empty query');
     const format = trailingFormat(sql) ?? defaultFormat;
 
-    const preamble = `USE ${sqlIdentifier(database)}; ` + (settings.size > 0 ? `${setStatement(settings)}; ` : '');
+    const preamble = `USE ${sqlIdentifier(database)}; ${settings.size > 0 ? `${setStatement(settings)}; ` : ''}`;
     const result = await engine.exclusive(async () => {
       try {
         return insertWithData ? await engine.insertRaw(preamble + sql, body) : await engine.query(preamble + sql, format, params);

@@ -12,7 +12,7 @@ import { sortRecords, type RejectedRecord } from '../../functions/ingest/records
 import { storeBatch } from '../../functions/ingest/store.js';
 import { checkpointPath, emptyProgress, loadCheckpoint, saveCheckpoint, type Checkpoint, type SourceProgress } from './checkpoint.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
-import { SOURCES, countQuery, pageQuery, toKafkaRecord, type SourceKey, type SourceRow, type SourceTable } from './sources.js';
+import { SOURCES, countQuery, pageQuery, toKafkaRecord, type SourceKey, type SourceRow } from './sources.js';
 
 export interface BackfillOptions {
   /** Range [from, to) as ISO-8601 UTC timestamps. */

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClients } from '../../functions/shared/dynamo/client.js';
 import { ensureDevKeys, signDevToken } from '../../local/dev-keys.js';
 import { localDir } from '../../local/config.js';

@@ -10,6 +10,7 @@ export interface Verdict {
 
 /** Whether a cached verdict can answer at `now`. */
 export function verdictFresh(cached: Verdict | undefined, now: number, ttlMs: number): boolean {
+  // biome-ignore lint/complexity/useOptionalChain: `cached?.ok` would make the result boolean | undefined.
   return cached !== undefined && cached.ok && now >= cached.at && now - cached.at < ttlMs;
 }
 

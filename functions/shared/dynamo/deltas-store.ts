@@ -50,6 +50,7 @@ export function snapshotsToItems(snapshots: readonly DeltaSnapshot[], maxBytes =
     const first = list[0]!;
     const sorted = [...list].sort((a, b) => (a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0));
     // The newest recorded_at of the group decides the TTL (all share one in practice).
+    // biome-ignore lint/complexity/useMathMinMax: ISO strings, compared as text (Math.max would make them NaN).
     const recordedAt = sorted.reduce((m, s) => (s.recorded_at > m ? s.recorded_at : m), first.recorded_at);
     const newItem = (part: number): DeltaItem => ({
       room: first.room,

@@ -37,7 +37,7 @@ export interface TimeseriesPanelProps {
 
 export function TimeseriesPanel(p: TimeseriesPanelProps) {
   const { series, metric, currency, locale } = p;
-  const empty = series && series.lines.every((l) => l.values.every((v) => v === 0));
+  const empty = series?.lines.every((l) => l.values.every((v) => v === 0));
   const fmt = (v: number | null) =>
     v === null
       ? ''

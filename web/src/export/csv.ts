@@ -8,7 +8,7 @@ function cell(v: Cell): string {
 }
 
 export function toCsv(header: readonly string[], rows: ReadonlyArray<readonly Cell[]>): string {
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  return `${[header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
 }
 
 /** Offers `csv` as a download (browser only). */
