@@ -166,6 +166,8 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
   let flushing = 0;
   let closed = false;
   const writesInFlight = new Set<Promise<unknown>>();
+  // Fan-out invocations in flight: close() lets them finish, since they call DynamoDB through this proxy.
+  const deliveriesInFlight = new Set<Promise<void>>();
 
   // ---- forwarding -------------------------------------------------------------------------
 
@@ -321,7 +323,9 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
     const wait = delayMs ?? (lane.queue.length >= batchSize || flushing > 0 ? 0 : Math.max(0, lane.firstAt + windowMs - Date.now()));
     lane.timer = setTimeout(() => {
       lane.timer = undefined;
-      void deliver(st, lane);
+      const p = deliver(st, lane);
+      deliveriesInFlight.add(p);
+      void p.finally(() => deliveriesInFlight.delete(p));
     }, wait);
   }
 
@@ -564,6 +568,7 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
         await Promise.allSettled([...writesInFlight]);
         closed = true;
         for (const st of streamTables.values()) for (const lane of st.lanes) clearTimeout(lane.timer);
+        await Promise.allSettled([...deliveriesInFlight]);
         await new Promise<void>((r) => {
           server.close(() => r());
           server.closeAllConnections();
