@@ -3,7 +3,7 @@
 // quarantined as engine_refused while the rest is stored; an engine outage still fails the batch.
 // Real engines: chdb behind the ClickHouse HTTP protocol, dynalite.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo } from './support/engines.js';
+import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo, truncateIngestTables } from './support/engines.js';
 import { createIngest, type IngestDeps } from '../functions/ingest/ingest.js';
 import { rawRowsBody } from '../functions/ingest/rows.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
@@ -23,17 +23,7 @@ afterAll(async () => {
   await Promise.all([ch?.close(), ddb?.close()]);
 });
 beforeEach(async () => {
-  for (const t of [
-    'analytics_events_raw',
-    'analytics_agg_minute',
-    'analytics_agg_hour',
-    'analytics_agg_day',
-    'analytics_events_rejected',
-    'analytics_ingest_offsets',
-    'analytics_event_ids',
-  ]) {
-    await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
-  }
+  await truncateIngestTables(ch.client);
 });
 
 function ingest(extra: Partial<IngestDeps> = {}) {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
-import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo } from './support/engines.js';
+import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo, truncateIngestTables } from './support/engines.js';
 import { createIngest } from '../functions/ingest/ingest.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
@@ -66,17 +66,7 @@ function ingest(now?: () => number) {
 }
 
 async function truncateAll(): Promise<void> {
-  for (const t of [
-    'analytics_events_raw',
-    'analytics_agg_minute',
-    'analytics_agg_hour',
-    'analytics_agg_day',
-    'analytics_events_rejected',
-    'analytics_ingest_offsets',
-    'analytics_event_ids',
-  ]) {
-    await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
-  }
+  await truncateIngestTables(ch.client);
   const items = await ddb.clients.doc.send(new ScanCommand({ TableName: DELTAS_TABLE.id }));
   for (const item of items.Items ?? []) {
     const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');

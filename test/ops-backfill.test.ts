@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
+import { startTestClickHouse, truncateIngestTables, type TestClickHouse } from './support/engines.js';
 import { applySourceSchema, seedSourceTables, startTestPostgres, type SeedResult, type TestPostgres } from './support/postgres.js';
 import { fromUnits, toUnits } from '../functions/shared/contracts/decimal.js';
 import { BACKFILL_PARTITION, SOURCES, pageQuery, toKafkaRecord, type SourceRow } from '../scripts/backfill/sources.js';
@@ -129,8 +129,7 @@ async function expectExact(): Promise<void> {
 }
 
 async function truncate(): Promise<void> {
-  for (const t of [...TABLES, 'analytics_events_rejected', 'analytics_ingest_offsets', 'analytics_event_ids'])
-    await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
+  await truncateIngestTables(ch.client);
 }
 
 async function checkpointChunks(dir: string): Promise<number> {

@@ -76,3 +76,19 @@ export async function startTestDynamo(): Promise<TestDynamo> {
     },
   };
 }
+
+/** Every table the ingest path writes (raw, rollups, quarantine, offset marks, event ids). */
+export const INGEST_TABLES = [
+  'analytics_events_raw',
+  'analytics_agg_minute',
+  'analytics_agg_hour',
+  'analytics_agg_day',
+  'analytics_events_rejected',
+  'analytics_ingest_offsets',
+  'analytics_event_ids',
+] as const;
+
+/** Empties every table the ingest path writes, so a test starts from nothing stored. */
+export async function truncateIngestTables(client: ClickHouseClient): Promise<void> {
+  for (const t of INGEST_TABLES) await client.command({ query: `TRUNCATE TABLE ${t}` });
+}
