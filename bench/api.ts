@@ -8,12 +8,12 @@ import os from 'node:os';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startTestClickHouse } from '../test/support/engines.js';
 import { clickhouseConfigFromEnv, closeClickHouse, createClickHouseClient } from '../functions/shared/clickhouse.js';
-import { COUNTRIES } from '../functions/shared/contracts/geography.js';
+import { COUNTRIES } from '../contracts/geography.js';
 import { devAuthEnv, ensureDevKeys, signDevToken } from '../local/dev-keys.js';
 import { buildHttpEvent, httpRoutesFromCatalog, startHttpGateway } from '../local/http-gateway.js';
 import { lambdaContext } from '../local/lambda-context.js';
 import { machine, percentile, report, type BenchRow } from './lib.js';
-import { bearerHeaders } from '../functions/shared/contracts/api.js';
+import { bearerHeaders } from '../contracts/api.js';
 
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 10_000_000);
 const ITER = Number(process.env.BENCH_API_ITER ?? 50);

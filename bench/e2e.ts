@@ -13,7 +13,7 @@ import path from 'node:path';
 import { startKafka } from '../scripts/kafka/broker.js';
 import { createProducer, produce } from '../scripts/produce.js';
 import { EventGenerator } from '../functions/shared/generator.js';
-import type { DeltaMessage } from '../functions/shared/contracts/delta.js';
+import type { DeltaMessage } from '../contracts/delta.js';
 import { WsClient, eventually, quietPowertools } from '../test/ws-harness.js';
 import { median, percentile, report, type BenchRow } from './lib.js';
 import { decodeMskRecords } from '../functions/shared/msk.js';

@@ -24,7 +24,7 @@ import { TABLES } from '../functions/shared/dynamo/tables.js';
 import { createDynamoClients } from '../functions/shared/dynamo/client.js';
 import { createClickHouseClient, clickhouseConfigFromEnv, type ClickHouseClient } from '../functions/shared/clickhouse.js';
 import { migrate } from '../scripts/migrations.js';
-import type { WebConfig } from '../functions/shared/contracts/web-config.js';
+import type { WebConfig } from '../contracts/web-config.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 

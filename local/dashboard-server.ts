@@ -5,7 +5,7 @@ import { listen } from './listen.js';
 import http from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { WebConfig } from '../functions/shared/contracts/web-config.js';
+import type { WebConfig } from '../contracts/web-config.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { MSKEvent } from 'aws-lambda';
 import { EventGenerator, partitionFor } from '../functions/shared/generator.js';
 import { buildMskEvent, type OutgoingRecord } from '../functions/shared/msk.js';
-import { TOPICS } from '../functions/shared/contracts/event.js';
+import { TOPICS } from '../contracts/event.js';
 
 export interface GeneratorSourceOptions {
   /** Events per second; 0 disables the source. */

@@ -6,7 +6,7 @@
 // policy's MaxTTL, 10 s). Hits carry `X-Cache: Hit from cloudfront` and `Age`, like CloudFront,
 // and JSON bodies from 1,000 bytes go out gzip-compressed to clients that accept it (compressed
 // once per cache entry), as CloudFront's automatic compression does.
-import { AUTH_HEADER } from '../functions/shared/contracts/api.js';
+import { AUTH_HEADER } from '../contracts/api.js';
 import { listen } from './listen.js';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';

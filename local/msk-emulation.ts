@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { MSKEvent } from 'aws-lambda';
 import type { Admin, Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
 import { buildMskEvent, type OutgoingRecord } from '../functions/shared/msk.js';
-import { TOPICS } from '../functions/shared/contracts/event.js';
+import { TOPICS } from '../contracts/event.js';
 import { DEFAULT_CONSUMER_GROUP, kafkaClient } from './msk/client.js';
 import { fetchLag, lagEmf, lagLogLine, type PartitionLag } from './msk/lag.js';
 import { onFailureRecord, writeOnFailure } from './msk/on-failure.js';

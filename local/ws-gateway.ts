@@ -19,7 +19,7 @@ import type { Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
 import type { WsEvent } from '../functions/shared/ws-management.js';
-import { MAX_QUEUED_MESSAGES, isWsAction, type ErrorMessage } from '../functions/shared/contracts/ws.js';
+import { MAX_QUEUED_MESSAGES, isWsAction, type ErrorMessage } from '../contracts/ws.js';
 
 export type WsRouteKey = '$connect' | '$disconnect' | '$default' | 'subscribe' | 'unsubscribe' | 'ping' | 'resume';
 

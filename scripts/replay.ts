@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Admin } from 'kafkajs';
-import { TOPICS } from '../functions/shared/contracts/event.js';
+import { TOPICS } from '../contracts/event.js';
 import { DEFAULT_BROKERS, DEFAULT_CONSUMER_GROUP, kafkaClient, parseBrokers } from '../local/msk/client.js';
 import { brokersFlag, parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';
 

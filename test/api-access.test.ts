@@ -9,7 +9,7 @@ import { ensureDevKeys, signDevToken } from '../local/dev-keys.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
 import { refTotals } from './support/api-dataset.js';
 import { ROUTE_PARAMETERS } from '../functions/api/lib/params.js';
-import { AUTH_HEADER } from '../functions/shared/contracts/api.js';
+import { AUTH_HEADER } from '../contracts/api.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

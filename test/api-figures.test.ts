@@ -3,16 +3,9 @@
 // granularity gives the raw totals.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prng } from '../functions/shared/generator.js';
-import { EVENT_TYPES, type EventType } from '../functions/shared/contracts/event.js';
-import {
-  BREAKDOWN_DIMENSIONS,
-  GRANULARITIES,
-  METRICS,
-  expandTimeseries,
-  type Granularity,
-  type Metric,
-} from '../functions/shared/contracts/api.js';
-import { addDecimals } from '../functions/shared/contracts/decimal.js';
+import { EVENT_TYPES, type EventType } from '../contracts/event.js';
+import { BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, expandTimeseries, type Granularity, type Metric } from '../contracts/api.js';
+import { addDecimals } from '../contracts/decimal.js';
 import { call, startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { refBreakdown, refTimeseries, refTotals, type RefFilters } from './support/api-dataset.js';
 

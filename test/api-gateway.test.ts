@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { httpRoutesFromCatalog, startHttpGateway, sharedCacheTtl, type HttpGateway } from '../local/http-gateway.js';
 import { FUNCTIONS } from '../functions/catalog.js';
-import { AUTH_HEADER, bearerHeaders } from '../functions/shared/contracts/api.js';
+import { AUTH_HEADER, bearerHeaders } from '../contracts/api.js';
 import { REQUIRED_PARAMETERS } from '../functions/api/lib/params.js';
 
 const DAY = 86_400_000;

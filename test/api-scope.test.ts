@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { call, startApiHarness, type ApiHarness } from './support/api-harness.js';
 import { generateDataset, insertRawEvents } from './support/api-dataset.js';
-import { parseRoom, roomInScope, roomsOf, zoneRoom, type ParsedRoom } from '../functions/shared/contracts/rooms.js';
-import { ZONES } from '../functions/shared/contracts/geography.js';
-import { countryInScope, eventInScope, referenceZone, scopeCountries, zoneCountries } from '../functions/shared/contracts/scope.js';
-import type { PaymentEvent } from '../functions/shared/contracts/event.js';
+import { parseRoom, roomInScope, roomsOf, zoneRoom, type ParsedRoom } from '../contracts/rooms.js';
+import { ZONES } from '../contracts/geography.js';
+import { countryInScope, eventInScope, referenceZone, scopeCountries, zoneCountries } from '../contracts/scope.js';
+import type { PaymentEvent } from '../contracts/event.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -2,8 +2,8 @@
 // combinations and scopes; the all-currency figures are not the sum of per-currency merchants.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prng } from '../functions/shared/generator.js';
-import { EVENT_TYPES, type EventType, type PaymentEvent } from '../functions/shared/contracts/event.js';
-import { FAILURE_DIMENSIONS, type FailureDimension } from '../functions/shared/contracts/api-summary.js';
+import { EVENT_TYPES, type EventType, type PaymentEvent } from '../contracts/event.js';
+import { FAILURE_DIMENSIONS, type FailureDimension } from '../contracts/api-summary.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
 import { byteCompare, selectEvents, type RefFilters } from './support/api-dataset.js';
 

@@ -15,7 +15,7 @@ import {
   type AuthResult,
   type Verifier,
 } from '../functions/shared/auth.js';
-import { AUTH_HEADER } from '../functions/shared/contracts/api.js';
+import { AUTH_HEADER } from '../contracts/api.js';
 
 type Alg = 'RS256' | 'ES256';
 interface Pair {

@@ -2,7 +2,7 @@
 // and the errors a wrong value raises before anything is synthesized.
 import { describe, expect, test } from 'vitest';
 import { loadConfig, parseClusterArn, placeholdersInUse } from '../cdk/lib/config.js';
-import { TOPICS } from '../functions/shared/contracts/index.js';
+import { TOPICS } from '../contracts/index.js';
 
 const ctx = (values: Record<string, unknown>) => (k: string) => values[k];
 

@@ -2,7 +2,7 @@
 // Unit synths: bundling skipped, built-in validation off (cdk-strict-synth.test.ts has both on).
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
-import { TOPICS } from '../functions/shared/contracts/index.js';
+import { TOPICS } from '../contracts/index.js';
 import { ENVS, logicalId, synthUnit } from './cdk-support.js';
 
 describe('ingest: one MSK event source per topic', () => {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { AnalyticsStack } from '../cdk/lib/analytics-stack.js';
 import { REPO_ROOT } from '../cdk/lib/app.js';
 import { FUNCTIONS, type FunctionDef, type TableAction } from '../functions/catalog.js';
-import { TOPICS } from '../functions/shared/contracts/index.js';
+import { TOPICS } from '../contracts/index.js';
 import { asArray, ENVS, policyStatements, statementsOfFunction, synthUnit } from './cdk-support.js';
 import { sdkCallsOf, type SdkCalls } from './support/sdk-calls.js';
 

@@ -2,7 +2,7 @@
 // Unit synths: bundling skipped, built-in validation off (cdk-strict-synth.test.ts has both on).
 import { describe, expect, test } from 'vitest';
 import { FUNCTIONS } from '../functions/catalog.js';
-import { AUTH_HEADER } from '../functions/shared/contracts/api.js';
+import { AUTH_HEADER } from '../contracts/api.js';
 import { logicalId, synthUnit } from './cdk-support.js';
 
 describe('REST behind CloudFront', () => {

@@ -11,16 +11,9 @@ import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDyn
 import { createIngest } from '../functions/ingest/ingest.js';
 import { toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
-import { COUNTRIES, ZONES } from '../functions/shared/contracts/geography.js';
-import {
-  EVENT_TIME_END_MS,
-  EVENT_TIME_MIN_MS,
-  EVENT_TYPES,
-  REJECT_CODES,
-  validateEvent,
-  type EventType,
-} from '../functions/shared/contracts/event.js';
-import { toUnits } from '../functions/shared/contracts/decimal.js';
+import { COUNTRIES, ZONES } from '../contracts/geography.js';
+import { EVENT_TIME_END_MS, EVENT_TIME_MIN_MS, EVENT_TYPES, REJECT_CODES, validateEvent, type EventType } from '../contracts/event.js';
+import { toUnits } from '../contracts/decimal.js';
 import { chDateTime64 } from '../functions/shared/time.js';
 
 // The ingest clock sits at the end of the contract's range, so every in-range time is also within

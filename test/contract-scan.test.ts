@@ -1,22 +1,9 @@
 // The contract's char-code scanners (the ingest hot path) against the documented patterns they
 // replace: for every generated input, scanner and pattern agree.
 import { describe, expect, it } from 'vitest';
-import { DECIMAL_PATTERN, normalizeDecimal } from '../functions/shared/contracts/decimal.js';
-import {
-  CONTROL_PATTERN,
-  COUNTRY_PATTERN,
-  CURRENCY_PATTERN,
-  TIMESTAMP_PATTERN,
-  ZONE_PATTERN,
-} from '../functions/shared/contracts/event.js';
-import {
-  hasControlOrPadding,
-  isUpperCode,
-  isWellFormed,
-  isZoneName,
-  scanDecimal,
-  scanEventTime,
-} from '../functions/shared/contracts/scan.js';
+import { DECIMAL_PATTERN, normalizeDecimal } from '../contracts/decimal.js';
+import { CONTROL_PATTERN, COUNTRY_PATTERN, CURRENCY_PATTERN, TIMESTAMP_PATTERN, ZONE_PATTERN } from '../contracts/event.js';
+import { hasControlOrPadding, isUpperCode, isWellFormed, isZoneName, scanDecimal, scanEventTime } from '../contracts/scan.js';
 import { prng } from '../functions/shared/generator.js';
 
 const rand = prng(20261201);

@@ -9,17 +9,10 @@ import {
   MAX_CLOCK_SKEW_MS,
   ZONE_PATTERN,
   type RejectCode,
-} from '../functions/shared/contracts/event.js';
-import {
-  addDecimals,
-  divideDecimal,
-  fromUnits,
-  isDecimalString,
-  normalizeDecimal,
-  toUnits,
-} from '../functions/shared/contracts/decimal.js';
-import { parseRoom, roomForFilter, roomInScope, roomsOf } from '../functions/shared/contracts/rooms.js';
-import { applySnapshot, type BucketState, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+} from '../contracts/event.js';
+import { addDecimals, divideDecimal, fromUnits, isDecimalString, normalizeDecimal, toUnits } from '../contracts/decimal.js';
+import { parseRoom, roomForFilter, roomInScope, roomsOf } from '../contracts/rooms.js';
+import { applySnapshot, type BucketState, type DeltaSnapshot } from '../contracts/delta.js';
 
 const NOW = Date.parse('2026-11-27T10:15:30.000Z');
 const valid = {

@@ -18,10 +18,10 @@ import {
   type OverviewResponse,
   type SummaryResponse,
   type TimeseriesResponse,
-} from '../functions/shared/contracts/index.js';
+} from '../contracts/index.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { launchChromium, resolveChromium, type LaunchedBrowser } from './support/browser.js';
-import { bearerHeaders } from '../functions/shared/contracts/api.js';
+import { bearerHeaders } from '../contracts/api.js';
 import { axeViolations, pageScrollsSideways } from './support/axe.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');

@@ -1,8 +1,8 @@
 // Pure parts of the fan-out: frames under the frame limit, newest version per bucket, one plan
 // entry per connection across its rooms, chunks for workers; and the deltas item shape.
 import { describe, expect, it } from 'vitest';
-import { deltasFrames, MAX_FRAME_BYTES, newestPerBucket, utf8Bytes, type DeltasMessage } from '../functions/shared/contracts/ws.js';
-import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+import { deltasFrames, MAX_FRAME_BYTES, newestPerBucket, utf8Bytes, type DeltasMessage } from '../contracts/ws.js';
+import type { DeltaSnapshot } from '../contracts/delta.js';
 import { planDelivery } from '../functions/fanout/plan.js';
 import { itemToSnapshots, snapshotsToItems } from '../functions/shared/dynamo/deltas-store.js';
 import type { Membership } from '../functions/shared/ws-store.js';

@@ -7,7 +7,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
 import { writeSnapshots, itemToSnapshots, snapshotsToItems } from '../functions/shared/dynamo/deltas-store.js';
-import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+import type { DeltaSnapshot } from '../contracts/delta.js';
 import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
 import { startStreamProxy, type StreamProxy } from '../local/streams.js';
 import { FANOUT_STREAM_EVENTS } from '../functions/catalog.js';

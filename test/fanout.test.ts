@@ -8,17 +8,11 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, MSKEvent } from 'aws-lambda';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { snapshotsToItems, writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
-import { applySnapshot, bucketKey, type BucketState, type DeltaSnapshot } from '../functions/shared/contracts/delta.js';
-import {
-  DEFAULT_PUSH_INTERVAL_MS,
-  DELTAS_MESSAGE_VERSION,
-  MAX_FRAME_BYTES,
-  type AckMessage,
-  type DeltasMessage,
-} from '../functions/shared/contracts/ws.js';
+import { applySnapshot, bucketKey, type BucketState, type DeltaSnapshot } from '../contracts/delta.js';
+import { DEFAULT_PUSH_INTERVAL_MS, DELTAS_MESSAGE_VERSION, MAX_FRAME_BYTES, type AckMessage, type DeltasMessage } from '../contracts/ws.js';
 import { fanoutConfig } from '../functions/fanout/config.js';
 import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
-import { toUnits } from '../functions/shared/contracts/decimal.js';
+import { toUnits } from '../contracts/decimal.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { signDevToken, type DevKeys } from '../local/dev-keys.js';
 import { lambdaContext } from '../local/lambda-context.js';

@@ -8,7 +8,7 @@ import { sortRecords } from '../functions/ingest/records.js';
 import { payloadOf } from '../scripts/redrive.js';
 import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
 import { decodeMskRecords, type KafkaRecord } from '../functions/shared/msk.js';
-import { REJECT_CODES } from '../functions/shared/contracts/event.js';
+import { REJECT_CODES } from '../contracts/event.js';
 
 const base: EventContent = {
   event_id: 'wal_1',

@@ -7,8 +7,8 @@ import { createIngest } from '../functions/ingest/ingest.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { itemToSnapshots } from '../functions/shared/dynamo/deltas-store.js';
-import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
-import { toUnits, fromUnits } from '../functions/shared/contracts/decimal.js';
+import type { DeltaSnapshot } from '../contracts/delta.js';
+import { toUnits, fromUnits } from '../contracts/decimal.js';
 import { expectedByRoom, expectedTotals, type Totals } from './support/totals.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,7 +19,7 @@ import { startS3Objects } from './support/s3-objects.js';
 import { idHash } from '../functions/ingest/event-ids.js';
 import { createLogger, createMetrics } from '../functions/shared/observability.js';
 import { METRIC } from '../functions/shared/observability-names.js';
-import { normalizeDecimal } from '../functions/shared/contracts/decimal.js';
+import { normalizeDecimal } from '../contracts/decimal.js';
 
 /** Lines the real Powertools logger and metrics (EMF) print while `fn` runs, at INFO and with metrics on. */
 async function captureStdout(fn: () => Promise<void>): Promise<string[]> {

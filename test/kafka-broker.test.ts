@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
-import { TOPICS } from '../functions/shared/contracts/index.js';
+import { TOPICS } from '../contracts/index.js';
 import { KAFKA_VERSION, portOpen, startKafka, type KafkaBroker } from '../scripts/kafka/broker.js';
 
 const GROUP = 'kafka-broker-test';

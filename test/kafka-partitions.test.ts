@@ -11,7 +11,7 @@ import type { MSKEvent } from 'aws-lambda';
 import { startKafka, type KafkaBroker } from '../scripts/kafka/broker.js';
 import { startMskEmulation } from '../local/msk-emulation.js';
 import { decodeMskRecords } from '../functions/shared/msk.js';
-import { TOPICS } from '../functions/shared/contracts/event.js';
+import { TOPICS } from '../contracts/event.js';
 import { eventually } from './ws-harness.js';
 
 const TOPIC: string = TOPICS[0]!;

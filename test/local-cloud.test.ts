@@ -10,9 +10,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { startLocalCloud, type LocalCloud } from '../local/cloud.js';
 import { WsClient, eventually } from './ws-harness.js';
-import type { DeltasMessage } from '../functions/shared/contracts/ws.js';
-import type { OverviewResponse } from '../functions/shared/contracts/api.js';
-import { bearerHeaders } from '../functions/shared/contracts/api.js';
+import type { DeltasMessage } from '../contracts/ws.js';
+import type { OverviewResponse } from '../contracts/api.js';
+import { bearerHeaders } from '../contracts/api.js';
 import http from 'node:http';
 import { MAX_CLICKHOUSE_BODY_BYTES } from '../local/clickhouse/server.js';
 

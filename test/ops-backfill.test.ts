@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestClickHouse, truncateIngestTables, type TestClickHouse } from './support/engines.js';
 import { applySourceSchema, seedSourceTables, startTestPostgres, type SeedResult, type TestPostgres } from './support/postgres.js';
-import { fromUnits, toUnits } from '../functions/shared/contracts/decimal.js';
+import { fromUnits, toUnits } from '../contracts/decimal.js';
 import { BACKFILL_PARTITION, SOURCES, pageQuery, toKafkaRecord, type SourceRow } from '../scripts/backfill/sources.js';
 import { startTestDynamo, type TestDynamo } from './support/engines.js';
 import { createIngest } from '../functions/ingest/ingest.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
 import { migrate, loadMigrations, splitStatements, LEDGER_TABLE } from '../scripts/migrations.js';
 import { EventGenerator } from '../functions/shared/generator.js';
-import { validateEvent } from '../functions/shared/contracts/event.js';
+import { validateEvent } from '../contracts/event.js';
 import { chDateTime64 } from '../functions/shared/time.js';
 import { RAW_COLUMNS } from '../functions/ingest/store.js';
 

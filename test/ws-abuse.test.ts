@@ -11,7 +11,7 @@ import { startWsGateway, wsHandlersFromCatalog } from '../local/ws-gateway.js';
 import type { WsEvent } from '../functions/shared/ws-management.js';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
-import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+import type { DeltaSnapshot } from '../contracts/delta.js';
 import {
   MAX_ROOMS_PER_MESSAGE,
   MESSAGE_RATE,
@@ -19,7 +19,7 @@ import {
   type AckMessage,
   type DeltasMessage,
   type ErrorMessage,
-} from '../functions/shared/contracts/ws.js';
+} from '../contracts/ws.js';
 import { MAX_ROOMS_PER_CONNECTION, createWsStore } from '../functions/shared/ws-store.js';
 import { signDevToken, type DevKeys } from '../local/dev-keys.js';
 import type { Realtime } from '../local/realtime.js';

@@ -13,9 +13,9 @@ import {
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
-import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
-import type { AckMessage, DeltasMessage, ErrorMessage } from '../functions/shared/contracts/ws.js';
-import { DELTAS_MESSAGE_VERSION, MAX_FRAME_BYTES } from '../functions/shared/contracts/ws.js';
+import type { DeltaSnapshot } from '../contracts/delta.js';
+import type { AckMessage, DeltasMessage, ErrorMessage } from '../contracts/ws.js';
+import { DELTAS_MESSAGE_VERSION, MAX_FRAME_BYTES } from '../contracts/ws.js';
 import { ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
 import type { Realtime } from '../local/realtime.js';
 import { UpgradeRefused, WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';

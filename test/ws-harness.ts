@@ -10,7 +10,7 @@ import { resetLambdaClient } from '../functions/fanout/workers.js';
 import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
 import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
 import { startRealtime, type Realtime, type StartRealtimeOptions } from '../local/realtime.js';
-import type { ServerMessage } from '../functions/shared/contracts/ws.js';
+import type { ServerMessage } from '../contracts/ws.js';
 
 /** Quiet logs and no EMF lines on stdout; must run before the handlers are imported. */
 export function quietPowertools(): void {

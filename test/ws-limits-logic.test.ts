@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { beginResume, endResume, takeMessage, type LimitState } from '../functions/shared/ws-limits.js';
 import { capSnapshots } from '../functions/ws/resume-core.js';
-import { isWsAction, tokenExpiredMessage } from '../functions/shared/contracts/ws.js';
+import { isWsAction, tokenExpiredMessage } from '../contracts/ws.js';
 import { tokenExpired } from '../functions/shared/ws-store.js';
-import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+import type { DeltaSnapshot } from '../contracts/delta.js';
 
 const T0 = 1_800_000_000_000;
 const rate = { burst: 3, perSecond: 2 };

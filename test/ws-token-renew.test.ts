@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
-import type { DeltaMessage } from '../functions/shared/contracts/index.js';
-import type { DeltaSnapshot } from '../functions/shared/contracts/delta.js';
+import type { DeltaMessage } from '../contracts/index.js';
+import type { DeltaSnapshot } from '../contracts/delta.js';
 import { signDevToken } from '../local/dev-keys.js';
 import { LiveConnection } from '../web/src/live/connection.js';
 import type { LiveStatus } from '../web/src/live/reconnect.js';

@@ -2,7 +2,7 @@
 // account 111111111111, fake ids) so `cdk synth -c env=prod --no-lookups` runs offline in CI; a real
 // deployment overrides them through context: the `molam:<env>` object in cdk.json and/or flat
 // `-c key=value` flags (flags win). Every placeholder still in use is reported as a synth warning.
-import { TOPICS } from '../../functions/shared/contracts/index.js';
+import { TOPICS } from '../../contracts/index.js';
 
 export const ENV_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvName = (typeof ENV_NAMES)[number];

@@ -1,8 +1,8 @@
 // GET /api/analytics/breakdown: figures per (dimension value, currency), largest first by the
 // chosen metric, over the same day/hour/minute decomposition as the overview. Money is never added
 // across currencies, so a key with two currencies gives two rows.
-import type { BreakdownResponse, BreakdownRow } from '../shared/contracts/api.js';
-import { normalizeDecimal } from '../shared/contracts/decimal.js';
+import type { BreakdownResponse, BreakdownRow } from '../../contracts/api.js';
+import { normalizeDecimal } from '../../contracts/decimal.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, byParam, filtersParam, limitParam, metricParam } from './lib/params.js';

@@ -1,7 +1,7 @@
 // GET /api/analytics/failures: failed and pending counts per dimension value over every currency
 // (counts do not depend on currency), most failures first, over the same day/hour/minute
 // decomposition as /breakdown. The dashboard's "failures first" panel reads it.
-import type { FailureRow, FailuresResponse } from '../shared/contracts/api-summary.js';
+import type { FailureRow, FailuresResponse } from '../../contracts/api-summary.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, failureByParam, filtersParam, limitParam } from './lib/params.js';

@@ -2,7 +2,7 @@
 // at the edge (no-store), but cheap: a healthy verdict is reused per container for
 // HEALTH_CACHE_MS (10 s) and concurrent calls share one probe, so a flood of health checks costs
 // ClickHouse at most one query per container per 10 s (reserved concurrency bounds the containers).
-import type { HealthResponse } from '../shared/contracts/api.js';
+import type { HealthResponse } from '../../contracts/api.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler } from './lib/handler.js';
 import { createHealthCache } from './lib/health-cache.js';

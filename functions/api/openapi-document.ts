@@ -1,9 +1,9 @@
 // The OpenAPI 3.1 document of the query API: written out by hand (not generated from the
 // validator) so test/api-openapi.test.ts can hold the two against each other in both directions.
 // Enum values come from the shared contracts so a new metric cannot be documented differently.
-import { API_BASE, AUTH_HEADER, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, TIMESERIES_ENCODINGS } from '../shared/contracts/api.js';
-import { FAILURE_DIMENSIONS } from '../shared/contracts/api-summary.js';
-import { EVENT_TYPES } from '../shared/contracts/event.js';
+import { API_BASE, AUTH_HEADER, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, TIMESERIES_ENCODINGS } from '../../contracts/api.js';
+import { FAILURE_DIMENSIONS } from '../../contracts/api-summary.js';
+import { EVENT_TYPES } from '../../contracts/event.js';
 import { LIMITS, PARAMETER_PATTERNS } from './lib/params.js';
 import { MAX_POINTS, MAX_RANGE_DAYS } from './lib/time-range.js';
 

@@ -1,8 +1,8 @@
 // GET /api/analytics/overview: per (type, currency) totals for the range and for the period of
 // equal length before it, read in one query over the day/hour/minute rollups (see time-range.ts).
-import type { OverviewResponse, TotalsRow } from '../shared/contracts/api.js';
-import { divideDecimal, normalizeDecimal } from '../shared/contracts/decimal.js';
-import type { EventType } from '../shared/contracts/event.js';
+import type { OverviewResponse, TotalsRow } from '../../contracts/api.js';
+import { divideDecimal, normalizeDecimal } from '../../contracts/decimal.js';
+import type { EventType } from '../../contracts/event.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, filtersParam } from './lib/params.js';

@@ -3,7 +3,7 @@
 // one query over the day/hour/minute rollups like /overview. No money: it is never summed across
 // currencies, so the dashboard's "all currencies" KPIs come from here exactly (unique merchants are
 // not additive over currencies, so they could not be summed from /overview's rows).
-import type { SummaryFigures, SummaryResponse } from '../shared/contracts/api-summary.js';
+import type { SummaryFigures, SummaryResponse } from '../../contracts/api-summary.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, filtersParam } from './lib/params.js';

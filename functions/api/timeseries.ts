@@ -1,8 +1,8 @@
 // GET /api/analytics/timeseries: one zero-filled series per (type, currency) from the rollup of
 // the requested (or default) granularity. The range is aligned to whole buckets (time-range.ts).
-import type { CompactTimeseriesResponse, Granularity, TimeseriesResponse } from '../shared/contracts/api.js';
-import { SCALE } from '../shared/contracts/decimal.js';
-import type { EventType } from '../shared/contracts/event.js';
+import type { CompactTimeseriesResponse, Granularity, TimeseriesResponse } from '../../contracts/api.js';
+import { SCALE } from '../../contracts/decimal.js';
+import type { EventType } from '../../contracts/event.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { badRequest } from './lib/errors.js';
 import { apiHandler, checkScope } from './lib/handler.js';

@@ -1,5 +1,5 @@
 // Fan-out settings, read from the environment once per invocation (CDK sets them; tests override).
-import { DEFAULT_PUSH_INTERVAL_MS } from '../shared/contracts/ws.js';
+import { DEFAULT_PUSH_INTERVAL_MS } from '../../contracts/ws.js';
 
 export interface FanoutConfig {
   /** Posts in flight at once per invocation (FANOUT_CONCURRENCY, default 64). */

@@ -2,8 +2,8 @@
 // receives, in one go, the newest snapshot of every bucket of all its rooms that the invocation
 // has, in as few frames as the frame limit allows. Connections holding the same set of rooms
 // share one serialization (a "group"), so the JSON work follows the rooms, not the members.
-import { deltasFrames, newestPerBucket } from '../shared/contracts/ws.js';
-import type { DeltaSnapshot } from '../shared/contracts/delta.js';
+import { deltasFrames, newestPerBucket } from '../../contracts/ws.js';
+import type { DeltaSnapshot } from '../../contracts/delta.js';
 import type { Membership } from '../shared/ws-store.js';
 
 export interface Target {

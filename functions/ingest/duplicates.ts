@@ -3,8 +3,8 @@
 // duplicate (identical content: counted in the metrics, not stored) or a conflict (same id,
 // different content: the first version stays counted, this one is quarantined as
 // `duplicate_conflict` with the stored version's key fields in the detail).
-import { DUPLICATE_CONFLICT, type PaymentEvent, type Reject } from '../shared/contracts/event.js';
-import { fromUnits, toUnits } from '../shared/contracts/decimal.js';
+import { DUPLICATE_CONFLICT, type PaymentEvent, type Reject } from '../../contracts/event.js';
+import { fromUnits, toUnits } from '../../contracts/decimal.js';
 
 /** The fields that make up an event's content; two versions equal on all of them are the same event. */
 export const CONTENT_FIELDS = [

@@ -11,7 +11,7 @@ import { writeSnapshots } from '../shared/dynamo/deltas-store.js';
 import { METRIC } from '../shared/observability-names.js';
 import { sortRecords } from './records.js';
 import { storeBatch, type StoreOptions, type StoreResult } from './store.js';
-import { DUPLICATE_CONFLICT } from '../shared/contracts/event.js';
+import { DUPLICATE_CONFLICT } from '../../contracts/event.js';
 import { readSnapshots } from './snapshots.js';
 
 export interface IngestDeps {

@@ -2,7 +2,7 @@
 // Outcome per record: a valid event (row for the raw table), a reject (row for the quarantine) or
 // a repeat of an event_id already seen in this batch: identical, it is a duplicate (counted once);
 // with different content, the later one is a `duplicate_conflict` reject (the first stays).
-import { decodeAndCheck, isReject, type PaymentEvent, type Reject } from '../shared/contracts/event.js';
+import { decodeAndCheck, isReject, type PaymentEvent, type Reject } from '../../contracts/event.js';
 import { conflictReject, sameContent } from './duplicates.js';
 import type { KafkaRecord } from '../shared/msk.js';
 

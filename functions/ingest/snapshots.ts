@@ -1,10 +1,10 @@
 // Step 3 of ingest: read back the (room, minute) aggregates the batch touched from the minute
 // rollup and turn them into snapshots (absolute values + version) for the deltas table.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SNAPSHOT_WINDOW_MINUTES, type DeltaSnapshot, type DeltaValue } from '../shared/contracts/delta.js';
-import type { EventType } from '../shared/contracts/event.js';
-import { cityRoom, countryRoom, globalRoom, roomsOf, zoneRoom } from '../shared/contracts/rooms.js';
-import { normalizeDecimal } from '../shared/contracts/decimal.js';
+import { SNAPSHOT_WINDOW_MINUTES, type DeltaSnapshot, type DeltaValue } from '../../contracts/delta.js';
+import type { EventType } from '../../contracts/event.js';
+import { cityRoom, countryRoom, globalRoom, roomsOf, zoneRoom } from '../../contracts/rooms.js';
+import { normalizeDecimal } from '../../contracts/decimal.js';
 import { chDateTime, minuteBucket } from '../shared/time.js';
 import type { ValidRecord } from './records.js';
 

@@ -24,7 +24,7 @@ import { offsetRegressions, readHighWaterMarks, type OffsetRegression } from './
 import { INSERT_FORMAT, RAW_COLUMNS, REJECTED_COLUMNS, bodyValues, rawRowsBody, rejectedRowsBody } from './rows.js';
 import { insertIsolating, type Refused } from './isolate.js';
 import { MAX_ROWS_PER_INSERT, insertChunks as cutInserts } from './insert-chunks.js';
-import { ENGINE_REFUSED } from '../shared/contracts/event.js';
+import { ENGINE_REFUSED } from '../../contracts/event.js';
 
 export { RAW_COLUMNS, REJECTED_COLUMNS } from './rows.js';
 

@@ -4,9 +4,9 @@
 import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, errors, importSPKI, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
-import { AUTH_HEADER } from './contracts/api.js';
-import { parseRoom, roomInScope } from './contracts/rooms.js';
-import { zoneInScope } from './contracts/scope.js';
+import { AUTH_HEADER } from '../../contracts/api.js';
+import { parseRoom, roomInScope } from '../../contracts/rooms.js';
+import { zoneInScope } from '../../contracts/scope.js';
 
 /** Only asymmetric algorithms Molam ID signs with; anything else (none, HS*) is refused. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'] as const;

@@ -1,7 +1,7 @@
 // Pure decisions of the per-connection limits (no I/O; the state lives on the connection item and
 // is written back with a conditional update, see ws-store.ts updateLimits): the message token
 // bucket, the one-resume-in-flight lease and the resume snapshot budget per minute.
-import { MESSAGE_RATE, RESUME_LIMITS } from './contracts/ws.js';
+import { MESSAGE_RATE, RESUME_LIMITS } from '../../contracts/ws.js';
 
 /** What the connection item holds for the limits (attribute `limits`). */
 export interface LimitState {

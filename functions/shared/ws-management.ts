@@ -11,7 +11,7 @@ import {
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import type { ServerMessage } from './contracts/ws.js';
+import type { ServerMessage } from '../../contracts/ws.js';
 import { LOCAL_DUMMY_CREDENTIALS } from './dynamo/client.js';
 
 /** A WebSocket route event as API Gateway delivers it ($connect also carries headers). */

@@ -7,7 +7,7 @@ import { flushMetrics } from '../shared/ws-metrics.js';
 import type { Context } from 'aws-lambda';
 import { createLogger, createMetrics } from '../shared/observability.js';
 import { METRIC, SERVICE } from '../shared/observability-names.js';
-import { MAX_ROOMS_PER_MESSAGE, MESSAGE_RATE, tokenExpiredMessage, type ErrorMessage, type ServerMessage } from '../shared/contracts/ws.js';
+import { MAX_ROOMS_PER_MESSAGE, MESSAGE_RATE, tokenExpiredMessage, type ErrorMessage, type ServerMessage } from '../../contracts/ws.js';
 import { takeMessage } from '../shared/ws-limits.js';
 import { LimitContention, tokenExpired, wsStoreFromEnv, type ConnectionRecord } from '../shared/ws-store.js';
 import {

@@ -1,7 +1,7 @@
 // $default: anything that is not JSON with a known `action` lands here. It reads no table and does
 // no work beyond the error reply, so it is not counted against the per-connection message rate
 // (API Gateway's stage throttling bounds it; the local gateway's per-connection queue too).
-import { WS_ACTIONS } from '../shared/contracts/ws.js';
+import { WS_ACTIONS } from '../../contracts/ws.js';
 import { OK, errorMessage, parseBody, reply, wsHandler } from './common.js';
 
 export const handler = wsHandler(async (event) => {

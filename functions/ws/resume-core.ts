@@ -6,8 +6,8 @@
 import { documentClient } from '../shared/dynamo/client.js';
 import { DELTAS_TABLE, tableName } from '../shared/dynamo/tables.js';
 import { snapshotsSince } from '../shared/dynamo/deltas-store.js';
-import { RESUME_LIMITS, deltasFrames } from '../shared/contracts/ws.js';
-import type { DeltaSnapshot } from '../shared/contracts/delta.js';
+import { RESUME_LIMITS, deltasFrames } from '../../contracts/ws.js';
+import type { DeltaSnapshot } from '../../contracts/delta.js';
 import { roomAllowed } from '../shared/auth.js';
 import type { WsEvent } from '../shared/ws-management.js';
 import { beginResume, endResume } from '../shared/ws-limits.js';

@@ -2,7 +2,7 @@
 // at all) are refused with an error naming them; the others are acknowledged, and the ack lists
 // every room now held. The room limit is one conditional write (store.join), so concurrent
 // subscribes of one connection cannot pass it; a connection whose token expired is closed (admit).
-import { parseRoom, roomInScope } from '../shared/contracts/rooms.js';
+import { parseRoom, roomInScope } from '../../contracts/rooms.js';
 import { MAX_ROOMS_PER_CONNECTION, wsStoreFromEnv } from '../shared/ws-store.js';
 import { OK, admit, errorMessage, parseBody, reply, roomsField, wsHandler } from './common.js';
 

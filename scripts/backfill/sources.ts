@@ -1,7 +1,7 @@
 // The PostgreSQL source tables (sql/postgres/001_source_tables.sql) and how their rows become
 // contract events. One entry per table: which rows are events, which column dates them, and the
 // keyset-paginated query that reads them in (time, id) order.
-import type { EventType, PaymentEventInput } from '../../functions/shared/contracts/event.js';
+import type { EventType, PaymentEventInput } from '../../contracts/event.js';
 import type { KafkaRecord } from '../../functions/shared/msk.js';
 
 export interface SourceTable {

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { TOPICS } from '../../functions/shared/contracts/index.js';
+import { TOPICS } from '../../contracts/index.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const POM = path.join(REPO_ROOT, 'scripts/kafka/pom.xml');

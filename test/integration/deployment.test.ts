@@ -5,7 +5,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { integrationTargets, type Targets } from './targets.js';
 import { TABLES, tableName } from '../../functions/shared/dynamo/tables.js';
 import { WsClient, UpgradeRefused } from '../ws-harness.js';
-import { bearerHeaders } from '../../functions/shared/contracts/api.js';
+import { bearerHeaders } from '../../contracts/api.js';
 
 let t: Targets;
 beforeAll(async () => {

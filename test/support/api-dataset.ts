@@ -3,9 +3,9 @@
 // reference computation of every API figure over the raw events with bigint decimals.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { EventGenerator, prng } from '../../functions/shared/generator.js';
-import { validateEvent, type EventType, type PaymentEvent } from '../../functions/shared/contracts/event.js';
-import { fromUnits, toUnits } from '../../functions/shared/contracts/decimal.js';
-import { eventInScope, referenceZone } from '../../functions/shared/contracts/scope.js';
+import { validateEvent, type EventType, type PaymentEvent } from '../../contracts/event.js';
+import { fromUnits, toUnits } from '../../contracts/decimal.js';
+import { eventInScope, referenceZone } from '../../contracts/scope.js';
 import { chDateTime64 } from '../../functions/shared/time.js';
 
 export interface DatasetOptions {

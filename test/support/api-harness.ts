@@ -8,11 +8,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../../local/dev-keys.js';
 import { buildHttpEvent } from '../../local/http-gateway.js';
 import { lambdaContext } from '../../local/lambda-context.js';
-import type { PaymentEvent } from '../../functions/shared/contracts/event.js';
+import type { PaymentEvent } from '../../contracts/event.js';
 import { closeClickHouse } from '../../functions/shared/clickhouse.js';
 import { startTestClickHouse, type TestClickHouse } from './engines.js';
 import { generateDataset, insertRawEvents, type DatasetOptions } from './api-dataset.js';
-import { bearerHeaders } from '../../functions/shared/contracts/api.js';
+import { bearerHeaders } from '../../contracts/api.js';
 
 export type Lambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
 

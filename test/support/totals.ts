@@ -1,9 +1,9 @@
 // Independent reference for the exactness tests: totals per "type|currency" computed with bigint
 // decimals from what was produced, never from what the system stored.
-import { fromUnits, toUnits } from '../../functions/shared/contracts/decimal.js';
+import { fromUnits, toUnits } from '../../contracts/decimal.js';
 import type { GeneratedRecord } from '../../functions/shared/generator.js';
-import { bucketKey } from '../../functions/shared/contracts/delta.js';
-import { roomsOf } from '../../functions/shared/contracts/rooms.js';
+import { bucketKey } from '../../contracts/delta.js';
+import { roomsOf } from '../../contracts/rooms.js';
 import { minuteBucket } from '../../functions/shared/time.js';
 
 export interface Totals {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { WebConfig } from '../../functions/shared/contracts/index.js';
+import type { WebConfig } from '../../contracts/index.js';
 import { ApiClient } from './api.js';
 import { Auth, browserAuthEnv } from './auth.js';
 import { loadConfig } from './config.js';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AUTH_HEADER, parseWebConfig } from '../../functions/shared/contracts/index.js';
+import { AUTH_HEADER, parseWebConfig } from '../../contracts/index.js';
 import { ApiClient, ApiHttpError, describeError } from './api.js';
 import { Auth, type AuthEnv, TOKEN_KEY, loginRedirectUrl, tokenFromFragment } from './auth.js';
 

@@ -1,6 +1,6 @@
 // REST client for /api/analytics: bearer token, one retry with a fresh token after a 401, and errors
 // that carry the API's own code and message.
-import { bearerHeaders, type ApiError } from '../../functions/shared/contracts/index.js';
+import { bearerHeaders, type ApiError } from '../../contracts/index.js';
 import type { Auth } from './auth.js';
 
 export class ApiHttpError extends Error {

@@ -1,7 +1,7 @@
 // Bearer token handling. In AWS the token comes from Molam ID: the login page sends the browser
 // back with `#token=…` in the fragment (never sent to servers, unlike a query string); it is kept in
 // sessionStorage for the tab's life. Locally, `devTokenUrl` hands out a dev token.
-import type { WebConfig } from '../../functions/shared/contracts/index.js';
+import type { WebConfig } from '../../contracts/index.js';
 
 export const TOKEN_KEY = 'molam.analytics.token';
 

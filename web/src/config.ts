@@ -1,5 +1,5 @@
 // Loads the runtime config.json that sits beside index.html (one build, any environment).
-import { parseWebConfig, type WebConfig } from '../../functions/shared/contracts/index.js';
+import { parseWebConfig, type WebConfig } from '../../contracts/index.js';
 
 export async function loadConfig(base: string = document.baseURI): Promise<WebConfig> {
   const url = new URL('config.json', base);

@@ -14,7 +14,7 @@ import {
   roomForFilter,
   toUnits,
   SNAPSHOT_WINDOW_MINUTES,
-} from '../../functions/shared/contracts/index.js';
+} from '../../contracts/index.js';
 import type { ApiClient } from './api.js';
 import { WAT_OFFSET_MS, foldHoursIntoDays } from './charts/business-day.js';
 import { effectiveGranularity, granularityRefusal } from './charts/honest.js';

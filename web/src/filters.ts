@@ -9,7 +9,7 @@ import {
   type EventType,
   type Granularity,
   type QueryFilters,
-} from '../../functions/shared/contracts/index.js';
+} from '../../contracts/index.js';
 
 export const RANGE_PRESETS = ['15m', '1h', '24h', '7d', '30d'] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number];

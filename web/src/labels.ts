@@ -1,5 +1,5 @@
 // Display names for enum values (French-speaking operations teams are the primary users).
-import type { EventType } from '../../functions/shared/contracts/index.js';
+import type { EventType } from '../../contracts/index.js';
 import type { BreakdownBy, ChartMetric, RangePreset } from './filters.js';
 
 export const TYPE_LABELS: Record<EventType, string> = {

@@ -2,13 +2,7 @@
 // keep both consistent (after a reconnect, every minute for sliding ranges, and throttled after
 // snapshots so merchants, success rate and breakdown catch up).
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import {
-  applySnapshot,
-  roomForFilter,
-  type BucketState,
-  type DeltaMessage,
-  type WebConfig,
-} from '../../functions/shared/contracts/index.js';
+import { applySnapshot, roomForFilter, type BucketState, type DeltaMessage, type WebConfig } from '../../contracts/index.js';
 import type { ApiClient } from './api.js';
 import type { Auth } from './auth.js';
 import { type DashboardData, fetchDashboard } from './data.js';

@@ -9,8 +9,8 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
-import { API_BASE } from '../../../functions/shared/contracts/api.js';
-import type { WebConfig } from '../../../functions/shared/contracts/web-config.js';
+import { API_BASE } from '../../../contracts/api.js';
+import type { WebConfig } from '../../../contracts/web-config.js';
 import type { EnvConfig } from '../config.js';
 import { acknowledge, logicalIdOf, nagText } from '../nag.js';
 

@@ -11,7 +11,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { FUNCTIONS } from '../../../functions/catalog.js';
-import { AUTH_HEADER } from '../../../functions/shared/contracts/api.js';
+import { AUTH_HEADER } from '../../../contracts/api.js';
 import { catalogFunction, defsOfKind, type FunctionContext } from '../catalog-function.js';
 
 export class QueryApi {

@@ -1,5 +1,5 @@
 // An error the API reports to the caller as-is: status, code and (for 400s) the parameter at fault.
-import type { ApiError, ErrorCode } from '../../shared/contracts/api.js';
+import type { ApiError, ErrorCode } from '../../../contracts/api.js';
 
 export class ApiHttpError extends Error {
   override name = 'ApiHttpError';

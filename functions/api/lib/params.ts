@@ -11,9 +11,9 @@ import {
   type Granularity,
   type Metric,
   type TimeseriesEncoding,
-} from '../../shared/contracts/api.js';
-import { FAILURE_DIMENSIONS, type FailureDimension } from '../../shared/contracts/api-summary.js';
-import { EVENT_TYPES, type EventType } from '../../shared/contracts/event.js';
+} from '../../../contracts/api.js';
+import { FAILURE_DIMENSIONS, type FailureDimension } from '../../../contracts/api-summary.js';
+import { EVENT_TYPES, type EventType } from '../../../contracts/event.js';
 import { badRequest } from './errors.js';
 import { DEFAULT_RANGE_MS, MAX_RANGE_DAYS, MAX_RANGE_MS, MAX_TIME_MS, MIN_TIME_MS, type TimeRange } from './time-range.js';
 

@@ -1,6 +1,6 @@
 // Response headers shared by every API function.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { AUTH_HEADER, type ApiError } from '../../shared/contracts/api.js';
+import { AUTH_HEADER, type ApiError } from '../../../contracts/api.js';
 
 /**
  * Successful query answers: CloudFront (shared cache, s-maxage) keeps them 10 s; browsers

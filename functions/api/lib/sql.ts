@@ -1,8 +1,8 @@
 // Query building. Table and column names come only from the fixed maps below; every value from a
 // request reaches ClickHouse as a bound parameter ({name:Type} + query_params).
-import type { BreakdownDimension, Granularity, Metric } from '../../shared/contracts/api.js';
-import { scopeCountries, zoneCountries } from '../../shared/contracts/scope.js';
-import { COUNTRIES } from '../../shared/contracts/geography.js';
+import type { BreakdownDimension, Granularity, Metric } from '../../../contracts/api.js';
+import { scopeCountries, zoneCountries } from '../../../contracts/scope.js';
+import { COUNTRIES } from '../../../contracts/geography.js';
 
 const GEO_COUNTRIES = Object.keys(COUNTRIES);
 const GEO_ZONES = GEO_COUNTRIES.map((c) => COUNTRIES[c]!.zone);

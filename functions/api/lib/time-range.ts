@@ -13,7 +13,7 @@
 //   the edges from the minute rollup. Aggregate states from the three tables merge exactly (counts,
 //   Decimal sums, uniqExact merchants), so the figures equal a minute-by-minute read at a fraction
 //   of the rows.
-import type { Granularity } from '../../shared/contracts/api.js';
+import type { Granularity } from '../../../contracts/api.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;

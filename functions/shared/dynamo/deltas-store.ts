@@ -8,8 +8,8 @@
 // one Query.
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, type BatchWriteOptions } from './batch-write.js';
-import type { DeltaSnapshot, DeltaValue } from '../contracts/delta.js';
-import { utf8Bytes } from '../contracts/ws.js';
+import type { DeltaSnapshot, DeltaValue } from '../../../contracts/delta.js';
+import { utf8Bytes } from '../../../contracts/ws.js';
 import { DELTA_TTL_SECONDS, deltaSortKey } from './tables.js';
 
 /** DynamoDB's item size limit (names + values). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TimeseriesResponse } from '../../../functions/shared/contracts/index.js';
+import type { TimeseriesResponse } from '../../../contracts/index.js';
 import { WAT_OFFSET_MS, foldHoursIntoDays } from './business-day.js';
 
 function hourly(from: string, hours: number, values: (i: number) => string): TimeseriesResponse {

@@ -2,8 +2,8 @@
 // rollup: the API's day buckets are UTC days, but 24 hourly points fold exactly into a UTC+1 day
 // (counts and money are additive). Times are handled on a shifted clock (t + offset), so a UTC+1
 // day starts at a shifted midnight and is labelled in UTC.
-import type { TimeseriesResponse } from '../../../functions/shared/contracts/index.js';
-import { fromUnits, toUnits } from '../../../functions/shared/contracts/index.js';
+import type { TimeseriesResponse } from '../../../contracts/index.js';
+import { fromUnits, toUnits } from '../../../contracts/index.js';
 
 export const WAT_OFFSET_MS = 3_600_000;
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TimeseriesResponse } from '../../../functions/shared/contracts/index.js';
+import type { TimeseriesResponse } from '../../../contracts/index.js';
 import { autoGranularity, effectiveGranularity, ghostValues, granularityRefusal, incompleteIndex } from './honest.js';
 
 const H = 3_600_000;

@@ -1,7 +1,7 @@
 // Chart decisions that keep a chart from raising false alarms: a default granularity that stays
 // responsive, granularities that cannot serve a range disabled with a reason, the bucket still in
 // progress marked (never drawn as a drop), and the previous period aligned bucket by bucket.
-import type { EventType, Granularity, TimeseriesResponse } from '../../../functions/shared/contracts/index.js';
+import type { EventType, Granularity, TimeseriesResponse } from '../../../contracts/index.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

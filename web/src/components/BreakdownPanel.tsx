@@ -1,5 +1,5 @@
 import { Suspense, lazy } from 'react';
-import type { BreakdownResponse, EventType, FailuresResponse } from '../../../functions/shared/contracts/index.js';
+import type { BreakdownResponse, EventType, FailuresResponse } from '../../../contracts/index.js';
 import { countryLabel } from '../drill/drill.js';
 import { downloadCsv, toCsv } from '../export/csv.js';
 import { BREAKDOWN_BY, type BreakdownBy } from '../filters.js';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo } from 'react';
-import type { WebConfig } from '../../../functions/shared/contracts/index.js';
+import type { WebConfig } from '../../../contracts/index.js';
 import type { ApiClient } from '../api.js';
 import type { Auth } from '../auth.js';
 import { ghostValues, incompleteIndex } from '../charts/honest.js';

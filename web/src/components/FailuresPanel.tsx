@@ -1,4 +1,4 @@
-import type { FailuresResponse } from '../../../functions/shared/contracts/index.js';
+import type { FailuresResponse } from '../../../contracts/index.js';
 import type { BreakdownBy } from '../filters.js';
 import { formatCount, formatPercent } from '../format.js';
 import { BY_LABELS } from '../labels.js';

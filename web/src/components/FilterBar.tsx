@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { EVENT_TYPES, type EventType } from '../../../functions/shared/contracts/index.js';
+import { EVENT_TYPES, type EventType } from '../../../contracts/index.js';
 import { countryLabel } from '../drill/drill.js';
 import { RANGE_PRESETS, cityOptions, countryOptions, withChange, type DashboardFilters, type RangeChoice } from '../filters.js';
 import { RANGE_LABELS, TYPE_LABELS } from '../labels.js';

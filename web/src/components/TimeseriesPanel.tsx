@@ -1,6 +1,6 @@
 import { Suspense, lazy } from 'react';
-import type { Granularity } from '../../../functions/shared/contracts/index.js';
-import { GRANULARITIES } from '../../../functions/shared/contracts/index.js';
+import type { Granularity } from '../../../contracts/index.js';
+import { GRANULARITIES } from '../../../contracts/index.js';
 import { granularityRefusal } from '../charts/honest.js';
 import { downloadCsv, toCsv } from '../export/csv.js';
 import { CHART_METRICS, type ChartMetric } from '../filters.js';

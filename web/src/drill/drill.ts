@@ -1,6 +1,6 @@
 // Drill-down: a click on a breakdown row filters one level down (zone → country → city → type), the
 // breakdown steps down with it, and breadcrumbs lead back up.
-import type { EventType } from '../../../functions/shared/contracts/index.js';
+import type { EventType } from '../../../contracts/index.js';
 import type { BreakdownBy, DashboardFilters } from '../filters.js';
 
 /** The dimension the breakdown shows: never one that the filters already pin to one value. */

@@ -1,5 +1,5 @@
 // Browser side of live mode: a WebSocket driven by the ReconnectMachine, subscribed to one room.
-import type { ClientMessage, DeltaMessage, ServerMessage } from '../../../functions/shared/contracts/index.js';
+import type { ClientMessage, DeltaMessage, ServerMessage } from '../../../contracts/index.js';
 import { snapshotsForRoom } from './messages.js';
 import { type LiveStatus, ReconnectMachine, type ReconnectOptions } from './reconnect.js';
 

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  applySnapshot,
-  type BucketState,
-  type DeltaSnapshot,
-  type TimeseriesResponse,
-  type TotalsRow,
-} from '../../../functions/shared/contracts/index.js';
+import { applySnapshot, type BucketState, type DeltaSnapshot, type TimeseriesResponse, type TotalsRow } from '../../../contracts/index.js';
 import { buildBaseline, type DashboardData } from '../data.js';
 import { chartSeries, computeKpis, currencyChoices, liveDiffs, newestRecordedAt } from './merge.js';
 

@@ -27,7 +27,7 @@ import {
   type EventType,
   type Granularity,
   type TotalsRow,
-} from '../../../functions/shared/contracts/index.js';
+} from '../../../contracts/index.js';
 import { type BucketFigures, type DashboardData, figuresKey } from '../data.js';
 
 export interface LiveDiff {

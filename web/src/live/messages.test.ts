@@ -6,7 +6,7 @@ import {
   type DeltaSnapshot,
   type DeltasMessage,
   type ServerMessage,
-} from '../../../functions/shared/contracts/index.js';
+} from '../../../contracts/index.js';
 import { snapshotsForRoom } from './messages.js';
 
 const snap = (room: string, bucket: string, version: number, count: number): DeltaSnapshot => ({

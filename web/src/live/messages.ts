@@ -1,7 +1,7 @@
 // Which snapshots of a server message belong to the room a dashboard shows. Pure, so every message
 // form is unit-tested: the coalesced `deltas` frame (what servers send, also for resume), and the
 // single `delta` / `resume` forms of earlier servers.
-import { DELTAS_MESSAGE_VERSION, type DeltaSnapshot, type ServerMessage } from '../../../functions/shared/contracts/index.js';
+import { DELTAS_MESSAGE_VERSION, type DeltaSnapshot, type ServerMessage } from '../../../contracts/index.js';
 
 /** The snapshots of `room` in a message; empty for other rooms, other messages and unknown versions. */
 export function snapshotsForRoom(msg: ServerMessage, room: string): DeltaSnapshot[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TotalsRow } from '../../../functions/shared/contracts/index.js';
+import type { TotalsRow } from '../../../contracts/index.js';
 import { currencyOptions, currencyRows, defaultCurrency, placeCurrency } from './currencies.js';
 
 const row = (type: TotalsRow['type'], currency: string, count: number, volume: string, success_rate: number | null = null): TotalsRow => ({

@@ -1,6 +1,6 @@
 // Every currency at once: one row per currency (never summing money across them) and the choice of
 // the currency the money KPIs and charts show by default.
-import { COUNTRIES, toUnits, fromUnits, type TotalsRow } from '../../../functions/shared/contracts/index.js';
+import { COUNTRIES, toUnits, fromUnits, type TotalsRow } from '../../../contracts/index.js';
 
 export interface CurrencyRow {
   currency: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySnapshot, type BucketState, type TotalsRow } from '../../../functions/shared/contracts/index.js';
+import { applySnapshot, type BucketState, type TotalsRow } from '../../../contracts/index.js';
 import type { DashboardData } from '../data.js';
 import { globalKpis, viewCurrencies } from './kpis.js';
 

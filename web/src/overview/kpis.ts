@@ -1,7 +1,7 @@
 // The currency-independent KPIs: transactions summed over every currency (REST plus live snapshots,
 // as the per-currency KPIs combine them), distinct merchants, failures and the success rate from
 // /summary. Money never appears here.
-import type { BucketState, EventType } from '../../../functions/shared/contracts/index.js';
+import type { BucketState, EventType } from '../../../contracts/index.js';
 import type { DashboardData } from '../data.js';
 import { computeKpis, liveDiffs } from '../live/merge.js';
 

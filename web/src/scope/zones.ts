@@ -1,7 +1,7 @@
 // The token's zone scope, as the page needs it: which zones to offer and what to show by default.
 // The token is only decoded here (the API and the WebSocket verify it); a malformed one means "no
 // zone known", and the API's refusals then say why.
-import { ZONES, countriesOfZone } from '../../../functions/shared/contracts/index.js';
+import { ZONES, countriesOfZone } from '../../../contracts/index.js';
 import type { DashboardFilters } from '../filters.js';
 
 /** The `zones` claim of a JWT, without verifying it; [] when absent or unreadable. */
