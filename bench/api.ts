@@ -6,10 +6,10 @@
 // Prints P50/P95/P99 per scenario; no assertions.
 import os from 'node:os';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { startTestClickHouse } from '../test/support/engines.js';
+import { startTestClickHouse } from '../devkit/engines.js';
 import { clickhouseConfigFromEnv, closeClickHouse, createClickHouseClient } from '../functions/shared/clickhouse.js';
 import { COUNTRIES } from '../contracts/geography.js';
-import { devAuthEnv, ensureDevKeys, signDevToken } from '../local/dev-keys.js';
+import { devAuthEnv, ensureDevKeys, signDevToken } from '../devkit/dev-keys.js';
 import { buildHttpEvent, httpRoutesFromCatalog, startHttpGateway } from '../local/http-gateway.js';
 import { lambdaContext } from '../local/lambda-context.js';
 import { machine, percentile, report, type BenchRow } from './lib.js';

@@ -10,11 +10,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startTestClickHouse, startTestDynamo } from '../test/support/engines.js';
+import { startTestClickHouse, startTestDynamo } from '../devkit/engines.js';
 import { createIngest } from '../functions/ingest/ingest.js';
 import { sortRecords } from '../functions/ingest/records.js';
 import { INSERT_FORMAT, RAW_COLUMNS, bodyValues, rawRowsBody } from '../functions/ingest/rows.js';
-import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
+import { EventGenerator, toMskEvent } from '../devkit/generator.js';
 import { decodeMskRecords } from '../functions/shared/msk.js';
 import { chDateTime64 } from '../functions/shared/time.js';
 import { clickhouseConfigFromEnv, createClickHouseClient } from '../functions/shared/clickhouse.js';

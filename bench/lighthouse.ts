@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
-import { resolveChromium } from '../test/support/browser.js';
+import { resolveChromium } from '../devkit/browser.js';
 
 export interface LighthouseScores {
   performance: number;

@@ -15,15 +15,15 @@
 // the memberships are written in bulk (BatchWriteItem), which is set-up, not what is measured.
 // The same script runs on the code before coalescing (it reads `delta` and `deltas` frames).
 import type { Context, MSKEvent } from 'aws-lambda';
-import { quietPowertools, startTestRealtime, WsClient } from '../test/ws-harness.js';
-import { startTestClickHouse } from '../test/support/engines.js';
+import { quietPowertools, startTestRealtime, WsClient } from '../devkit/ws-harness.js';
+import { startTestClickHouse } from '../devkit/engines.js';
 import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import { CONNECTION_TTL_SECONDS } from '../functions/shared/dynamo/tables.js';
 import type { DeltaSnapshot } from '../contracts/delta.js';
 import type { AckMessage } from '../contracts/ws.js';
-import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
-import { signDevToken } from '../local/dev-keys.js';
+import { EventGenerator, toMskEvent } from '../devkit/generator.js';
+import { signDevToken } from '../devkit/dev-keys.js';
 import { lambdaContext } from '../local/lambda-context.js';
 import { median, percentile, report, type BenchRow } from './lib.js';
 

@@ -21,9 +21,9 @@ import { gzipSync } from 'node:zlib';
 import type { BrowserContext } from 'playwright-core';
 import { build } from 'vite';
 import { startLocalCloud } from '../local/cloud.js';
-import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
-import { launchChromium } from '../test/support/browser.js';
-import { generateDataset, insertRawEvents } from '../test/support/api-dataset.js';
+import { EventGenerator, toMskEvent } from '../devkit/generator.js';
+import { launchChromium } from '../devkit/browser.js';
+import { generateDataset, insertRawEvents } from '../devkit/api-dataset.js';
 import { isMain, median, report, type BenchRow } from './lib.js';
 import { lighthouseScores, type LighthouseScores } from './lighthouse.js';
 

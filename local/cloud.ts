@@ -17,7 +17,7 @@ import { startHttpGateway, httpRoutesFromCatalog, type HttpGateway } from './htt
 import { startDashboardServer, type DashboardServer } from './dashboard-server.js';
 import { startGeneratorSource, type GeneratorSource } from './generator-source.js';
 import type { MskEmulation, MskEmulationOptions } from './msk-emulation.js';
-import { ensureDevKeys, devAuthEnv, signDevToken } from './dev-keys.js';
+import { ensureDevKeys, devAuthEnv, signDevToken } from '../devkit/dev-keys.js';
 import { dashboardOrigins } from './origin-guard.js';
 import { LOCAL_HOST, localDir, localFunctionEnv, localPorts, type LocalPorts } from './config.js';
 import { TABLES } from '../functions/shared/dynamo/tables.js';

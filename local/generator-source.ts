@@ -3,7 +3,7 @@
 // every batching window — the same handler and event shape as in AWS.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { MSKEvent } from 'aws-lambda';
-import { EventGenerator, partitionFor } from '../functions/shared/generator.js';
+import { EventGenerator, partitionFor } from '../devkit/generator.js';
 import { buildMskEvent, type OutgoingRecord } from '../functions/shared/msk.js';
 import { TOPICS } from '../contracts/event.js';
 

@@ -1,7 +1,7 @@
 // npm run -s event -- msk --count 1000 [--invalid 5] [--seed 42] [--partitions 3] [--start-offset 0] [--out batch.json]
 // Writes a realistic MSK-shaped event (the generator the local cloud uses) to stdout or --out.
 import { writeFile } from 'node:fs/promises';
-import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
+import { EventGenerator, toMskEvent } from '../devkit/generator.js';
 import { numberFlag, parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';
 
 const USAGE = 'usage: npm run -s event -- msk --count N [--invalid N] [--seed N] [--partitions N] [--start-offset N] [--out FILE]';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FUNCTIONS } from '../functions/catalog.js';
-import { ensureDevKeys, devAuthEnv } from '../local/dev-keys.js';
+import { ensureDevKeys, devAuthEnv } from '../devkit/dev-keys.js';
 import { lambdaContext } from '../local/lambda-context.js';
 import { applyEnvDefaults, localDir, localFunctionEnv, localPorts } from '../local/config.js';
 import { parseArgs, runCli, UsageError } from './lib/args.js';

@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../cdk/lib/config.js';
 import { integrationTargets } from '../cdk/lib/outputs.js';
-import { ensureDevKeys, DEV_AUDIENCE, DEV_ISSUER } from '../local/dev-keys.js';
+import { ensureDevKeys, DEV_AUDIENCE, DEV_ISSUER } from '../devkit/dev-keys.js';
 import { localDir } from '../local/config.js';
 import { cdklocalEnvironment, LOCALSTACK_ACCOUNT, missingPrerequisites } from './localstack-env.js';
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Partitioners, type Message, type Producer } from 'kafkajs';
-import { EventGenerator, type GeneratedRecord } from '../functions/shared/generator.js';
+import { EventGenerator, type GeneratedRecord } from '../devkit/generator.js';
 import { TOPICS } from '../contracts/event.js';
 import { DEFAULT_BROKERS, kafkaClient, parseBrokers } from '../local/msk/client.js';
 import { brokersFlag, parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';

@@ -2,7 +2,7 @@
 // key (generated under .local/keys on first use). Only the token goes to stdout, so
 // `TOKEN=$(npm run -s token -- --zones '*')` works.
 import { parseArgs } from 'node:util';
-import { DEV_AUDIENCE, DEV_ISSUER, DEV_SUBJECT, defaultKeysDir, ensureDevKeys, parseDuration, signDevToken } from '../local/dev-keys.js';
+import { DEV_AUDIENCE, DEV_ISSUER, DEV_SUBJECT, defaultKeysDir, ensureDevKeys, parseDuration, signDevToken } from '../devkit/dev-keys.js';
 
 const USAGE = `usage: npm run token -- --zones <ZONE[,ZONE...]|*> [--ttl 30s|15m|1h|2d] [--sub <subject>]
                       [--aud <audience>] [--iss <issuer>] [--keys-dir <dir>]

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDevKeys, signDevToken } from '../local/dev-keys.js';
+import { ensureDevKeys, signDevToken } from '../devkit/dev-keys.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
-import { refTotals } from './support/api-dataset.js';
+import { refTotals } from '../devkit/api-dataset.js';
 import { ROUTE_PARAMETERS } from '../functions/api/lib/params.js';
 import { AUTH_HEADER } from '../contracts/api.js';
 

@@ -2,12 +2,12 @@
 // raw events (bigint decimals), to the last digit, for seeded random filter combinations; and every
 // granularity gives the raw totals.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { prng } from '../functions/shared/generator.js';
+import { prng } from '../devkit/generator.js';
 import { EVENT_TYPES, type EventType } from '../contracts/event.js';
 import { BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, expandTimeseries, type Granularity, type Metric } from '../contracts/api.js';
 import { addDecimals } from '../contracts/decimal.js';
 import { call, startApiHarness, type ApiHarness } from './support/api-harness.js';
-import { refBreakdown, refTimeseries, refTotals, type RefFilters } from './support/api-dataset.js';
+import { refBreakdown, refTimeseries, refTotals, type RefFilters } from '../devkit/api-dataset.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -6,7 +6,7 @@ import { OPENAPI_DOCUMENT } from '../functions/api/openapi-document.js';
 import { REQUIRED_PARAMETERS, ROUTE_PARAMETERS } from '../functions/api/lib/params.js';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
-import { prng } from '../functions/shared/generator.js';
+import { prng } from '../devkit/generator.js';
 import { MAX_POINTS, MAX_RANGE_MS } from '../functions/api/lib/time-range.js';
 
 type Json = any;

@@ -5,7 +5,7 @@
 // REST as the rooms it may subscribe to carry.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { call, startApiHarness, type ApiHarness } from './support/api-harness.js';
-import { generateDataset, insertRawEvents } from './support/api-dataset.js';
+import { generateDataset, insertRawEvents } from '../devkit/api-dataset.js';
 import { parseRoom, roomInScope, roomsOf, zoneRoom, type ParsedRoom } from '../contracts/rooms.js';
 import { ZONES } from '../contracts/geography.js';
 import { countryInScope, eventInScope, referenceZone, scopeCountries, zoneCountries } from '../contracts/scope.js';

@@ -1,11 +1,11 @@
 // /summary and /failures equal an independent computation over the raw events for seeded filter
 // combinations and scopes; the all-currency figures are not the sum of per-currency merchants.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { prng } from '../functions/shared/generator.js';
+import { prng } from '../devkit/generator.js';
 import { EVENT_TYPES, type EventType, type PaymentEvent } from '../contracts/event.js';
 import { FAILURE_DIMENSIONS, type FailureDimension } from '../contracts/api-summary.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
-import { byteCompare, selectEvents, type RefFilters } from './support/api-dataset.js';
+import { byteCompare, selectEvents, type RefFilters } from '../devkit/api-dataset.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

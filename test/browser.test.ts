@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
-import { PACKAGED_CHROMIUM, resolveChromium } from './support/browser.js';
+import { PACKAGED_CHROMIUM, resolveChromium } from '../devkit/browser.js';
 
 let server: http.Server;
 let url: string;

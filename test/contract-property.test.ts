@@ -7,9 +7,9 @@
 // contract's reason and the producer's bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo } from './support/engines.js';
+import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo } from '../devkit/engines.js';
 import { createIngest } from '../functions/ingest/ingest.js';
-import { toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
+import { toMskEvent, type GeneratedRecord } from '../devkit/generator.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { COUNTRIES, ZONES } from '../contracts/geography.js';
 import { EVENT_TIME_END_MS, EVENT_TIME_MIN_MS, EVENT_TYPES, REJECT_CODES, validateEvent, type EventType } from '../contracts/event.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DECIMAL_PATTERN, normalizeDecimal } from '../contracts/decimal.js';
 import { CONTROL_PATTERN, COUNTRY_PATTERN, CURRENCY_PATTERN, TIMESTAMP_PATTERN, ZONE_PATTERN } from '../contracts/event.js';
 import { hasControlOrPadding, isUpperCode, isWellFormed, isZoneName, scanDecimal, scanEventTime } from '../contracts/scan.js';
-import { prng } from '../functions/shared/generator.js';
+import { prng } from '../devkit/generator.js';
 
 const rand = prng(20261201);
 const pick = (alphabet: string, max: number): string => {

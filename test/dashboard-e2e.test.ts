@@ -19,8 +19,8 @@ import {
   type SummaryResponse,
   type TimeseriesResponse,
 } from '../contracts/index.js';
-import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
-import { launchChromium, resolveChromium, type LaunchedBrowser } from './support/browser.js';
+import { EventGenerator, toMskEvent, type GeneratedRecord } from '../devkit/generator.js';
+import { launchChromium, resolveChromium, type LaunchedBrowser } from '../devkit/browser.js';
 import { bearerHeaders } from '../contracts/api.js';
 import { axeViolations, pageScrollsSideways } from './support/axe.js';
 

@@ -12,7 +12,7 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClients, dynamoClients, resetDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
 import { CONNECTIONS_TABLE, DELTAS_TABLE, MEMBERSHIPS_TABLE, TABLES, deltaSortKey } from '../functions/shared/dynamo/tables.js';
 import { ensureTables, startDynamo, startTtlSweeper, type LocalDynamo } from '../local/dynamo.js';
-import { DEV_AUDIENCE, DEV_ISSUER, PRIVATE_KEY_FILE, devAuthEnv, ensureDevKeys, signDevToken } from '../local/dev-keys.js';
+import { DEV_AUDIENCE, DEV_ISSUER, PRIVATE_KEY_FILE, devAuthEnv, ensureDevKeys, signDevToken } from '../devkit/dev-keys.js';
 import { createVerifier, verifierFromEnv } from '../functions/shared/auth.js';
 
 const run = promisify(execFile);

@@ -13,13 +13,13 @@ import { DEFAULT_PUSH_INTERVAL_MS, DELTAS_MESSAGE_VERSION, MAX_FRAME_BYTES, type
 import { fanoutConfig } from '../functions/fanout/config.js';
 import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
 import { toUnits } from '../contracts/decimal.js';
-import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
-import { signDevToken, type DevKeys } from '../local/dev-keys.js';
+import { EventGenerator, toMskEvent, type GeneratedRecord } from '../devkit/generator.js';
+import { signDevToken, type DevKeys } from '../devkit/dev-keys.js';
 import { lambdaContext } from '../local/lambda-context.js';
 import type { Realtime } from '../local/realtime.js';
-import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
+import { startTestClickHouse, type TestClickHouse } from '../devkit/engines.js';
 import { expectedByRoom, type Expected } from './support/totals.js';
-import { WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';
+import { WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from '../devkit/ws-harness.js';
 
 quietPowertools();
 

@@ -6,7 +6,7 @@ import { lookupChunks } from '../functions/ingest/event-ids.js';
 import { offsetRegressions } from '../functions/ingest/offset-marks.js';
 import { sortRecords } from '../functions/ingest/records.js';
 import { payloadOf } from '../scripts/redrive.js';
-import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
+import { EventGenerator, toMskEvent } from '../devkit/generator.js';
 import { decodeMskRecords, type KafkaRecord } from '../functions/shared/msk.js';
 import { REJECT_CODES } from '../contracts/event.js';
 

@@ -3,10 +3,10 @@
 // quarantined as engine_refused while the rest is stored; an engine outage still fails the batch.
 // Real engines: chdb behind the ClickHouse HTTP protocol, dynalite.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo, truncateIngestTables } from './support/engines.js';
+import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo, truncateIngestTables } from '../devkit/engines.js';
 import { createIngest, type IngestDeps } from '../functions/ingest/ingest.js';
 import { rawRowsBody } from '../functions/ingest/rows.js';
-import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
+import { EventGenerator, toMskEvent, type GeneratedRecord } from '../devkit/generator.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { isDataError } from '../functions/ingest/isolate.js';
 

@@ -1,12 +1,12 @@
 // Row serialization straight to the insert body (functions/ingest/rows.ts): every field arrives in
 // ClickHouse exactly as the record carried it, tabs, newlines, backslashes and non-ASCII included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
+import { startTestClickHouse, type TestClickHouse } from '../devkit/engines.js';
 import { storeBatch } from '../functions/ingest/store.js';
 import { sortRecords } from '../functions/ingest/records.js';
 import { tsvField } from '../functions/ingest/rows.js';
 import { decodeMskRecords, buildMskEvent } from '../functions/shared/msk.js';
-import { EventGenerator } from '../functions/shared/generator.js';
+import { EventGenerator } from '../devkit/generator.js';
 
 let ch: TestClickHouse;
 beforeAll(async () => {

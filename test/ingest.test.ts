@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
-import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo, truncateIngestTables } from './support/engines.js';
+import { startTestClickHouse, startTestDynamo, type TestClickHouse, type TestDynamo, truncateIngestTables } from '../devkit/engines.js';
 import { createIngest } from '../functions/ingest/ingest.js';
-import { EventGenerator, toMskEvent, type GeneratedRecord } from '../functions/shared/generator.js';
+import { EventGenerator, toMskEvent, type GeneratedRecord } from '../devkit/generator.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { itemToSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaSnapshot } from '../contracts/delta.js';

@@ -17,7 +17,7 @@ import { startMskEmulation, type MskEmulation } from '../local/msk-emulation.js'
 import { readOnFailure } from '../local/msk/on-failure.js';
 import { produce, type ProducedRecord } from '../scripts/produce.js';
 import { GroupActiveError, replayOffsets } from '../scripts/replay.js';
-import { EventGenerator, type GeneratedRecord } from '../functions/shared/generator.js';
+import { EventGenerator, type GeneratedRecord } from '../devkit/generator.js';
 import { decodeMskRecords } from '../functions/shared/msk.js';
 import { fromUnits, toUnits } from '../contracts/decimal.js';
 import { TOPICS, type PaymentEventInput } from '../contracts/event.js';
@@ -28,7 +28,7 @@ import { METRIC } from '../functions/shared/observability-names.js';
 import { bearerHeaders, type OverviewResponse, type TimeseriesResponse } from '../contracts/api.js';
 import { kafkaClient } from '../local/msk/client.js';
 import { Partitioners } from 'kafkajs';
-import { WsClient, eventually, quietPowertools } from './ws-harness.js';
+import { WsClient, eventually, quietPowertools } from '../devkit/ws-harness.js';
 import { expectedTotals, type Totals } from './support/totals.js';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import { startKafka, type KafkaBroker } from '../scripts/kafka/broker.js';
 import { startMskEmulation } from '../local/msk-emulation.js';
 import { decodeMskRecords } from '../functions/shared/msk.js';
 import { TOPICS } from '../contracts/event.js';
-import { eventually } from './ws-harness.js';
+import { eventually } from '../devkit/ws-harness.js';
 
 const TOPIC: string = TOPICS[0]!;
 const PER_PARTITION = 300;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startLocalCloud, type LocalCloud } from '../local/cloud.js';
-import { WsClient, eventually } from './ws-harness.js';
+import { WsClient, eventually } from '../devkit/ws-harness.js';
 import type { DeltasMessage } from '../contracts/ws.js';
 import type { OverviewResponse } from '../contracts/api.js';
 import { bearerHeaders } from '../contracts/api.js';

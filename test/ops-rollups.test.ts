@@ -4,8 +4,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
-import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
+import { startTestClickHouse, type TestClickHouse } from '../devkit/engines.js';
+import { EventGenerator, toMskEvent } from '../devkit/generator.js';
 import { decodeMskRecords } from '../functions/shared/msk.js';
 import { sortRecords } from '../functions/ingest/records.js';
 import { storeBatch } from '../functions/ingest/store.js';

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
+import { startTestClickHouse, type TestClickHouse } from '../devkit/engines.js';
 import { FLAGS as BACKFILL_FLAGS } from '../scripts/backfill.js';
 import { FLAGS as REBUILD_FLAGS } from '../scripts/rollups-rebuild.js';
 import { FLAGS as REPORT_FLAGS } from '../scripts/retention-report.js';

@@ -1,8 +1,8 @@
 // The ClickHouse schema and its migrations, against the chdb engine over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestClickHouse, type TestClickHouse } from './support/engines.js';
+import { startTestClickHouse, type TestClickHouse } from '../devkit/engines.js';
 import { migrate, loadMigrations, splitStatements, LEDGER_TABLE } from '../scripts/migrations.js';
-import { EventGenerator } from '../functions/shared/generator.js';
+import { EventGenerator } from '../devkit/generator.js';
 import { validateEvent } from '../contracts/event.js';
 import { chDateTime64 } from '../functions/shared/time.js';
 import { RAW_COLUMNS } from '../functions/ingest/store.js';

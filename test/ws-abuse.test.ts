@@ -21,9 +21,9 @@ import {
   type ErrorMessage,
 } from '../contracts/ws.js';
 import { MAX_ROOMS_PER_CONNECTION, createWsStore } from '../functions/shared/ws-store.js';
-import { signDevToken, type DevKeys } from '../local/dev-keys.js';
+import { signDevToken, type DevKeys } from '../devkit/dev-keys.js';
 import type { Realtime } from '../local/realtime.js';
-import { WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';
+import { WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from '../devkit/ws-harness.js';
 
 quietPowertools();
 

@@ -16,9 +16,9 @@ import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaSnapshot } from '../contracts/delta.js';
 import type { AckMessage, DeltasMessage, ErrorMessage } from '../contracts/ws.js';
 import { DELTAS_MESSAGE_VERSION, MAX_FRAME_BYTES } from '../contracts/ws.js';
-import { ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
+import { ensureDevKeys, signDevToken, type DevKeys } from '../devkit/dev-keys.js';
 import type { Realtime } from '../local/realtime.js';
-import { UpgradeRefused, WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';
+import { UpgradeRefused, WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from '../devkit/ws-harness.js';
 
 quietPowertools();
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoClients } from '../functions/shared/dynamo/client.js';
 import type { Realtime } from '../local/realtime.js';
-import { WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';
+import { WsClient, eventually, quietPowertools, startTestRealtime, type TestRealtime } from '../devkit/ws-harness.js';
 
 quietPowertools();
 

@@ -7,10 +7,10 @@ import WebSocket from 'ws';
 import { writeSnapshots } from '../functions/shared/dynamo/deltas-store.js';
 import type { DeltaMessage } from '../contracts/index.js';
 import type { DeltaSnapshot } from '../contracts/delta.js';
-import { signDevToken } from '../local/dev-keys.js';
+import { signDevToken } from '../devkit/dev-keys.js';
 import { LiveConnection } from '../web/src/live/connection.js';
 import type { LiveStatus } from '../web/src/live/reconnect.js';
-import { eventually, quietPowertools, startTestRealtime, type TestRealtime } from './ws-harness.js';
+import { eventually, quietPowertools, startTestRealtime, type TestRealtime } from '../devkit/ws-harness.js';
 
 quietPowertools();
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { integrationTargets, type Targets } from './targets.js';
 import { TABLES, tableName } from '../../functions/shared/dynamo/tables.js';
-import { WsClient, UpgradeRefused } from '../ws-harness.js';
+import { WsClient, UpgradeRefused } from '../../devkit/ws-harness.js';
 import { bearerHeaders } from '../../contracts/api.js';
 
 let t: Targets;

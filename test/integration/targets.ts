@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClients } from '../../functions/shared/dynamo/client.js';
-import { ensureDevKeys, signDevToken } from '../../local/dev-keys.js';
+import { ensureDevKeys, signDevToken } from '../../devkit/dev-keys.js';
 import { localDir } from '../../local/config.js';
 
 export interface Targets {

@@ -5,13 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../../local/dev-keys.js';
+import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../../devkit/dev-keys.js';
 import { buildHttpEvent } from '../../local/http-gateway.js';
 import { lambdaContext } from '../../local/lambda-context.js';
 import type { PaymentEvent } from '../../contracts/event.js';
 import { closeClickHouse } from '../../functions/shared/clickhouse.js';
-import { startTestClickHouse, type TestClickHouse } from './engines.js';
-import { generateDataset, insertRawEvents, type DatasetOptions } from './api-dataset.js';
+import { startTestClickHouse, type TestClickHouse } from '../../devkit/engines.js';
+import { generateDataset, insertRawEvents, type DatasetOptions } from '../../devkit/api-dataset.js';
 import { bearerHeaders } from '../../contracts/api.js';
 
 export type Lambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;

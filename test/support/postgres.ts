@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { prng } from '../../functions/shared/generator.js';
+import { prng } from '../../devkit/generator.js';
 
 const run = promisify(execFile);
 

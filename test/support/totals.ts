@@ -1,7 +1,7 @@
 // Independent reference for the exactness tests: totals per "type|currency" computed with bigint
 // decimals from what was produced, never from what the system stored.
 import { fromUnits, toUnits } from '../../contracts/decimal.js';
-import type { GeneratedRecord } from '../../functions/shared/generator.js';
+import type { GeneratedRecord } from '../../devkit/generator.js';
 import { bucketKey } from '../../contracts/delta.js';
 import { roomsOf } from '../../contracts/rooms.js';
 import { minuteBucket } from '../../functions/shared/time.js';

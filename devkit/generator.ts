@@ -1,9 +1,9 @@
 // Realistic, seeded payment events: the one generator behind `npm run event`, the local cloud's
 // live feed, the Kafka producer tool, the tests and the benchmarks.
-import { COUNTRIES, type CountryInfo } from '../../contracts/geography.js';
-import { EVENT_TYPES, type EventType, type PaymentEventInput } from '../../contracts/event.js';
-import { fromUnits } from '../../contracts/decimal.js';
-import { buildMskEvent, type OutgoingRecord } from './msk.js';
+import { COUNTRIES, type CountryInfo } from '../contracts/geography.js';
+import { EVENT_TYPES, type EventType, type PaymentEventInput } from '../contracts/event.js';
+import { fromUnits } from '../contracts/decimal.js';
+import { buildMskEvent, type OutgoingRecord } from '../functions/shared/msk.js';
 import type { MSKEvent } from 'aws-lambda';
 
 /** mulberry32: small, fast, good enough for synthetic data, and reproducible from a seed. */

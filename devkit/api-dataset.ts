@@ -2,11 +2,11 @@
 // analytics_events_raw (the rollups fill through the materialized views), and an independent
 // reference computation of every API figure over the raw events with bigint decimals.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { EventGenerator, prng } from '../../functions/shared/generator.js';
-import { validateEvent, type EventType, type PaymentEvent } from '../../contracts/event.js';
-import { fromUnits, toUnits } from '../../contracts/decimal.js';
-import { eventInScope, referenceZone } from '../../contracts/scope.js';
-import { chDateTime64 } from '../../functions/shared/time.js';
+import { EventGenerator, prng } from './generator.js';
+import { validateEvent, type EventType, type PaymentEvent } from '../contracts/event.js';
+import { fromUnits, toUnits } from '../contracts/decimal.js';
+import { eventInScope, referenceZone } from '../contracts/scope.js';
+import { chDateTime64 } from '../functions/shared/time.js';
 
 export interface DatasetOptions {
   seed: number;

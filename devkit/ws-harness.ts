@@ -8,7 +8,7 @@ import { createDynamoClients, resetDynamoClients, type DynamoClients } from '../
 import { resetManagementClients } from '../functions/shared/ws-management.js';
 import { resetLambdaClient } from '../functions/fanout/workers.js';
 import { ensureTables, startDynamo, type LocalDynamo } from '../local/dynamo.js';
-import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from '../local/dev-keys.js';
+import { devAuthEnv, ensureDevKeys, signDevToken, type DevKeys } from './dev-keys.js';
 import { startRealtime, type Realtime, type StartRealtimeOptions } from '../local/realtime.js';
 import type { ServerMessage } from '../contracts/ws.js';
 

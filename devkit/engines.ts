@@ -4,11 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { startClickHouseServer, type ClickHouseServer } from '../../local/clickhouse/server.js';
-import { startDynamo, ensureTables, type LocalDynamo } from '../../local/dynamo.js';
-import { createClickHouseClient, clickhouseConfigFromEnv } from '../../functions/shared/clickhouse.js';
-import { createDynamoClients, type DynamoClients } from '../../functions/shared/dynamo/client.js';
-import { migrate } from '../../scripts/migrations.js';
+import { startClickHouseServer, type ClickHouseServer } from '../local/clickhouse/server.js';
+import { startDynamo, ensureTables, type LocalDynamo } from '../local/dynamo.js';
+import { createClickHouseClient, clickhouseConfigFromEnv } from '../functions/shared/clickhouse.js';
+import { createDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
+import { migrate } from '../scripts/migrations.js';
 
 export interface TestClickHouse {
   server: ClickHouseServer;
