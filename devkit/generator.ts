@@ -3,7 +3,7 @@
 import { COUNTRIES, type CountryInfo } from '../contracts/geography.js';
 import { EVENT_TYPES, type EventType, type PaymentEventInput } from '../contracts/event.js';
 import { fromUnits } from '../contracts/decimal.js';
-import { buildMskEvent, type OutgoingRecord } from '../functions/shared/msk.js';
+import { buildMskEvent, type OutgoingRecord } from './msk-events.js';
 import type { MSKEvent } from 'aws-lambda';
 
 /** mulberry32: small, fast, good enough for synthetic data, and reproducible from a seed. */

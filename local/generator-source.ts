@@ -4,7 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { MSKEvent } from 'aws-lambda';
 import { EventGenerator, partitionFor } from '../devkit/generator.js';
-import { buildMskEvent, type OutgoingRecord } from '../functions/shared/msk.js';
+import { buildMskEvent, type OutgoingRecord } from '../devkit/msk-events.js';
 import { TOPICS } from '../contracts/event.js';
 
 export interface GeneratorSourceOptions {

@@ -21,7 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MSKEvent } from 'aws-lambda';
 import type { Admin, Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
-import { buildMskEvent, type OutgoingRecord } from '../functions/shared/msk.js';
+import { buildMskEvent, type OutgoingRecord } from '../devkit/msk-events.js';
 import { TOPICS } from '../contracts/event.js';
 import { DEFAULT_CONSUMER_GROUP, kafkaClient } from './msk/client.js';
 import { fetchLag, lagEmf, lagLogLine, type PartitionLag } from './msk/lag.js';

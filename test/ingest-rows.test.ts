@@ -5,7 +5,8 @@ import { startTestClickHouse, type TestClickHouse } from '../devkit/engines.js';
 import { storeBatch } from '../functions/ingest/store.js';
 import { sortRecords } from '../functions/ingest/records.js';
 import { tsvField } from '../functions/ingest/rows.js';
-import { decodeMskRecords, buildMskEvent } from '../functions/shared/msk.js';
+import { decodeMskRecords } from '../functions/shared/msk.js';
+import { buildMskEvent } from '../devkit/msk-events.js';
 import { EventGenerator } from '../devkit/generator.js';
 
 let ch: TestClickHouse;

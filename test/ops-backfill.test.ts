@@ -12,7 +12,7 @@ import { fromUnits, toUnits } from '../contracts/decimal.js';
 import { BACKFILL_PARTITION, SOURCES, pageQuery, toKafkaRecord, type SourceRow } from '../scripts/backfill/sources.js';
 import { startTestDynamo, type TestDynamo } from '../devkit/engines.js';
 import { createIngest } from '../functions/ingest/ingest.js';
-import { buildMskEvent } from '../functions/shared/msk.js';
+import { buildMskEvent } from '../devkit/msk-events.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { clockAt } from './support/clock.js';
 
