@@ -4,7 +4,14 @@ import { defineConfig } from 'vitest/config';
 // can run in parallel; two workers keep the 2-core machine responsive.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'functions/**/*.test.ts', 'local/**/*.test.ts', 'web/src/**/*.test.{ts,tsx}', 'cdk/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'contracts/**/*.test.ts',
+      'functions/**/*.test.ts',
+      'local/**/*.test.ts',
+      'web/src/**/*.test.{ts,tsx}',
+      'cdk/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

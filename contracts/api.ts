@@ -122,7 +122,9 @@ export interface HealthResponse {
   time: string;
 }
 
-export type ErrorCode = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'internal';
+/** Every `error.code` the API answers with (the OpenAPI document publishes this list). */
+export const ERROR_CODES = ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'internal'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ApiError {
   error: { code: ErrorCode; message: string; parameter?: string };
 }

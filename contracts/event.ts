@@ -1,5 +1,16 @@
 // The payment event contract: one definition of the Kafka message schema and its validation.
 import { DECIMAL_MAX_INTEGER_DIGITS, SCALE } from './decimal.js';
+import {
+  COUNTRY_CODE_LENGTH,
+  COUNTRY_PATTERN,
+  CURRENCY_CODE_LENGTH,
+  CURRENCY_PATTERN,
+  FIELD_MAX_LENGTH,
+  type LimitedField,
+  textLength,
+  withinLength,
+  ZONE_PATTERN,
+} from './fields.js';
 import { zoneOfCountry } from './geography.js';
 import { hasControlOrPadding, isUpperCode, isWellFormed, isZoneName, scanDecimal, scanEventTime } from './scan.js';
 
@@ -56,6 +67,28 @@ export interface PaymentEvent {
   status: EventStatus;
 }
 
+/**
+ * An event's content: every field beside its id, in the raw table's column order. Ingest compares
+ * two versions of an event_id on these and writes raw's columns in this order.
+ */
+export const EVENT_CONTENT_FIELDS = [
+  'type',
+  'occurred_at',
+  'amount',
+  'fee',
+  'currency',
+  'zone',
+  'country',
+  'city',
+  'merchant_id',
+  'status',
+] as const satisfies ReadonlyArray<keyof PaymentEvent>;
+/** Every field of a PaymentEvent, id first. */
+export const EVENT_FIELDS = ['event_id', ...EVENT_CONTENT_FIELDS] as const;
+// A field added to PaymentEvent and not to the list above fails to compile here.
+const _everyFieldListed: Exclude<keyof PaymentEvent, (typeof EVENT_FIELDS)[number]> extends never ? true : never = true;
+void _everyFieldListed;
+
 /** Low-cardinality reject codes (metric dimension); `detail` says which field and why. */
 export const REJECT_CODES = [
   'empty_value',
@@ -105,16 +138,13 @@ export interface Reject {
 export type ValidationResult = { ok: true; event: PaymentEvent } | { ok: false; reject: Reject };
 
 /**
- * Length limits of the free-text fields, counted in UTF-16 code units (JavaScript's
- * `String.length`; a character outside the BMP, e.g. an emoji, counts 2), 1..max.
+ * Length limits of the free-text fields (FIELD_MAX_LENGTH, fields.ts), 1..max code points
+ * (textLength: an emoji counts 1, as in the REST parameters and JSON Schema).
  */
-export const STRING_LIMITS: ReadonlyArray<[field: string, max: number]> = [
-  ['event_id', 64],
-  ['zone', 32],
-  ['city', 64],
-  ['merchant_id', 64],
-];
-const ZONE_MAX = 32;
+export const STRING_LIMITS: ReadonlyArray<[field: LimitedField, max: number]> = Object.entries(FIELD_MAX_LENGTH) as Array<
+  [LimitedField, number]
+>;
+const ZONE_MAX = FIELD_MAX_LENGTH.zone;
 /** Every field a producer must send, in the order their absence is reported. */
 const REQUIRED_FIELDS = ['event_id', 'occurred_at', 'amount', 'currency', 'zone', 'country', 'city', 'merchant_id'] as const;
 /** The required fields that are strings (amount is a decimal string, checked on its own). */
@@ -122,16 +152,9 @@ const STRING_FIELDS = ['event_id', 'occurred_at', 'currency', 'zone', 'country',
 // The documented forms; contracts/scan.ts holds the char-code scanners the hot path runs, and a
 // test holds each scanner to its pattern.
 export const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
-export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
-export const COUNTRY_PATTERN = /^[A-Z]{2}$/;
+export { COUNTRY_PATTERN, CURRENCY_PATTERN, ZONE_PATTERN };
 /** Control characters would corrupt logs, room names and CSV exports. */
 export const CONTROL_PATTERN = /[\u0000-\u001f\u007f]/;
-/**
- * A zone name (scanned by isZoneName): upper-case ASCII letter first, then letters, digits or `_`.
- * Excludes `*`, separators (`:` is the room separator) and invisible characters, so one zone
- * cannot appear under two spellings. The zone must also be the country's (reference geography).
- */
-export const ZONE_PATTERN = /^[A-Z][A-Z0-9_]{0,31}$/;
 
 function reject(code: RejectCode, field: string | undefined, why: string): Reject {
   return { code, field, reason: field ? `${field}: ${why}` : why };
@@ -185,8 +208,8 @@ function fieldReject(v: Record<string, unknown>): Reject | undefined {
   }
   for (const [field, max] of STRING_LIMITS) {
     const s = v[field] as string;
-    if (s.length < 1 || s.length > max)
-      return reject('invalid_length', field, `length must be 1–${max} UTF-16 code units, got ${s.length}`);
+    if (!withinLength(s, max))
+      return reject('invalid_length', field, `length must be 1–${max} characters (code points), got ${textLength(s)}`);
     if (hasControlOrPadding(s)) return reject('invalid_format', field, 'contains control characters or surrounding spaces');
   }
   if (!isZoneName(v.zone as string, ZONE_MAX))
@@ -197,9 +220,9 @@ function fieldReject(v: Record<string, unknown>): Reject | undefined {
 const unicodeReject = (field: string): Reject =>
   reject('invalid_unicode', field, 'holds a lone UTF-16 surrogate (not well-formed Unicode)');
 
-/** The fast accept test of a free-text field: well-formed, 1..max UTF-16 units, no control or padding. */
+/** The fast accept test of a free-text field: well-formed, 1..max code points, no control or padding. */
 function checkedString(s: unknown, max: number): boolean {
-  return typeof s === 'string' && s.length >= 1 && s.length <= max && !hasControlOrPadding(s) && isWellFormed(s);
+  return typeof s === 'string' && withinLength(s, max) && !hasControlOrPadding(s) && isWellFormed(s);
 }
 
 /** Where zone and country disagree with the reference geography, the reject that says so. */
@@ -230,7 +253,7 @@ export function checkEvent(topic: string, value: unknown, now: number): Checked 
   const v = value as Record<string, unknown>;
   const { event_id, occurred_at, amount, fee, currency, zone, country, city, merchant_id, status } = v;
   if (
-    !checkedString(event_id, 64) ||
+    !checkedString(event_id, FIELD_MAX_LENGTH.event_id) ||
     typeof occurred_at !== 'string' ||
     amount === undefined ||
     amount === null ||
@@ -238,8 +261,8 @@ export function checkEvent(topic: string, value: unknown, now: number): Checked 
     typeof zone !== 'string' ||
     !isZoneName(zone, ZONE_MAX) ||
     typeof country !== 'string' ||
-    !checkedString(city, 64) ||
-    !checkedString(merchant_id, 64)
+    !checkedString(city, FIELD_MAX_LENGTH.city) ||
+    !checkedString(merchant_id, FIELD_MAX_LENGTH.merchant_id)
   ) {
     const refused = fieldReject(v);
     if (refused) return refused;
@@ -253,12 +276,12 @@ export function checkEvent(topic: string, value: unknown, now: number): Checked 
     feeText = scanned;
   }
   // A lone surrogate in these ASCII-only fields fails their scan; only then is it told apart.
-  if (!isUpperCode(currency as string, 3)) {
+  if (!isUpperCode(currency as string, CURRENCY_CODE_LENGTH)) {
     return isWellFormed(currency as string)
       ? reject('invalid_currency', 'currency', 'must be 3 upper-case letters (ISO-4217)')
       : unicodeReject('currency');
   }
-  if (!isUpperCode(country as string, 2)) {
+  if (!isUpperCode(country as string, COUNTRY_CODE_LENGTH)) {
     return isWellFormed(country as string)
       ? reject('invalid_country', 'country', 'must be 2 upper-case letters (ISO-3166 alpha-2)')
       : unicodeReject('country');

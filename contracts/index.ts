@@ -1,5 +1,6 @@
 export * from './decimal.js';
 export * from './event.js';
+export * from './fields.js';
 export * from './geography.js';
 export * from './rooms.js';
 export * from './scope.js';
@@ -8,3 +9,4 @@ export * from './ws.js';
 export * from './api.js';
 export * from './web-config.js';
 export * from './api-summary.js';
+export * from './rest.js';

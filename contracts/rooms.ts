@@ -1,4 +1,5 @@
 // Rooms are the units of WebSocket subscription: global, zone:<ZONE>, country:<CC>, city:<CC>:<City>.
+import { COUNTRY_CODE_LENGTH, FIELD_MAX_LENGTH } from './fields.js';
 import { countryInScope, hasAllZones, referenceZone, zoneInScope } from './scope.js';
 
 export { hasAllZones } from './scope.js';
@@ -17,7 +18,14 @@ export type ParsedRoom =
   | { kind: 'country'; country: string }
   | { kind: 'city'; country: string; city: string };
 
-export const ROOM_MAX_LENGTH = 128;
+// The room grammar, from the field limits (lengths in code points, hence the `u` flag). A zone
+// room's name is looser than ZONE_PATTERN: it names what a token or a filter asked for.
+const ZONE_ROOM = new RegExp(`^zone:([^:\\s][^:]{0,${FIELD_MAX_LENGTH.zone - 1}})$`, 'u');
+const COUNTRY_ROOM = new RegExp(`^country:([A-Z]{${COUNTRY_CODE_LENGTH}})$`, 'u');
+const CITY_ROOM = new RegExp(`^city:([A-Z]{${COUNTRY_CODE_LENGTH}}):(.{1,${FIELD_MAX_LENGTH.city}})$`, 'u');
+
+/** The longest room name in UTF-16 units (a city of astral characters): a cheap guard before the patterns. */
+export const ROOM_MAX_LENGTH = 'city::'.length + COUNTRY_CODE_LENGTH + 2 * FIELD_MAX_LENGTH.city;
 
 export function globalRoom(): string {
   return 'global';
@@ -45,11 +53,11 @@ export function roomsOf(dims: { zone: string; country: string; city: string }): 
 export function parseRoom(room: string): ParsedRoom | undefined {
   if (typeof room !== 'string' || room.length === 0 || room.length > ROOM_MAX_LENGTH) return undefined;
   if (room === 'global') return { kind: 'global' };
-  let m = /^zone:([^:\s][^:]{0,31})$/.exec(room);
+  let m = ZONE_ROOM.exec(room);
   if (m) return { kind: 'zone', zone: m[1]! };
-  m = /^country:([A-Z]{2})$/.exec(room);
+  m = COUNTRY_ROOM.exec(room);
   if (m) return { kind: 'country', country: m[1]! };
-  m = /^city:([A-Z]{2}):(.{1,64})$/.exec(room);
+  m = CITY_ROOM.exec(room);
   if (m) return { kind: 'city', country: m[1]!, city: m[2]! };
   return undefined;
 }

@@ -10,6 +10,8 @@ export interface WebConfig {
   loginUrl?: string;
   /** Local cloud only: GET returns `{ "token": "..." }`. */
   devTokenUrl?: string;
+  /** The deployment's environment name (dev, staging, prod), for whoever reads the file. */
+  env?: string;
 }
 
 /** Validates a parsed `config.json`; throws an Error naming the bad field. */
@@ -45,5 +47,9 @@ export function parseWebConfig(value: unknown): WebConfig {
   if (loginUrl) config.loginUrl = loginUrl;
   const devTokenUrl = url('devTokenUrl', http, false);
   if (devTokenUrl) config.devTokenUrl = devTokenUrl;
+  if (v.env !== undefined && v.env !== null) {
+    if (typeof v.env !== 'string') throw new Error('config.json: env must be a string');
+    config.env = v.env;
+  }
   return config;
 }

@@ -4,6 +4,10 @@ import { bucketKey, type DeltaMessage, type DeltaSnapshot } from './delta.js';
 export const WS_ACTIONS = ['subscribe', 'unsubscribe', 'ping', 'resume'] as const;
 export type WsAction = (typeof WS_ACTIONS)[number];
 
+/** The WebSocket API's route keys: API Gateway's three built-in ones, then one per action. */
+export const WS_ROUTE_KEYS = ['$connect', '$disconnect', '$default', ...WS_ACTIONS] as const;
+export type WsRouteKey = (typeof WS_ROUTE_KEYS)[number];
+
 /**
  * Whether a message's `action` names a route. An own-list lookup, never `obj[action]`: names such
  * as `__proto__`, `constructor` or `toString` are unknown actions like any other.

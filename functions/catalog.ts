@@ -1,14 +1,22 @@
 // Every Lambda of the system, where its handler lives and what triggers it. The CDK stack deploys
 // from this list and the local cloud wires the same handlers to its gateways, so a route cannot
 // exist in one place and not the other. Follow an event: ingest -> deltas table -> fanout -> ws.
+import { REST_ROUTES, type RouteKey } from '../contracts/rest.js';
+import type { WsRouteKey } from '../contracts/ws.js';
 
 export type Trigger =
   | { kind: 'msk' }
   | { kind: 'dynamodb-stream'; table: 'deltas'; eventNames: readonly StreamEventName[] }
   /** Invoked synchronously by another function of the catalog (`by`), never by a trigger of its own. */
   | { kind: 'invoke'; by: string; envVar: string }
-  | { kind: 'websocket'; routeKey: '$connect' | '$disconnect' | '$default' | 'subscribe' | 'unsubscribe' | 'ping' | 'resume' }
+  | { kind: 'websocket'; routeKey: WsRouteKey }
   | { kind: 'http'; method: 'GET'; path: string; auth: boolean };
+
+/** The HTTP trigger of a REST route: path and auth from the route table (contracts/rest.ts). */
+function http(route: RouteKey): Trigger {
+  const { path, auth } = REST_ROUTES[route];
+  return { kind: 'http', method: 'GET', path, auth };
+}
 
 /** DynamoDB actions a handler's code performs (the IAM action names). */
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'BatchWriteItem';
@@ -122,49 +130,49 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   {
     id: 'ApiOverview',
     entry: 'functions/api/overview.ts',
-    trigger: { kind: 'http', method: 'GET', path: '/api/analytics/overview', auth: true },
+    trigger: http('overview'),
     description: 'totals per type and currency, with previous period',
     uses: { clickhouse: true },
   },
   {
     id: 'ApiTimeseries',
     entry: 'functions/api/timeseries.ts',
-    trigger: { kind: 'http', method: 'GET', path: '/api/analytics/timeseries', auth: true },
+    trigger: http('timeseries'),
     description: 'zero-filled series from the rollups',
     uses: { clickhouse: true },
   },
   {
     id: 'ApiBreakdown',
     entry: 'functions/api/breakdown.ts',
-    trigger: { kind: 'http', method: 'GET', path: '/api/analytics/breakdown', auth: true },
+    trigger: http('breakdown'),
     description: 'top keys by dimension',
     uses: { clickhouse: true },
   },
   {
     id: 'ApiSummary',
     entry: 'functions/api/summary.ts',
-    trigger: { kind: 'http', method: 'GET', path: '/api/analytics/summary', auth: true },
+    trigger: http('summary'),
     description: 'currency-independent counts, statuses and unique merchants, with previous period',
     uses: { clickhouse: true },
   },
   {
     id: 'ApiFailures',
     entry: 'functions/api/failures.ts',
-    trigger: { kind: 'http', method: 'GET', path: '/api/analytics/failures', auth: true },
+    trigger: http('failures'),
     description: 'failed and pending counts per dimension value, all currencies',
     uses: { clickhouse: true },
   },
   {
     id: 'ApiHealth',
     entry: 'functions/api/health.ts',
-    trigger: { kind: 'http', method: 'GET', path: '/api/analytics/health', auth: false },
+    trigger: http('health'),
     description: 'ClickHouse reachability',
     uses: { clickhouse: true },
   },
   {
     id: 'ApiOpenapi',
     entry: 'functions/api/openapi.ts',
-    trigger: { kind: 'http', method: 'GET', path: '/api/analytics/openapi.json', auth: false },
+    trigger: http('openapi'),
     description: 'the OpenAPI 3.1 document',
     uses: {},
   },

@@ -24,6 +24,7 @@ import { TABLES } from '../functions/shared/dynamo/tables.js';
 import { createDynamoClients } from '../functions/shared/dynamo/client.js';
 import { createClickHouseClient, clickhouseConfigFromEnv, type ClickHouseClient } from '../functions/shared/clickhouse.js';
 import { migrate } from '../scripts/migrations.js';
+import { API_BASE } from '../contracts/api.js';
 import type { WebConfig } from '../contracts/web-config.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -193,7 +194,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' });
       }
       const config: WebConfig = {
-        apiBaseUrl: `${api.url}/api/analytics`,
+        apiBaseUrl: `${api.url}${API_BASE}`,
         wsUrl: ws.url,
         devTokenUrl: `${api.url}/local/dev-token`,
       };
@@ -230,7 +231,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const urls = {
       clickhouse: ch.url,
       dynamodb: streams.endpoint,
-      api: `${api.url}/api/analytics`,
+      api: `${api.url}${API_BASE}`,
       ws: ws.url,
       ...(dashboard ? { dashboard: dashboard.url } : {}),
     };

@@ -19,9 +19,9 @@ import type { Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
 import type { WsEvent } from '../functions/shared/ws-management.js';
-import { MAX_QUEUED_MESSAGES, isWsAction, type ErrorMessage } from '../contracts/ws.js';
+import { MAX_QUEUED_MESSAGES, isWsAction, type ErrorMessage, type WsRouteKey } from '../contracts/ws.js';
 
-export type WsRouteKey = '$connect' | '$disconnect' | '$default' | 'subscribe' | 'unsubscribe' | 'ping' | 'resume';
+export type { WsRouteKey };
 
 /** A route handler as the gateway calls it (a Lambda handler: event + context). */
 export type WsRouteHandler = (event: WsEvent, context: Context) => Promise<unknown>;

@@ -143,14 +143,16 @@ describe('event contract', () => {
     expect(result.ok ? 'accepted' : result.reject).toMatchObject({ code, field });
   });
 
-  it('accepts the edges of the event time range and well-formed non-BMP text; lengths are UTF-16 code units', () => {
+  it('accepts the edges of the event time range and well-formed non-BMP text; lengths are code points', () => {
     const ok = (patch: Record<string, unknown>) => validateEvent('wallet_txn_created', { ...valid, ...patch }, Date.UTC(2300, 0, 1)).ok;
     expect(ok({ occurred_at: new Date(EVENT_TIME_MIN_MS).toISOString() })).toBe(true);
     expect(ok({ occurred_at: new Date(EVENT_TIME_END_MS - 1).toISOString() })).toBe(true);
     expect(ok({ city: 'Dakar 😀', merchant_id: '\ud83d\ude00' })).toBe(true);
-    // 32 emoji = 64 UTF-16 units: the limit; one more unit is over it.
-    expect(ok({ city: '😀'.repeat(32) })).toBe(true);
-    expect(rejectOf({ city: `${'😀'.repeat(32)}x` })).toMatchObject({ code: 'invalid_length', field: 'city' });
+    // 64 emoji = 64 code points (128 UTF-16 units): the limit, as the REST city parameter counts
+    // it; one more character is over it.
+    expect(ok({ city: '😀'.repeat(64) })).toBe(true);
+    expect(rejectOf({ city: `${'😀'.repeat(64)}x` })).toMatchObject({ code: 'invalid_length', field: 'city' });
+    expect(rejectOf({ city: '😀'.repeat(65) })).toMatchObject({ code: 'invalid_length', field: 'city' });
     expect(ZONE_PATTERN.test('WAEMU') && !ZONE_PATTERN.test('WAEMU\u200b')).toBe(true);
   });
 

@@ -5,7 +5,7 @@ import type { BreakdownResponse, BreakdownRow } from '../../contracts/api.js';
 import { normalizeDecimal } from '../../contracts/decimal.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
-import { ROUTES, byParam, filtersParam, limitParam, metricParam } from './lib/params.js';
+import { byParam, filtersParam, limitParam, metricParam } from './lib/params.js';
 import { DIMENSION_COLUMNS, filterWhere, segmentsUnion, type Params } from './lib/sql.js';
 import { MINUTE_MS, alignRange, decompose, iso } from './lib/time-range.js';
 
@@ -22,8 +22,7 @@ interface Row {
 const ORDER: Readonly<Record<string, string>> = { count: 'n_', volume: 'vol_', fees: 'fee_', merchants: 'm_' };
 
 export const handler = apiHandler({
-  route: ROUTES.breakdown,
-  auth: true,
+  route: 'breakdown',
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     const by = byParam(query);

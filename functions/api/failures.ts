@@ -4,7 +4,7 @@
 import type { FailureRow, FailuresResponse } from '../../contracts/api-summary.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
-import { ROUTES, failureByParam, filtersParam, limitParam } from './lib/params.js';
+import { failureByParam, filtersParam, limitParam } from './lib/params.js';
 import { DIMENSION_COLUMNS, filterWhere, segmentsUnion, type Params } from './lib/sql.js';
 import { MINUTE_MS, alignRange, decompose, iso } from './lib/time-range.js';
 
@@ -16,8 +16,7 @@ interface Row {
 }
 
 export const handler = apiHandler({
-  route: ROUTES.failures,
-  auth: true,
+  route: 'failures',
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     const by = failureByParam(query);

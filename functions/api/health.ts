@@ -7,7 +7,6 @@ import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler } from './lib/handler.js';
 import { createHealthCache } from './lib/health-cache.js';
 import { apiLogger } from './lib/middleware.js';
-import { ROUTES } from './lib/params.js';
 import { NO_STORE } from './lib/responses.js';
 import { iso } from './lib/time-range.js';
 
@@ -30,8 +29,7 @@ const healthCacheMs = () => Number(process.env.HEALTH_CACHE_MS ?? 10_000);
 const verdicts = createHealthCache(clickhouseReachable, healthCacheMs);
 
 export const handler = apiHandler({
-  route: ROUTES.health,
-  auth: false,
+  route: 'health',
   run: async ({ now }) => {
     // The container's clock, not the event's: the cache ages in real time.
     const { ok } = await verdicts.check(Date.now());

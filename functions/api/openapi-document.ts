@@ -1,11 +1,11 @@
-// The OpenAPI 3.1 document of the query API: written out by hand (not generated from the
-// validator) so test/api-openapi.test.ts can hold the two against each other in both directions.
-// Enum values come from the shared contracts so a new metric cannot be documented differently.
-import { API_BASE, AUTH_HEADER, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, TIMESERIES_ENCODINGS } from '../../contracts/api.js';
+// The OpenAPI 3.1 document of the query API. Paths, operations, security and parameters come from
+// the route table (contracts/rest.ts), the same one the validator and the catalog read; responses
+// and schemas are written out here, and test/api-openapi.test.ts holds them against the handlers'
+// real answers in both directions.
+import { AUTH_HEADER, BREAKDOWN_DIMENSIONS, ERROR_CODES, GRANULARITIES, METRICS } from '../../contracts/api.js';
 import { FAILURE_DIMENSIONS } from '../../contracts/api-summary.js';
 import { EVENT_TYPES } from '../../contracts/event.js';
-import { LIMITS, PARAMETER_PATTERNS } from './lib/params.js';
-import { MAX_POINTS, MAX_RANGE_DAYS } from './lib/time-range.js';
+import { MAX_POINTS, MAX_RANGE_DAYS, QUERY_PARAMETERS, REST_ROUTES, ROUTE_KEYS, type RouteKey } from '../../contracts/rest.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
@@ -45,11 +45,45 @@ const queryErrors = {
   '403': error("The zone filter is outside the token's `zones` scope."),
   '500': error('Internal error (details are in the function logs only).'),
 };
-const filters = ['from', 'to', 'zone', 'country', 'city', 'currency', 'type'].map(param);
 
 const decimal = { type: 'string', pattern: '^[0-9]+\\.[0-9]{4}$', description: "Exact decimal, 4 fraction digits, in the row's currency." };
 const timestamp = { type: 'string', format: 'date-time' };
 const eventType = { type: 'string', enum: [...EVENT_TYPES] };
+
+/** What each route answers: the part of an operation the route table does not say. */
+const RESPONSES: Record<RouteKey, Record<string, unknown>> = {
+  overview: { '200': ok('OverviewResponse', 'Totals'), ...queryErrors },
+  timeseries: {
+    '200': ok('TimeseriesResponse', 'Series'),
+    ...queryErrors,
+    '400': badRequestError([...CROSS_PARAMETER_RULES, POINT_CAP_RULE]),
+  },
+  breakdown: { '200': ok('BreakdownResponse', 'Rows'), ...queryErrors },
+  summary: { '200': ok('SummaryResponse', 'Figures'), ...queryErrors },
+  failures: { '200': ok('FailuresResponse', 'Rows'), ...queryErrors },
+  health: {
+    '200': { description: 'Healthy', content: { 'application/json': { schema: ref('HealthResponse') } } },
+    '400': error('Query parameters are not accepted.'),
+    '503': { description: 'ClickHouse unreachable', content: { 'application/json': { schema: ref('HealthResponse') } } },
+  },
+  openapi: {
+    '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } },
+    '400': error('Query parameters are not accepted.'),
+  },
+};
+
+/** One GET operation from the route table: id, summary, parameters by reference, security from `auth`. */
+function operation(k: RouteKey) {
+  const route = REST_ROUTES[k];
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    // Authenticated routes inherit the document's bearer requirement; the others opt out.
+    ...(route.auth ? {} : { security: [] }),
+    ...(route.parameters.length ? { parameters: route.parameters.map(param) } : {}),
+    responses: RESPONSES[k],
+  };
+}
 
 export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
@@ -70,76 +104,7 @@ export const OPENAPI_DOCUMENT = {
   },
   servers: [{ url: '/' }],
   security: [{ bearerAuth: [] }],
-  paths: {
-    [`${API_BASE}/overview`]: {
-      get: {
-        operationId: 'getOverview',
-        summary: 'Totals per (type, currency) for the range and the previous period of equal length',
-        parameters: filters,
-        responses: { '200': ok('OverviewResponse', 'Totals'), ...queryErrors },
-      },
-    },
-    [`${API_BASE}/timeseries`]: {
-      get: {
-        operationId: 'getTimeseries',
-        summary: 'Zero-filled series per (type, currency)',
-        parameters: [...filters, param('granularity'), param('metric'), param('encoding')],
-        responses: {
-          '200': ok('TimeseriesResponse', 'Series'),
-          ...queryErrors,
-          '400': badRequestError([...CROSS_PARAMETER_RULES, POINT_CAP_RULE]),
-        },
-      },
-    },
-    [`${API_BASE}/breakdown`]: {
-      get: {
-        operationId: 'getBreakdown',
-        summary: 'Figures per dimension value and currency, largest first',
-        parameters: [...filters, param('by'), param('metric'), param('limit')],
-        responses: { '200': ok('BreakdownResponse', 'Rows'), ...queryErrors },
-      },
-    },
-    [`${API_BASE}/summary`]: {
-      get: {
-        operationId: 'getSummary',
-        summary:
-          'Currency-independent figures (events, statuses, distinct merchants over every currency) for the range and the previous period',
-        parameters: filters,
-        responses: { '200': ok('SummaryResponse', 'Figures'), ...queryErrors },
-      },
-    },
-    [`${API_BASE}/failures`]: {
-      get: {
-        operationId: 'getFailures',
-        summary: 'Failed and pending counts per dimension value over every currency, most failures first',
-        parameters: [...filters, param('failureBy'), param('limit')],
-        responses: { '200': ok('FailuresResponse', 'Rows'), ...queryErrors },
-      },
-    },
-    [`${API_BASE}/health`]: {
-      get: {
-        operationId: 'getHealth',
-        summary: 'ClickHouse reachability (no authentication)',
-        security: [],
-        responses: {
-          '200': { description: 'Healthy', content: { 'application/json': { schema: ref('HealthResponse') } } },
-          '400': error('Query parameters are not accepted.'),
-          '503': { description: 'ClickHouse unreachable', content: { 'application/json': { schema: ref('HealthResponse') } } },
-        },
-      },
-    },
-    [`${API_BASE}/openapi.json`]: {
-      get: {
-        operationId: 'getOpenApi',
-        summary: 'This document (no authentication)',
-        security: [],
-        responses: {
-          '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } },
-          '400': error('Query parameters are not accepted.'),
-        },
-      },
-    },
-  },
+  paths: Object.fromEntries(ROUTE_KEYS.map((k) => [REST_ROUTES[k].path, { get: operation(k) }])),
   components: {
     securitySchemes: {
       // Not the http/bearer scheme: that one means the Authorization header, which CloudFront's
@@ -151,106 +116,7 @@ export const OPENAPI_DOCUMENT = {
         description: `Molam ID token (RS256/ES256) with a \`zones\` claim, sent as \`${AUTH_HEADER}: Bearer <jwt>\`.`,
       },
     },
-    parameters: {
-      from: {
-        name: 'from',
-        in: 'query',
-        required: false,
-        description:
-          'Start, inclusive: ISO-8601 date or date-time with offset (floored to the bucket). A `+` offset is sent URL-encoded (%2B).',
-        schema: {
-          type: 'string',
-          maxLength: LIMITS.timestampMaxLength,
-          pattern: PARAMETER_PATTERNS.timestamp,
-          examples: ['2026-11-27T00:00:00Z'],
-        },
-      },
-      to: {
-        name: 'to',
-        in: 'query',
-        required: false,
-        description: `End, exclusive: ISO-8601 date or date-time with offset (ceiled to the bucket). Later than \`from\`, at most ${MAX_RANGE_DAYS} days after it.`,
-        schema: {
-          type: 'string',
-          maxLength: LIMITS.timestampMaxLength,
-          pattern: PARAMETER_PATTERNS.timestamp,
-          examples: ['2026-11-28T00:00:00Z'],
-        },
-      },
-      zone: {
-        name: 'zone',
-        in: 'query',
-        required: false,
-        description:
-          'Monetary zone, e.g. WAEMU (its reference countries); must be in the token scope. Length in code points; no control characters or surrounding white space.',
-        schema: { type: 'string', minLength: 1, maxLength: LIMITS.zoneMaxLength, pattern: PARAMETER_PATTERNS.name },
-      },
-      country: {
-        name: 'country',
-        in: 'query',
-        required: false,
-        description: 'ISO-3166 alpha-2 country.',
-        schema: { type: 'string', pattern: PARAMETER_PATTERNS.country },
-      },
-      city: {
-        name: 'city',
-        in: 'query',
-        required: false,
-        description: 'City name. Length in code points; no control characters or surrounding white space.',
-        schema: { type: 'string', minLength: 1, maxLength: LIMITS.cityMaxLength, pattern: PARAMETER_PATTERNS.name },
-      },
-      currency: {
-        name: 'currency',
-        in: 'query',
-        required: false,
-        description: 'ISO-4217 currency.',
-        schema: { type: 'string', pattern: PARAMETER_PATTERNS.currency },
-      },
-      type: { name: 'type', in: 'query', required: false, description: 'Event type.', schema: eventType },
-      granularity: {
-        name: 'granularity',
-        in: 'query',
-        required: false,
-        description: `Bucket size and rollup table. Default: minute up to 24 h, hour up to 60 days, day beyond. At most ${MAX_POINTS} points per series (minute: ${MAX_POINTS / 60} hours, hour: ${MAX_POINTS / 24} days); more is a 400 naming the largest range.`,
-        schema: { type: 'string', enum: [...GRANULARITIES] },
-      },
-      metric: {
-        name: 'metric',
-        in: 'query',
-        required: false,
-        description: 'Measure (default count); volume and fees are decimal strings.',
-        schema: { type: 'string', enum: [...METRICS], default: 'count' },
-      },
-      encoding: {
-        name: 'encoding',
-        in: 'query',
-        required: false,
-        description:
-          'Series layout. `points` (default): one `{t, value}` per bucket. `compact`: per series a `start`, a `step_ms` and a `values` array (values[i] is the bucket at start + i × step_ms), the same buckets at about a third of the size.',
-        schema: { type: 'string', enum: [...TIMESERIES_ENCODINGS], default: 'points' },
-      },
-      by: {
-        name: 'by',
-        in: 'query',
-        required: true,
-        description: 'Dimension of the breakdown.',
-        schema: { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] },
-      },
-      failureBy: {
-        name: 'by',
-        in: 'query',
-        required: true,
-        description: 'Dimension the failures are counted by.',
-        schema: { type: 'string', enum: [...FAILURE_DIMENSIONS] },
-      },
-      limit: {
-        name: 'limit',
-        in: 'query',
-        required: false,
-        description: 'Rows returned (default 10).',
-        schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
-      },
-    },
+    parameters: QUERY_PARAMETERS,
     schemas: {
       Error: {
         type: 'object',
@@ -260,7 +126,7 @@ export const OPENAPI_DOCUMENT = {
             type: 'object',
             required: ['code', 'message'],
             properties: {
-              code: { type: 'string', enum: ['bad_request', 'unauthorized', 'forbidden', 'not_found', 'internal'] },
+              code: { type: 'string', enum: [...ERROR_CODES] },
               message: { type: 'string' },
               parameter: { type: 'string', description: 'The offending parameter (400 only).' },
             },

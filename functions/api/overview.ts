@@ -5,7 +5,7 @@ import { divideDecimal, normalizeDecimal } from '../../contracts/decimal.js';
 import type { EventType } from '../../contracts/event.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
-import { ROUTES, filtersParam } from './lib/params.js';
+import { filtersParam } from './lib/params.js';
 import { currentAndPrevious } from './lib/periods.js';
 import { SUCCEEDED_STATUS } from './lib/sql.js';
 import { iso } from './lib/time-range.js';
@@ -37,8 +37,7 @@ function totalsRow(r: Row): TotalsRow {
 }
 
 export const handler = apiHandler({
-  route: ROUTES.overview,
-  auth: true,
+  route: 'overview',
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     checkScope(filters, principal!);

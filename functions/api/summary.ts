@@ -6,7 +6,7 @@
 import type { SummaryFigures, SummaryResponse } from '../../contracts/api-summary.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
-import { ROUTES, filtersParam } from './lib/params.js';
+import { filtersParam } from './lib/params.js';
 import { currentAndPrevious } from './lib/periods.js';
 import { SUCCEEDED_STATUS } from './lib/sql.js';
 import { iso } from './lib/time-range.js';
@@ -38,8 +38,7 @@ function figures(r: Row): SummaryFigures {
 }
 
 export const handler = apiHandler({
-  route: ROUTES.summary,
-  auth: true,
+  route: 'summary',
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     checkScope(filters, principal!);

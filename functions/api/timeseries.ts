@@ -6,7 +6,7 @@ import type { EventType } from '../../contracts/event.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { badRequest } from './lib/errors.js';
 import { apiHandler, checkScope } from './lib/handler.js';
-import { ROUTES, encodingParam, filtersParam, granularityParam, metricParam } from './lib/params.js';
+import { encodingParam, filtersParam, granularityParam, metricParam } from './lib/params.js';
 import { METRIC_EXPRESSIONS, ROLLUP_TABLES, bucketRange, filterWhere, type Params } from './lib/sql.js';
 import { GRANULARITY_MS, MAX_POINTS, alignRange, bucketCount, defaultGranularity, iso, maxRangeText } from './lib/time-range.js';
 
@@ -20,8 +20,7 @@ type Row = [EventType, string, number[], string[]];
 const MONEY = new Set(['volume', 'fees']);
 
 export const handler = apiHandler({
-  route: ROUTES.timeseries,
-  auth: true,
+  route: 'timeseries',
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     const requested = granularityParam(query);

@@ -3,22 +3,11 @@
 // duplicate (identical content: counted in the metrics, not stored) or a conflict (same id,
 // different content: the first version stays counted, this one is quarantined as
 // `duplicate_conflict` with the stored version's key fields in the detail).
-import { DUPLICATE_CONFLICT, type PaymentEvent, type Reject } from '../../contracts/event.js';
+import { DUPLICATE_CONFLICT, EVENT_CONTENT_FIELDS, type PaymentEvent, type Reject } from '../../contracts/event.js';
 import { fromUnits, toUnits } from '../../contracts/decimal.js';
 
 /** The fields that make up an event's content; two versions equal on all of them are the same event. */
-export const CONTENT_FIELDS = [
-  'type',
-  'occurred_at',
-  'amount',
-  'fee',
-  'currency',
-  'zone',
-  'country',
-  'city',
-  'merchant_id',
-  'status',
-] as const;
+export const CONTENT_FIELDS = EVENT_CONTENT_FIELDS;
 /** The key fields an operator needs to tell the versions of a conflict apart (quoted in the reject detail). */
 export const KEY_FIELDS = ['type', 'occurred_at', 'amount', 'currency', 'zone', 'country', 'city'] as const;
 

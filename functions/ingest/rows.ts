@@ -6,27 +6,12 @@
 // hold no control characters (the event contract), so they need at most the backslash escape;
 // quarantined records carry arbitrary text and get the full escape.
 import { Readable } from 'node:stream';
+import { EVENT_FIELDS } from '../../contracts/event.js';
 import { chDateTime64 } from '../shared/time.js';
 import type { RejectedRecord, ValidRecord } from './records.js';
 
-export const RAW_COLUMNS = [
-  'event_id',
-  'type',
-  'occurred_at',
-  'amount',
-  'fee',
-  'currency',
-  'zone',
-  'country',
-  'city',
-  'merchant_id',
-  'status',
-  'topic',
-  'partition',
-  'offset',
-  'kafka_timestamp',
-  'ingested_at',
-] as const;
+/** raw's columns: the event's fields (the contract's order), then where and when it arrived. */
+export const RAW_COLUMNS = [...EVENT_FIELDS, 'topic', 'partition', 'offset', 'kafka_timestamp', 'ingested_at'] as const;
 export const REJECTED_COLUMNS = [
   'rejected_at',
   'topic',

@@ -5,6 +5,7 @@ import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, errors, importSPKI, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { AUTH_HEADER } from '../../contracts/api.js';
+import { FIELD_MAX_LENGTH, withinLength } from '../../contracts/fields.js';
 import { parseRoom, roomInScope } from '../../contracts/rooms.js';
 import { zoneInScope } from '../../contracts/scope.js';
 
@@ -63,7 +64,7 @@ export class AuthConfigError extends Error {
 
 /** Tokens above this size are refused before any parsing (cheap DoS guard). */
 export const MAX_TOKEN_LENGTH = 8192;
-const ZONE_MAX_LENGTH = 32;
+const ZONE_MAX_LENGTH = FIELD_MAX_LENGTH.zone;
 
 function reject(reason: AuthRejectCode, message: string): AuthResult {
   return { ok: false, reason, message };
@@ -137,8 +138,8 @@ function validateZones(payload: JWTPayload): AuthResult | string[] {
   if (zones === undefined || (Array.isArray(zones) && zones.length === 0)) {
     return reject('missing_zones', 'token has no "zones" scope claim (a non-empty array)');
   }
-  if (!Array.isArray(zones) || !zones.every((z) => typeof z === 'string' && z.length > 0 && z.length <= ZONE_MAX_LENGTH)) {
-    return reject('invalid_zones', '"zones" must be an array of zone names (1-32 characters) or ["*"]');
+  if (!Array.isArray(zones) || !zones.every((z) => typeof z === 'string' && withinLength(z, ZONE_MAX_LENGTH))) {
+    return reject('invalid_zones', `"zones" must be an array of zone names (1-${ZONE_MAX_LENGTH} characters) or ["*"]`);
   }
   return zones as string[];
 }

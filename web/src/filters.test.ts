@@ -8,6 +8,7 @@ import {
   serializeFilters,
   withChange,
 } from './filters.js';
+import { COUNTRY_PATTERN, CURRENCY_PATTERN, FIELD_MAX_LENGTH } from '../../contracts/fields.js';
 
 describe('filters in the URL', () => {
   const cases: DashboardFilters[] = [
@@ -102,5 +103,34 @@ describe('resolveRange', () => {
     expect(queryFilters(f, r)).toEqual({ from: f.from, to: f.to, zone: 'WAEMU', country: 'SN', type: 'invoice.paid' });
     // The currency picks the money shown; it never narrows the counts.
     expect(queryFilters({ ...f, currency: 'XOF' }, r)).toEqual(queryFilters(f, r));
+  });
+});
+
+describe('URL filters follow the contract (contracts/fields.ts)', () => {
+  const city = (value: string) => parseFilters(`?country=SN&city=${encodeURIComponent(value)}`).city;
+
+  it('keeps a city up to FIELD_MAX_LENGTH.city code points, as the REST API accepts it, and drops a longer one', () => {
+    const max = FIELD_MAX_LENGTH.city;
+    expect(city('😀'.repeat(max))).toBe('😀'.repeat(max));
+    expect(city('x'.repeat(max))).toBe('x'.repeat(max));
+    expect(city('x'.repeat(max + 1))).toBeUndefined();
+    expect(city(`${'😀'.repeat(max)}x`)).toBeUndefined();
+  });
+
+  it('reads country and currency by the contract patterns', () => {
+    for (const [value, ok] of [
+      ['SN', true],
+      ['sn', false],
+      ['SEN', false],
+    ] as const) {
+      expect(parseFilters(`?country=${value}`).country !== undefined, value).toBe(ok && COUNTRY_PATTERN.test(value));
+    }
+    for (const [value, ok] of [
+      ['XOF', true],
+      ['XO', false],
+      ['xof', false],
+    ] as const) {
+      expect(parseFilters(`?currency=${value}`).currency !== undefined, value).toBe(ok && CURRENCY_PATTERN.test(value));
+    }
   });
 });

@@ -2,13 +2,17 @@
 // can be shared, reloaded and navigated with the back button.
 import {
   COUNTRIES,
+  COUNTRY_PATTERN,
+  CURRENCY_PATTERN,
   EVENT_TYPES,
+  FIELD_MAX_LENGTH,
   GRANULARITIES,
   ZONES,
   zoneOfCountry,
   type EventType,
   type Granularity,
   type QueryFilters,
+  withinLength,
 } from '../../contracts/index.js';
 
 export const RANGE_PRESETS = ['15m', '1h', '24h', '7d', '30d'] as const;
@@ -80,7 +84,7 @@ export function parseFilters(search: string): DashboardFilters {
   const zone = q.get('zone');
   if (zone && ZONES.includes(zone)) f.zone = zone;
   const country = q.get('country');
-  if (country && /^[A-Z]{2}$/.test(country)) {
+  if (country && COUNTRY_PATTERN.test(country)) {
     const z = zoneOfCountry(country);
     if (!f.zone || z === f.zone) {
       f.country = country;
@@ -88,9 +92,9 @@ export function parseFilters(search: string): DashboardFilters {
     }
   }
   const city = q.get('city');
-  if (f.country && city && city.length <= 64) f.city = city;
+  if (f.country && city && withinLength(city, FIELD_MAX_LENGTH.city)) f.city = city;
   const currency = q.get('currency');
-  if (currency && /^[A-Z]{3}$/.test(currency)) f.currency = currency;
+  if (currency && CURRENCY_PATTERN.test(currency)) f.currency = currency;
   const type = q.get('type');
   if (includes(EVENT_TYPES, type)) f.type = type;
   const granularity = q.get('granularity');

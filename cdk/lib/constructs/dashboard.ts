@@ -99,8 +99,8 @@ export class Dashboard {
 
     this.dashboardUrl = `https://${distribution.distributionDomainName}`;
     this.apiUrl = `${this.dashboardUrl}${API_BASE}`;
-    // env: shown by the dashboard next to the title; the rest is the WebConfig contract.
-    const runtimeConfig: WebConfig & { env: string } = {
+    // The WebConfig contract the dashboard parses (parseWebConfig), nothing beside it.
+    const runtimeConfig: WebConfig = {
       apiBaseUrl: this.apiUrl,
       wsUrl: props.webSocketUrl,
       loginUrl: config.auth.loginUrl,

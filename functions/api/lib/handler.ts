@@ -3,6 +3,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { authFailureStatus, bearerFromHeaders, scopeAllows, verifierFromEnv, type Principal } from '../../shared/auth.js';
+import { REST_ROUTES, type RouteKey } from '../../../contracts/rest.js';
 import { ApiHttpError } from './errors.js';
 import { httpObservability } from './middleware.js';
 import { ROUTE_PARAMETERS, requireParameters, readQuery, type Filters } from './params.js';
@@ -25,20 +26,22 @@ export interface RouteResult {
 
 export type ApiLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export function apiHandler(options: { route: string; auth: boolean; run: (req: RouteRequest) => Promise<RouteResult> }): ApiLambda {
-  const allowed = ROUTE_PARAMETERS[options.route];
-  if (!allowed) throw new Error(`no parameter list for route ${options.route}`);
+/** A route's Lambda: its path, parameter whitelist and whether it verifies a token come from the route table. */
+export function apiHandler(options: { route: RouteKey; run: (req: RouteRequest) => Promise<RouteResult> }): ApiLambda {
+  const { path, auth } = REST_ROUTES[options.route];
+  const allowed = ROUTE_PARAMETERS[path];
+  if (!allowed) throw new Error(`no parameter list for route ${path}`);
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
-    .use(httpObservability(options.route))
+    .use(httpObservability(path))
     .handler(async (event) => {
       const req: RouteRequest = {
         event,
         query: new Map(),
         now: event.requestContext?.timeEpoch ?? Date.now(),
       };
-      if (options.auth) req.principal = await authenticate(event);
+      if (auth) req.principal = await authenticate(event);
       req.query = readQuery(event, allowed);
-      requireParameters(req.query, options.route);
+      requireParameters(req.query, path);
       const result = await options.run(req);
       return jsonResponse(result.status ?? 200, result.body, result.cacheControl ?? QUERY_CACHE_CONTROL);
     });

@@ -1,8 +1,8 @@
-// Request parameters: which route accepts which, and their validation. Every rule answers 400
-// naming the parameter. The lists are exported so the OpenAPI test can hold the document to them.
+// Request parameters: which route accepts which (derived from the route table, contracts/rest.ts),
+// and their validation. Every rule answers 400 naming the parameter. The lists are exported so the
+// OpenAPI test can hold the document to them.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
-  API_BASE,
   BREAKDOWN_DIMENSIONS,
   GRANULARITIES,
   METRICS,
@@ -14,46 +14,37 @@ import {
 } from '../../../contracts/api.js';
 import { FAILURE_DIMENSIONS, type FailureDimension } from '../../../contracts/api-summary.js';
 import { EVENT_TYPES, type EventType } from '../../../contracts/event.js';
+import { textLength } from '../../../contracts/fields.js';
+import {
+  acceptedParameters,
+  PARAMETER_PATTERNS,
+  REST_LIMITS,
+  REST_ROUTES,
+  ROUTE_KEYS,
+  type RouteKey,
+  requiredParameters,
+} from '../../../contracts/rest.js';
 import { badRequest } from './errors.js';
 import { DEFAULT_RANGE_MS, MAX_RANGE_DAYS, MAX_RANGE_MS, MAX_TIME_MS, MIN_TIME_MS, type TimeRange } from './time-range.js';
 
-export const FILTER_PARAMETERS = ['from', 'to', 'zone', 'country', 'city', 'currency', 'type'] as const;
-export type FilterParameter = (typeof FILTER_PARAMETERS)[number];
+export { FILTER_PARAMETERS, PARAMETER_PATTERNS, type FilterParameter } from '../../../contracts/rest.js';
+/** The validator's limits (contracts/rest.ts, from the field limits in contracts/fields.ts). */
+export const LIMITS = REST_LIMITS;
 
-export const ROUTES = {
-  overview: `${API_BASE}/overview`,
-  timeseries: `${API_BASE}/timeseries`,
-  breakdown: `${API_BASE}/breakdown`,
-  summary: `${API_BASE}/summary`,
-  failures: `${API_BASE}/failures`,
-  health: `${API_BASE}/health`,
-  openapi: `${API_BASE}/openapi.json`,
-} as const;
-
-/** Every query parameter each route accepts; anything else is a 400. */
-export const ROUTE_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
-  [ROUTES.overview]: [...FILTER_PARAMETERS],
-  [ROUTES.timeseries]: [...FILTER_PARAMETERS, 'granularity', 'metric', 'encoding'],
-  [ROUTES.breakdown]: [...FILTER_PARAMETERS, 'by', 'metric', 'limit'],
-  [ROUTES.summary]: [...FILTER_PARAMETERS],
-  [ROUTES.failures]: [...FILTER_PARAMETERS, 'by', 'limit'],
-  [ROUTES.health]: [],
-  [ROUTES.openapi]: [],
+/** Each route's path, from the route table. */
+export const ROUTES = Object.fromEntries(ROUTE_KEYS.map((k) => [k, REST_ROUTES[k].path])) as {
+  readonly [K in RouteKey]: (typeof REST_ROUTES)[K]['path'];
 };
 
-/** Parameters a route cannot do without. */
-export const REQUIRED_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
-  [ROUTES.breakdown]: ['by'],
-  [ROUTES.failures]: ['by'],
-};
+/** Every query parameter each route (by path) accepts; anything else is a 400. */
+export const ROUTE_PARAMETERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  ROUTE_KEYS.map((k) => [REST_ROUTES[k].path, acceptedParameters(k)]),
+);
 
-export const LIMITS = {
-  zoneMaxLength: 32,
-  cityMaxLength: 64,
-  timestampMaxLength: 40,
-  breakdownLimitDefault: 10,
-  breakdownLimitMax: 100,
-} as const;
+/** Parameters a route (by path) cannot do without; routes without any are absent. */
+export const REQUIRED_PARAMETERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  ROUTE_KEYS.flatMap((k) => (requiredParameters(k).length ? [[REST_ROUTES[k].path, requiredParameters(k)]] : [])),
+);
 
 export interface Filters {
   range: TimeRange;
@@ -94,26 +85,6 @@ export function requireParameters(query: Map<string, string>, route: string): vo
   }
 }
 
-// Patterns of the query parameters, as JSON Schema (ECMA-262, `u` flag) patterns: the OpenAPI
-// document publishes these strings, the validator tests the same ones.
-const NOT_CONTROL = '[^\\u0000-\\u001f\\u007f]';
-const NOT_SPACE_OR_CONTROL = '[^\\s\\u0000-\\u001f\\u007f]';
-const YEAR = '(?:200[1-9]|20[1-9][0-9])';
-const LEAP_YEAR = '(?:20(?:0[48]|[2468][048]|[13579][26]))';
-const MONTH_DAY = '(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))';
-const TIME = '(?:T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,9})?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]))?';
-export const PARAMETER_PATTERNS = {
-  /**
-   * from/to: a real calendar date 2001-2099 (so no offset can move it outside 2000-2100), optional
-   * time with an explicit offset. The validator also accepts 2000 and 2100-01-01; the pattern is
-   * the part every request can rely on.
-   */
-  timestamp: `^(?:${YEAR}-${MONTH_DAY}|${LEAP_YEAR}-02-29)${TIME}$`,
-  country: '^[A-Z]{2}$',
-  currency: '^[A-Z]{3}$',
-  /** zone/city: no control characters, no leading or trailing white space (what trim() removes). */
-  name: `^${NOT_SPACE_OR_CONTROL}(?:${NOT_CONTROL}*${NOT_SPACE_OR_CONTROL})?$`,
-} as const;
 const NAME_RE = new RegExp(PARAMETER_PATTERNS.name, 'u');
 
 // Date, or date-time with seconds/fraction optional and an explicit offset (Z or ±hh:mm): a
@@ -168,17 +139,10 @@ export function rangeParam(query: Map<string, string>, now: number): TimeRange {
   return { fromMs, toMs };
 }
 
-/** Length as JSON Schema's minLength/maxLength count it: in code points, not UTF-16 units. */
-export function codePointLength(value: string): number {
-  let n = 0;
-  for (const _ of value) n++;
-  return n;
-}
-
 function nameParam(query: Map<string, string>, name: 'zone' | 'city', maxLength: number): string | undefined {
   const value = query.get(name);
   if (value === undefined) return undefined;
-  const length = codePointLength(value);
+  const length = textLength(value);
   if (length < 1 || length > maxLength) throw badRequest(name, `${name} must be 1-${maxLength} characters`);
   if (!NAME_RE.test(value)) throw badRequest(name, `${name} must not contain control characters or surrounding spaces`);
   return value;

@@ -14,6 +14,10 @@
 //   Decimal sums, uniqExact merchants), so the figures equal a minute-by-minute read at a fraction
 //   of the rows.
 import type { Granularity } from '../../../contracts/api.js';
+import { MAX_POINTS, MAX_RANGE_DAYS } from '../../../contracts/rest.js';
+
+// The API's published limits live in the route table's contract; re-exported for the handlers.
+export { MAX_POINTS, MAX_RANGE_DAYS };
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -21,13 +25,9 @@ export const DAY_MS = 24 * HOUR_MS;
 
 export const GRANULARITY_MS: Readonly<Record<Granularity, number>> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
 
-/** Largest requested range, any route. */
-export const MAX_RANGE_DAYS = 400;
 export const MAX_RANGE_MS = MAX_RANGE_DAYS * DAY_MS;
 /** Range used when neither `from` nor `to` is given (ending now). */
 export const DEFAULT_RANGE_MS = DAY_MS;
-/** Points per series a timeseries may return. */
-export const MAX_POINTS = 1500;
 /** Oldest `from` and latest `to` accepted (keeps DateTime arithmetic, previous periods included, in range). */
 export const MIN_TIME_MS = Date.UTC(2000, 0, 1);
 export const MAX_TIME_MS = Date.UTC(2100, 0, 1);
