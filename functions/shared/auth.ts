@@ -149,7 +149,7 @@ function validateZones(payload: JWTPayload): AuthResult | string[] {
  * for a configuration that can never verify anything (bad PEM, unsupported key, bad URL).
  */
 export function createVerifier(config: VerifierConfig): Verifier {
-  let key: Promise<CryptoKey> | JWTVerifyGetKey | undefined;
+  let key: ReturnType<typeof importSPKI> | JWTVerifyGetKey | undefined;
   let algorithms: string[] = [...ALLOWED_ALGORITHMS];
   if (config.publicKeyPem && config.publicKeyPem.trim() !== '') {
     const pem = normalizePem(config.publicKeyPem);
