@@ -123,9 +123,13 @@ export async function startDynamoMeter(target: string): Promise<{ endpoint: stri
       const q = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       const out = JSON.parse(f.body.toString('utf8') || '{}') as Record<string, unknown>;
       const table = String(q.TableName ?? '');
-      if (op === 'PutItem') add(counts.writeUnits, table, wcu(q.Item as Record<string, AV>)), add(counts.writeItems, table, 1);
-      else if (op === 'UpdateItem' || op === 'DeleteItem') add(counts.writeUnits, table, 1), add(counts.writeItems, table, 1);
-      else if (op === 'BatchWriteItem') {
+      if (op === 'PutItem') {
+        add(counts.writeUnits, table, wcu(q.Item as Record<string, AV>));
+        add(counts.writeItems, table, 1);
+      } else if (op === 'UpdateItem' || op === 'DeleteItem') {
+        add(counts.writeUnits, table, 1);
+        add(counts.writeItems, table, 1);
+      } else if (op === 'BatchWriteItem') {
         const unprocessed = (out.UnprocessedItems ?? {}) as Record<string, unknown[]>;
         for (const [t, list] of Object.entries(q.RequestItems as Record<string, Array<{ PutRequest?: { Item: Record<string, AV> } }>>)) {
           const done = list.length - (unprocessed[t]?.length ?? 0);

@@ -63,7 +63,8 @@ function check(value: unknown, schema: Json, at = '$'): string[] {
     problems.push(`${at}: ${value} does not match ${schema.pattern}`);
   if (schema.format === 'date-time' && typeof value === 'string' && Number.isNaN(Date.parse(value)))
     problems.push(`${at}: not a date-time`);
-  if (actual === 'array' && schema.items) (value as unknown[]).forEach((v, i) => problems.push(...check(v, schema.items, `${at}[${i}]`)));
+  if (actual === 'array' && schema.items)
+    (value as unknown[]).forEach((v, i) => void problems.push(...check(v, schema.items, `${at}[${i}]`)));
   if (actual === 'object' && schema.properties) {
     const obj = value as Record<string, unknown>;
     for (const k of Object.keys(obj)) {

@@ -372,7 +372,7 @@ describe('@clickhouse/client against the local endpoint', () => {
         ),
       ),
     );
-    results.forEach((r, i) => expect(r).toEqual([{ s: `req-${i}\t'${i}'`, t: String((i % 4) + 1) }]));
+    for (const [i, r] of results.entries()) expect(r).toEqual([{ s: `req-${i}\t'${i}'`, t: String((i % 4) + 1) }]);
   });
 
   it('drops a retried insert with the same insert_deduplication_token, and keeps the token local', async () => {

@@ -34,8 +34,12 @@ async function captureStdout(fn: () => Promise<void>): Promise<string[]> {
   const writeErr = process.stderr.write;
   const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
   const saved = methods.map((m) => console[m]);
-  process.stdout.write = ((chunk: string | Uint8Array) => (keep(chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (keep(chunk), true)) as typeof process.stderr.write;
+  const capture = (chunk: string | Uint8Array) => {
+    keep(chunk);
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
   for (const m of methods) console[m] = (...args: unknown[]) => keep(args.join(' '));
   const env = { LOG_LEVEL: process.env.LOG_LEVEL, POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED };
   process.env.LOG_LEVEL = 'INFO';
@@ -46,7 +50,7 @@ async function captureStdout(fn: () => Promise<void>): Promise<string[]> {
     Object.assign(process.env, env);
     process.stdout.write = write;
     process.stderr.write = writeErr;
-    methods.forEach((m, i) => (console[m] = saved[i]!));
+    for (const [i, m] of methods.entries()) console[m] = saved[i]!;
   }
   return lines;
 }

@@ -82,7 +82,7 @@ export function normalizePem(value: string): string {
 
 /** The one algorithm a public key can verify: RSA → RS256, EC P-256 → ES256. */
 export function algorithmOfPublicKey(pem: string): AllowedAlgorithm {
-  let key;
+  let key: ReturnType<typeof createPublicKey>;
   try {
     key = createPublicKey({ key: normalizePem(pem), format: 'pem' });
   } catch (err) {
