@@ -4,11 +4,10 @@
 // gateway with the catalog's route handlers. The handlers read their configuration from
 // process.env, as in Lambda: this sets DYNAMODB_ENDPOINT (the proxy), WS_MANAGEMENT_ENDPOINT,
 // LAMBDA_ENDPOINT and FANOUT_WORKER_FUNCTION.
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
+import { catalogFunction, importHandler } from './lib/catalog.js';
+import { REPO_ROOT } from './lib/repo-root.js';
 import { startWsGateway, wsHandlersFromCatalog, type StartWsGatewayOptions, type WsGateway } from './ws-gateway.js';
 import { startStreamProxy, type StartStreamProxyOptions, type StreamProxy } from './streams.js';
 import { invokeEnv, invokeHandlersFromCatalog, startLambdaInvokeServer, type LambdaInvokeServer } from './lambda-invoke.js';
@@ -26,7 +25,7 @@ export interface StartRealtimeOptions {
   stage?: string;
   /** Stream delivery tuning (batch size, window, retries…). */
   stream?: Partial<Omit<StartStreamProxyOptions, 'dynaliteEndpoint' | 'onBatch' | 'host' | 'port'>>;
-  /** Repository root for the catalog's entry files (default cwd). */
+  /** Repository root for the catalog's entry files (default the repository this file is in). */
   root?: string;
   /** Set DYNAMODB_ENDPOINT / WS_MANAGEMENT_ENDPOINT in process.env (default true). */
   applyEnv?: boolean;
@@ -48,12 +47,11 @@ type FanoutHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<D
 
 /** The stream-triggered function of the catalog (the fan-out), imported from its entry. */
 export async function fanoutFromCatalog(
-  root: string = process.cwd(),
+  root: string = REPO_ROOT,
 ): Promise<(event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>> {
-  const def = FUNCTIONS.find((f) => f.trigger.kind === 'dynamodb-stream');
-  if (!def) throw new Error('catalog has no dynamodb-stream function');
-  const mod = (await import(pathToFileURL(resolve(root, def.entry)).href)) as { handler: FanoutHandler };
-  return (event) => mod.handler(event, lambdaContext(def.id));
+  const def = catalogFunction('dynamodb-stream');
+  const handler = await importHandler<FanoutHandler>(def.entry, root);
+  return (event) => handler(event, lambdaContext(def.id));
 }
 
 /**
@@ -62,12 +60,11 @@ export async function fanoutFromCatalog(
  * invocation at a time and the fan-out's pacing bounds the frames per connection.
  */
 export function fanoutStreamSettings(): Pick<StartStreamProxyOptions, 'eventNames' | 'parallelism'> {
-  const def = FUNCTIONS.find((f) => f.trigger.kind === 'dynamodb-stream');
-  return { parallelism: 1, ...(def?.trigger.kind === 'dynamodb-stream' ? { eventNames: def.trigger.eventNames } : {}) };
+  return { parallelism: 1, eventNames: catalogFunction('dynamodb-stream').trigger.eventNames };
 }
 
 export async function startRealtime(options: StartRealtimeOptions): Promise<Realtime> {
-  const root = options.root ?? process.cwd();
+  const root = options.root ?? REPO_ROOT;
   const fanout = await fanoutFromCatalog(root);
   const lambda = await startLambdaInvokeServer({
     handlers: await invokeHandlersFromCatalog(root),

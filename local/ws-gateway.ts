@@ -12,12 +12,11 @@ import { listen } from './listen.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Context } from 'aws-lambda';
-import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
+import { catalogHandlers } from './lib/catalog.js';
+import { REPO_ROOT } from './lib/repo-root.js';
 import type { WsEvent } from '../functions/shared/ws-management.js';
 import { MAX_QUEUED_MESSAGES, isWsAction, type ErrorMessage } from '../functions/shared/contracts/ws.js';
 
@@ -85,13 +84,10 @@ const MAX_POST_BYTES = 128 * 1024;
  * The route handlers of the function catalog (every `websocket` trigger), imported from their
  * entry files under `root` (the repository root).
  */
-export async function wsHandlersFromCatalog(root: string = process.cwd()): Promise<Record<WsRouteKey, WsRouteHandler>> {
+export async function wsHandlersFromCatalog(root: string = REPO_ROOT): Promise<Record<WsRouteKey, WsRouteHandler>> {
   const out: Partial<Record<WsRouteKey, WsRouteHandler>> = {};
-  for (const def of FUNCTIONS) {
-    if (def.trigger.kind !== 'websocket') continue;
-    const mod = (await import(pathToFileURL(resolve(root, def.entry)).href)) as { handler: (e: WsEvent, c: Context) => Promise<unknown> };
-    const id = def.id;
-    out[def.trigger.routeKey] = (event) => mod.handler(event, lambdaContext(id));
+  for (const { def, handler } of await catalogHandlers<'websocket', WsRouteHandler>('websocket', root)) {
+    out[def.trigger.routeKey] = (event) => handler(event, lambdaContext(def.id));
   }
   return out as Record<WsRouteKey, WsRouteHandler>;
 }
