@@ -21,6 +21,7 @@ import { toMskEvent } from '../devkit/generator.js';
 import { sortRecords } from '../functions/ingest/records.js';
 import { INSERT_FORMAT, RAW_COLUMNS, bodyValues, rawRowsBody } from '../functions/ingest/rows.js';
 import { chDateTime64 } from '../functions/shared/time.js';
+import { sleep } from '../local/lib/sleep.js';
 
 const EVENTS = Number(process.env.E2E_EVENTS ?? 200_000);
 const BIG_BATCH = Number(process.env.E2E_BATCH_SIZE ?? 10_000);
@@ -75,7 +76,7 @@ try {
     onAcked: (r) => sends.add(r[0]!.timestamp),
   });
   await eventually(async () => (await cloud.msk!.lag()).every((l) => l.lag === 0), 600_000, 500);
-  await new Promise((r) => setTimeout(r, 3000)); // the last deltas on their way
+  await sleep(3000); // the last deltas on their way
   // Skip the first 2 s (connections warming up).
   const start = Math.min(...sends) + 2000;
   const latencies: number[] = [];
@@ -149,7 +150,7 @@ try {
     const t0 = performance.now();
     let remaining = Infinity;
     while (performance.now() - t0 < maxSeconds * 1000) {
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
       samples.push({ t: performance.now(), n: emulation.stats.records });
       if (samples.length % 8 === 0) {
         remaining = (await emulation.lag()).reduce((s, l) => s + l.lag, 0);

@@ -20,6 +20,7 @@ import { chDateTime64 } from '../functions/shared/time.js';
 import { clickhouseConfigFromEnv, createClickHouseClient } from '../functions/shared/clickhouse.js';
 import { DELTAS_TABLE } from '../functions/shared/dynamo/tables.js';
 import { median, report, type BenchRow } from './lib.js';
+import { sleep } from '../local/lib/sleep.js';
 
 const SIZES = (process.env.BENCH_INGEST_SIZES ?? '1000,10000,100000').split(',').filter(Boolean).map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
@@ -60,7 +61,7 @@ async function dedupCost(client: ClickHouseClient, url: string, dynamo: () => Dy
         ).json<{ m: string }>()
       )[0]?.m ?? '0';
     if (m === '0') break;
-    await new Promise((r) => setTimeout(r, 5000));
+    await sleep(5000);
   }
   const n =
     (

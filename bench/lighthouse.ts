@@ -10,6 +10,7 @@ import path from 'node:path';
 import lighthouse from 'lighthouse';
 import desktopConfig from 'lighthouse/core/config/desktop-config.js';
 import { resolveChromium } from '../devkit/browser.js';
+import { sleep } from '../local/lib/sleep.js';
 
 export interface LighthouseScores {
   performance: number;
@@ -39,7 +40,7 @@ async function waitForDevTools(port: number, timeoutMs = 20_000): Promise<void> 
       // not up yet
     }
     if (Date.now() > deadline) throw new Error(`Chromium's DevTools port ${port} did not open`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 

@@ -16,7 +16,6 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext } from 'playwright-core';
 import { build } from 'vite';
@@ -26,8 +25,10 @@ import { launchChromium } from '../devkit/browser.js';
 import { generateDataset, insertRawEvents } from '../devkit/api-dataset.js';
 import { isMain, median, report, type BenchRow } from './lib.js';
 import { lighthouseScores, type LighthouseScores } from './lighthouse.js';
+import { repoPath } from '../local/lib/repo-root.js';
+import { sleep } from '../local/lib/sleep.js';
 
-const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
+const WEB_DIR = repoPath('web');
 
 export interface BundleFigures {
   initialGzipBytes: number;
@@ -136,7 +137,7 @@ async function longTasksWhileLive(
     for (let i = 0; i < seconds; i++) {
       const started = Date.now();
       await ingestBatch(i);
-      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
+      await sleep(Math.max(0, 1000 - (Date.now() - started)));
     }
     const tasks = await page.evaluate(
       (since) =>

@@ -8,7 +8,7 @@ import { startClickHouseServer, type ClickHouseServer } from '../local/clickhous
 import { startDynamo, ensureTables, type LocalDynamo } from '../local/dynamo.js';
 import { createClickHouseClient, clickhouseConfigFromEnv } from '../functions/shared/clickhouse.js';
 import { createDynamoClients, type DynamoClients } from '../functions/shared/dynamo/client.js';
-import { migrate } from '../scripts/migrations.js';
+import { migrate } from '../sql/migrations.js';
 
 export interface TestClickHouse {
   server: ClickHouseServer;

@@ -28,6 +28,12 @@ export function localPorts(env: NodeJS.ProcessEnv = process.env): LocalPorts {
   };
 }
 
+/** A number from the environment; unset, empty or not a number: the fallback. */
+export function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = Number(env[name]);
+  return env[name] !== undefined && env[name] !== '' && Number.isFinite(n) ? n : fallback;
+}
+
 /** Everything local lives here (git-ignored); `npm run local:reset` removes it. */
 export function localDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.MOLAM_LOCAL_DIR ?? '.local');

@@ -1,11 +1,13 @@
 // Serves the built dashboard (web/dist) like CloudFront + S3 would: static files with long cache
 // for hashed assets, index.html for client-side routes, and the runtime config.json generated for
 // this environment (the build never contains URLs).
-import { listen } from './listen.js';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { WebConfig } from '../contracts/web-config.js';
+import { repoPath } from './lib/repo-root.js';
+import { closeServer, listen } from './listen.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -63,10 +65,23 @@ export async function startDashboardServer(opts: {
   return {
     url: `http://${hostPort}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
+}
+
+/** Builds the dashboard when `distDir` (default web/dist) has no index.html yet, then serves it. */
+export async function serveDashboard(opts: {
+  host?: string;
+  port?: number;
+  distDir?: string;
+  config: WebConfig;
+  log: (line: string) => void;
+}): Promise<DashboardServer> {
+  const distDir = opts.distDir ?? repoPath('web/dist');
+  if (!existsSync(path.join(distDir, 'index.html'))) {
+    opts.log('building the dashboard (web/dist is missing)…');
+    const { build } = await import('vite');
+    await build({ configFile: repoPath('web/vite.config.ts'), logLevel: 'warn' });
+  }
+  return startDashboardServer({ ...opts, distDir });
 }

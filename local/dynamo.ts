@@ -18,6 +18,7 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { batchWriteAll } from '../functions/shared/dynamo/batch-write.js';
 import { TABLES, tableName, type TableDef } from '../functions/shared/dynamo/tables.js';
 import { guardServer, type AllowedOrigins } from './origin-guard.js';
+import { sleep } from './lib/sleep.js';
 
 /** DynamoDB's own request limit (BatchWriteItem: 16 MB); the SDK never sends more. */
 export const MAX_DYNAMO_BODY_BYTES = 16 * 1024 * 1024;
@@ -164,7 +165,7 @@ export async function ensureTables(
         if (table?.TableStatus === 'ACTIVE') break;
         if (Date.now() > deadline)
           throw new Error(`table ${name} not ACTIVE after ${timeoutMs} ms (status ${table?.TableStatus ?? 'missing'})`);
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
       if (!sameKeySchema(table, def)) {
         throw new Error(

@@ -6,6 +6,8 @@ import type { MSKEvent } from 'aws-lambda';
 import { EventGenerator, partitionFor } from '../devkit/generator.js';
 import { buildMskEvent, type OutgoingRecord } from '../devkit/msk-events.js';
 import { TOPICS } from '../contracts/event.js';
+import { backoffMs } from './lib/backoff.js';
+import { sleep } from './lib/sleep.js';
 
 export interface GeneratorSourceOptions {
   /** Events per second; 0 disables the source. */
@@ -70,7 +72,7 @@ export async function startGeneratorSource(opts: GeneratorSourceOptions): Promis
         return;
       } catch (err) {
         opts.onError?.(err);
-        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+        await sleep(backoffMs(attempt + 1, { baseMs: 200, maxMs: 5000 }));
       }
     }
   };

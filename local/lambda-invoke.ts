@@ -3,13 +3,13 @@
 // locally with only an endpoint override (LAMBDA_ENDPOINT). RequestResponse runs the handler and
 // answers its JSON result; a throw answers 200 with X-Amz-Function-Error: Unhandled and the error,
 // as Lambda does; Event (async) answers 202 and runs it in the background.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createServer, type ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
-import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
-import { listen } from './listen.js';
+import { readCappedBody } from './lib/body.js';
+import { catalogFunctions, catalogHandlers } from './lib/catalog.js';
+import { REPO_ROOT } from './lib/repo-root.js';
+import { closeServer, listen } from './listen.js';
 
 export type InvokeHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -22,27 +22,15 @@ export interface LambdaInvokeServer {
 }
 
 /** The functions of the catalog another function invokes (`invoke` triggers), by id. */
-export async function invokeHandlersFromCatalog(root: string = process.cwd()): Promise<Record<string, InvokeHandler>> {
-  const out: Record<string, InvokeHandler> = {};
-  for (const def of FUNCTIONS) {
-    if (def.trigger.kind !== 'invoke') continue;
-    const mod = (await import(pathToFileURL(resolve(root, def.entry)).href)) as { handler: InvokeHandler };
-    out[def.id] = mod.handler;
-  }
-  return out;
+export async function invokeHandlersFromCatalog(root: string = REPO_ROOT): Promise<Record<string, InvokeHandler>> {
+  return Object.fromEntries((await catalogHandlers<'invoke', InvokeHandler>('invoke', root)).map(({ def, handler }) => [def.id, handler]));
 }
 
 /** The environment callers need: LAMBDA_ENDPOINT and each invoked function's name variable. */
 export function invokeEnv(endpoint: string): Record<string, string> {
   const env: Record<string, string> = { LAMBDA_ENDPOINT: endpoint };
-  for (const def of FUNCTIONS) if (def.trigger.kind === 'invoke') env[def.trigger.envVar] = def.id;
+  for (const def of catalogFunctions('invoke')) env[def.trigger.envVar] = def.id;
   return env;
-}
-
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
 
 function json(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
@@ -61,7 +49,7 @@ export async function startLambdaInvokeServer(options: {
   const server = createServer((req, res) => {
     void (async () => {
       const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?(?:\?.*)?$/.exec(req.url ?? '');
-      const payload = await body(req);
+      const payload = await readCappedBody(req);
       if (req.method !== 'POST' || !m) return json(res, 404, { message: 'Not Found' }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
       // A name, or an ARN whose last part is the name.
       const name = decodeURIComponent(m[1]!)
@@ -97,10 +85,7 @@ export async function startLambdaInvokeServer(options: {
     invocations,
     async close() {
       await Promise.allSettled([...running]);
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
 }

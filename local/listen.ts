@@ -1,5 +1,5 @@
-// Starts a local stand-in's server and tells where it listens. Every local server binds to
-// loopback by default and to an ephemeral port when given 0 (tests, benchmarks).
+// Starts a local stand-in's server and tells where it listens, and stops it. Every local server binds
+// to loopback by default and to an ephemeral port when given 0 (tests, benchmarks).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -19,5 +19,13 @@ export function listen(server: Server, port = 0, host = LOOPBACK): Promise<Liste
       const actual = (server.address() as AddressInfo).port;
       resolve({ port: actual, hostPort: `${host.includes(':') ? `[${host}]` : host}:${actual}` });
     });
+  });
+}
+
+/** Stops accepting, cuts the kept-alive connections (SDK clients pool them) and resolves once closed. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
   });
 }

@@ -4,6 +4,7 @@
 // POSTs that skip the preflight); the real @clickhouse/client, the AWS SDK and curl send none, so
 // "no Origin, or the dashboard's" keeps every legitimate caller working.
 import type http from 'node:http';
+import { declaredTooLarge } from './lib/body.js';
 
 /** The origins allowed right now (the dashboard's port is known only once it listens). */
 export type AllowedOrigins = () => readonly string[];
@@ -32,41 +33,6 @@ export function allowedOrigin(headers: http.IncomingHttpHeaders, allowed: readon
 export function foreignOrigin(headers: http.IncomingHttpHeaders, allowed: readonly string[]): boolean {
   const origin = originOf(headers);
   return origin !== undefined && !allowed.includes(origin);
-}
-
-export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`request body exceeds ${limit} bytes`);
-  }
-}
-
-/** A declared Content-Length above the cap: refuse before reading a byte. */
-export function declaredTooLarge(headers: http.IncomingHttpHeaders, limit: number): boolean {
-  const declared = Number(headers['content-length']);
-  return Number.isFinite(declared) && declared > limit;
-}
-
-/**
- * Reads the body, failing with BodyTooLargeError as soon as more than `limit` bytes arrived
- * (a chunked upload without Content-Length is cut off there, not buffered whole).
- */
-export async function readCappedBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  if (declaredTooLarge(req.headers, limit)) throw new BodyTooLargeError(limit);
-  // Plain listeners, not `for await`: leaving an async iterator destroys the request and with it
-  // the socket, before the 413 could be sent.
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      req.off('data', onData).off('end', onEnd).off('error', reject);
-      chunks.length = 0;
-      reject(new BodyTooLargeError(limit));
-    };
-    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    req.on('data', onData).once('end', onEnd).once('error', reject);
-  });
 }
 
 /** How long the rest of a refused upload is discarded (not buffered) before the socket is cut. */

@@ -2,13 +2,12 @@
 // writes to the deltas table become DynamoDBStreamEvents for the fan-out handler, filtered like the
 // event source mapping), the Lambda Invoke stand-in for the fan-out's workers, and the WebSocket
 // gateway with the catalog's route handlers. The handlers read their configuration from
-// process.env, as in Lambda: this sets DYNAMODB_ENDPOINT (the proxy), WS_MANAGEMENT_ENDPOINT,
+// process.env, as in Lambda: this sets (in `env`, process.env by default) DYNAMODB_ENDPOINT (the proxy), WS_MANAGEMENT_ENDPOINT,
 // LAMBDA_ENDPOINT and FANOUT_WORKER_FUNCTION.
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
+import { catalogFunction, importHandler } from './lib/catalog.js';
+import { REPO_ROOT } from './lib/repo-root.js';
 import { startWsGateway, wsHandlersFromCatalog, type StartWsGatewayOptions, type WsGateway } from './ws-gateway.js';
 import { startStreamProxy, type StartStreamProxyOptions, type StreamProxy } from './streams.js';
 import { invokeEnv, invokeHandlersFromCatalog, startLambdaInvokeServer, type LambdaInvokeServer } from './lambda-invoke.js';
@@ -26,21 +25,28 @@ export interface StartRealtimeOptions {
   stage?: string;
   /** Stream delivery tuning (batch size, window, retries…). */
   stream?: Partial<Omit<StartStreamProxyOptions, 'dynaliteEndpoint' | 'onBatch' | 'host' | 'port'>>;
-  /** Repository root for the catalog's entry files (default cwd). */
+  /** Repository root for the catalog's entry files (default the repository this file is in). */
   root?: string;
-  /** Set DYNAMODB_ENDPOINT / WS_MANAGEMENT_ENDPOINT in process.env (default true). */
+  /** Set DYNAMODB_ENDPOINT, WS_MANAGEMENT_ENDPOINT, LAMBDA_ENDPOINT… in `env` (default true). */
   applyEnv?: boolean;
+  /** Where those variables go (default process.env, which the handlers read). */
+  env?: NodeJS.ProcessEnv;
   /** Overrides of route handlers (default: the catalog's). */
   handlers?: StartWsGatewayOptions['handlers'];
 }
 
 export interface Realtime {
-  gateway: WsGateway;
+  /** The WebSocket gateway running now (a new one after stopGateway + startGateway). */
+  readonly gateway: WsGateway;
   streams: StreamProxy;
   /** The Lambda Invoke stand-in (fan-out workers). */
   lambda: LambdaInvokeServer;
   /** Where writers (the ingest handler) must send DynamoDB requests: the proxy. */
   dynamoEndpoint: string;
+  /** Closes the gateway (every connection gets its $disconnect); the rest keeps running. */
+  stopGateway(): Promise<void>;
+  /** Starts it again on the port it had. */
+  startGateway(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,12 +54,11 @@ type FanoutHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<D
 
 /** The stream-triggered function of the catalog (the fan-out), imported from its entry. */
 export async function fanoutFromCatalog(
-  root: string = process.cwd(),
+  root: string = REPO_ROOT,
 ): Promise<(event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>> {
-  const def = FUNCTIONS.find((f) => f.trigger.kind === 'dynamodb-stream');
-  if (!def) throw new Error('catalog has no dynamodb-stream function');
-  const mod = (await import(pathToFileURL(resolve(root, def.entry)).href)) as { handler: FanoutHandler };
-  return (event) => mod.handler(event, lambdaContext(def.id));
+  const def = catalogFunction('dynamodb-stream');
+  const handler = await importHandler<FanoutHandler>(def.entry, root);
+  return (event) => handler(event, lambdaContext(def.id));
 }
 
 /**
@@ -62,51 +67,66 @@ export async function fanoutFromCatalog(
  * invocation at a time and the fan-out's pacing bounds the frames per connection.
  */
 export function fanoutStreamSettings(): Pick<StartStreamProxyOptions, 'eventNames' | 'parallelism'> {
-  const def = FUNCTIONS.find((f) => f.trigger.kind === 'dynamodb-stream');
-  return { parallelism: 1, ...(def?.trigger.kind === 'dynamodb-stream' ? { eventNames: def.trigger.eventNames } : {}) };
+  return { parallelism: 1, eventNames: catalogFunction('dynamodb-stream').trigger.eventNames };
 }
 
 export async function startRealtime(options: StartRealtimeOptions): Promise<Realtime> {
-  const root = options.root ?? process.cwd();
+  const root = options.root ?? REPO_ROOT;
+  const env = options.applyEnv === false ? undefined : (options.env ?? process.env);
+  const host = options.host ? { host: options.host } : {};
   const fanout = await fanoutFromCatalog(root);
-  const lambda = await startLambdaInvokeServer({
-    handlers: await invokeHandlersFromCatalog(root),
-    ...(options.host ? { host: options.host } : {}),
-  });
-  if (options.applyEnv ?? true) Object.assign(process.env, invokeEnv(lambda.endpoint));
+  const lambda = await startLambdaInvokeServer({ handlers: await invokeHandlersFromCatalog(root), ...host });
+  if (env) Object.assign(env, invokeEnv(lambda.endpoint));
   const streams = await startStreamProxy({
     ...fanoutStreamSettings(),
     ...options.stream,
     dynaliteEndpoint: options.dynaliteEndpoint,
-    ...(options.host ? { host: options.host } : {}),
+    ...host,
     port: options.dynamoProxyPort ?? 0,
     onBatch: fanout,
   });
-  if (options.applyEnv ?? true) process.env.DYNAMODB_ENDPOINT = streams.endpoint;
-  let gateway: WsGateway;
-  try {
-    gateway = await startWsGateway({
-      ...(options.host ? { host: options.host } : {}),
-      port: options.wsPort ?? 0,
-      handlers: options.handlers ?? (await wsHandlersFromCatalog(root)),
+  if (env) env.DYNAMODB_ENDPOINT = streams.endpoint;
+  const handlers = options.handlers ?? (await wsHandlersFromCatalog(root));
+  const startGateway = (port: number) =>
+    startWsGateway({
+      ...host,
+      port,
+      handlers,
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
       ...(options.stage ? { stage: options.stage } : {}),
     });
+  let gateway: WsGateway;
+  try {
+    gateway = await startGateway(options.wsPort ?? 0);
   } catch (err) {
     await streams.close();
     await lambda.close();
     throw err;
   }
-  if (options.applyEnv ?? true) process.env.WS_MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
+  if (env) env.WS_MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
+  let gatewayUp = true;
+  const stopGateway = async () => {
+    if (gatewayUp) await gateway.close();
+    gatewayUp = false;
+  };
   return {
-    gateway,
+    get gateway() {
+      return gateway;
+    },
     streams,
     lambda,
     dynamoEndpoint: streams.endpoint,
+    stopGateway,
+    async startGateway() {
+      if (gatewayUp) return;
+      // The same port: clients (and WS_MANAGEMENT_ENDPOINT) reconnect where they were.
+      gateway = await startGateway(gateway.port);
+      gatewayUp = true;
+    },
     async close() {
       // Gateway first: its $disconnects still write through the proxy.
-      await gateway.close();
+      await stopGateway();
       await streams.flush().catch(() => undefined);
       await streams.close();
       await lambda.close();

@@ -3,10 +3,10 @@
 // ApiOverview, …) or the handler's folder (ingest, fanout, …).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { ensureDevKeys, devAuthEnv } from '../devkit/dev-keys.js';
 import { lambdaContext } from '../local/lambda-context.js';
+import { importHandler } from '../local/lib/catalog.js';
 import { applyEnvDefaults, localDir, localFunctionEnv, localPorts } from '../local/config.js';
 import { parseArgs, runCli, UsageError } from './lib/args.js';
 
@@ -29,9 +29,9 @@ await runCli(async () => {
   const keys = await ensureDevKeys(path.join(localDir(), 'keys'));
   applyEnvDefaults(localFunctionEnv(localPorts(), devAuthEnv(keys)));
   const event = await readEvent(file);
-  const mod = (await import(pathToFileURL(path.resolve(def.entry)).href)) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
+  const handler = await importHandler<(e: unknown, c: unknown) => Promise<unknown>>(def.entry);
   const started = performance.now();
-  const result = await mod.handler(event, lambdaContext(def.id));
+  const result = await handler(event, lambdaContext(def.id));
   console.log(JSON.stringify({ function: def.id, durationMs: Math.round(performance.now() - started), result }, null, 2));
   process.exit(0);
 }, USAGE);

@@ -1,7 +1,7 @@
 // npm run migrate: applies pending ClickHouse migrations to the database the environment names
 // (CLICKHOUSE_URL / _USER / _PASSWORD / _DATABASE, or CLICKHOUSE_SECRET_ARN in AWS).
 import { getClickHouse } from '../functions/shared/clickhouse.js';
-import { migrate } from './migrations.js';
+import { migrate } from '../sql/migrations.js';
 
 const client = await getClickHouse();
 try {

@@ -9,6 +9,7 @@ import { EventGenerator, type GeneratedRecord } from '../devkit/generator.js';
 import { TOPICS } from '../contracts/event.js';
 import { DEFAULT_BROKERS, kafkaClient, parseBrokers } from '../local/msk/client.js';
 import { brokersFlag, parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';
+import { sleep } from '../local/lib/sleep.js';
 
 export interface ProducedRecord extends GeneratedRecord {
   /** Record timestamp (epoch ms) given to Kafka: the time of the send. */
@@ -131,7 +132,7 @@ export async function produce(opts: ProduceOptions): Promise<ProduceSummary> {
       const due = Math.min(limit, opts.rate === Infinity ? generated + sendSize : Math.floor((opts.rate * elapsed) / 1000));
       const n = Math.min(sendSize, due - generated);
       if (n <= 0) {
-        await new Promise((r) => setTimeout(r, Math.min(50, Math.max(1, ((generated + 1) * 1000) / opts.rate - elapsed))));
+        await sleep(Math.min(50, Math.max(1, ((generated + 1) * 1000) / opts.rate - elapsed)));
         continue;
       }
       const now = Date.now();

@@ -23,9 +23,10 @@ import { EventGenerator, toMskEvent, type GeneratedRecord } from '../devkit/gene
 import { launchChromium, resolveChromium, type LaunchedBrowser } from '../devkit/browser.js';
 import { bearerHeaders } from '../contracts/api.js';
 import { axeViolations, pageScrollsSideways } from './support/axe.js';
+import { REPO_ROOT } from '../local/lib/repo-root.js';
+import { sleep } from '../local/lib/sleep.js';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const SHOTS = path.join(ROOT, 'test-results', 'dashboard-e2e');
+const SHOTS = path.join(REPO_ROOT, 'test-results', 'dashboard-e2e');
 const MINUTE = 60_000;
 
 let workDir: string;
@@ -41,8 +42,6 @@ const framesOf = (room: string) => received.filter((m) => m.type === 'deltas' &&
 const ingested: GeneratedRecord[] = [];
 
 // ---------------------------------------------------------------- helpers
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Retries an assertion until it passes; throws its last failure after `timeoutMs`. */
 async function eventually<T>(fn: () => Promise<T>, timeoutMs = 60_000, intervalMs = 500): Promise<T> {
@@ -216,7 +215,7 @@ beforeAll(async () => {
   workDir = mkdtempSync(path.join(tmpdir(), 'dashboard-e2e-'));
   // The dashboard as built from the current sources (web/dist may be stale or being rebuilt).
   const dist = path.join(workDir, 'dist');
-  await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
+  await build({ configFile: path.join(REPO_ROOT, 'web/vite.config.ts'), logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
   cloud = await startLocalCloud({
     dir: path.join(workDir, 'cloud'),
     ports: { clickhouse: 0, dynamodb: 0, httpGateway: 0, wsGateway: 0, dashboard: 0 },

@@ -1,16 +1,9 @@
-// The local endpoints' origin and body rules (local/origin-guard.ts), as pure functions and on a
+// The local endpoints' origin and body rules (local/origin-guard.ts, local/lib/body.ts), as pure functions and on a
 // real loopback server: a chunked upload past the cap is cut off with 413.
 import { describe, expect, test } from 'vitest';
 import http from 'node:http';
-import {
-  allowedOrigin,
-  dashboardOrigins,
-  declaredTooLarge,
-  foreignOrigin,
-  readCappedBody,
-  BodyTooLargeError,
-  sendAndClose,
-} from '../local/origin-guard.js';
+import { allowedOrigin, dashboardOrigins, foreignOrigin, sendAndClose } from '../local/origin-guard.js';
+import { BodyTooLargeError, declaredTooLarge, readCappedBody } from '../local/lib/body.js';
 import { listen } from '../local/listen.js';
 
 describe('origins', () => {

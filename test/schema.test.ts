@@ -1,7 +1,7 @@
 // The ClickHouse schema and its migrations, against the chdb engine over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestClickHouse, type TestClickHouse } from '../devkit/engines.js';
-import { migrate, loadMigrations, splitStatements, LEDGER_TABLE } from '../scripts/migrations.js';
+import { migrate, loadMigrations, splitStatements, LEDGER_TABLE } from '../sql/migrations.js';
 import { EventGenerator } from '../devkit/generator.js';
 import { validateEvent } from '../contracts/event.js';
 import { chDateTime64 } from '../functions/shared/time.js';

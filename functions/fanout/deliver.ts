@@ -6,7 +6,7 @@ import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewayma
 import { postData, type RetryOptions } from '../shared/ws-management.js';
 import type { WsStore } from '../shared/ws-store.js';
 import type { DeliveryChunk } from './plan.js';
-import { runPool } from './pool.js';
+import { runPool } from '../shared/pool.js';
 
 export interface DeliveryOutcome {
   /** Frames posted. */

@@ -12,6 +12,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import type { ServerMessage } from '../../contracts/ws.js';
+import { backoffMs } from './backoff.js';
 import { LOCAL_DUMMY_CREDENTIALS } from './dynamo/client.js';
 
 /** A WebSocket route event as API Gateway delivers it ($connect also carries headers). */
@@ -128,7 +129,7 @@ export async function postData(
     } catch (err) {
       if (isGone(err)) return 'gone';
       if (!isThrottled(err) || attempt >= maxAttempts) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * base * 2 ** (attempt - 1)));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: base, jitter: 'full' })));
     }
   }
 }

@@ -7,6 +7,7 @@ import { documentClient } from './dynamo/client.js';
 import { batchWriteAll, type WriteRequest } from './dynamo/batch-write.js';
 import { CONNECTIONS_TABLE, MEMBERSHIPS_TABLE, tableName } from './dynamo/tables.js';
 import type { LimitState } from './ws-limits.js';
+import { backoffMs } from './backoff.js';
 
 /** Most rooms one connection may hold at once (bounds the fan-out work per connection). */
 export const MAX_ROOMS_PER_CONNECTION = 50;
@@ -250,7 +251,7 @@ export function createWsStore(doc: DynamoDBDocumentClient, tables: WsStoreTables
           // Another message of this connection updated the limits first: decide again on its state.
           if (!(err instanceof ConditionalCheckFailedException)) throw err;
           if (attempt >= maxAttempts) throw new LimitContention(connectionId);
-          await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+          await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 5, maxMs: 40, jitter: 'full' })));
         }
       }
     },

@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { TOPICS } from '../../contracts/index.js';
+import { REPO_ROOT } from '../../local/lib/repo-root.js';
+import { sleep } from '../../local/lib/sleep.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const POM = path.join(REPO_ROOT, 'scripts/kafka/pom.xml');
 const LOG4J_CONFIG = path.join(REPO_ROOT, 'scripts/kafka/log4j2.properties');
 
@@ -296,7 +296,7 @@ export async function waitForKafka(brokers: string, timeoutMs = 120_000, child?:
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`Kafka at ${brokers} not ready after ${timeoutMs} ms: ${String(last)}`);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
   }
 }
 
@@ -313,7 +313,7 @@ export async function waitForGroupCoordinator(brokers: string, timeoutMs = 60_00
       return;
     } catch (e) {
       if (Date.now() > deadline) throw new Error(`Kafka group coordinator at ${brokers} not ready after ${timeoutMs} ms: ${String(e)}`);
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
     }
   }
 }

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KAFKA_HOME, KAFKA_VERSION, ensureTopics, portOpen, startKafka, waitForGroupCoordinator, waitForKafka } from './broker.js';
+import { sleep } from '../../local/lib/sleep.js';
 
 const PID_FILE = path.join(KAFKA_HOME, 'broker.pid');
 const LOG_FILE = path.join(KAFKA_HOME, 'broker.log');
@@ -76,11 +77,11 @@ async function down(): Promise<void> {
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 30_000;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (alive(pid) && Date.now() < deadline) await sleep(200);
   if (alive(pid)) {
     console.log(`Kafka (pid ${pid}) did not stop within 30 s: SIGKILL`);
     process.kill(pid, 'SIGKILL');
-    while (alive(pid)) await new Promise((r) => setTimeout(r, 100));
+    while (alive(pid)) await sleep(100);
   }
   fs.rmSync(PID_FILE, { force: true });
   console.log(`Kafka stopped (pid ${pid})`);

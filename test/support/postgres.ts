@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { prng } from '../../devkit/generator.js';
+import { repoPath } from '../../local/lib/repo-root.js';
 
 const run = promisify(execFile);
 
@@ -151,7 +152,7 @@ export async function startTestPostgres(env: NodeJS.ProcessEnv = process.env): P
 
 /** Applies sql/postgres/*.sql in order (each file is one multi-statement simple query). */
 export async function applySourceSchema(client: pg.Client): Promise<void> {
-  const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../sql/postgres');
+  const dir = repoPath('sql/postgres');
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()) {
     await client.query(await readFile(path.join(dir, file), 'utf8'));
   }

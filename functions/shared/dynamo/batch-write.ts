@@ -2,6 +2,8 @@
 // items retried with jittered exponential backoff. Throws when items stay unprocessed, so the
 // caller's work is retried as a whole rather than half-applied.
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { backoffMs } from '../backoff.js';
+import { runPool } from '../pool.js';
 
 export type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
 
@@ -32,12 +34,11 @@ export async function batchWriteAll(
       pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
       if (pending.length === 0) break;
       if (attempt >= maxAttempts) throw new Error(`${table}: ${pending.length} writes still unprocessed after ${attempt} attempts`);
-      await new Promise((r) => setTimeout(r, baseDelay * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: baseDelay, jitter: 'equal' })));
     }
   };
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) await writeChunk(chunks[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, chunks.length) }, worker));
+  await runPool(
+    chunks.map((chunk) => () => writeChunk(chunk)),
+    opts.concurrency ?? 8,
+  );
 }

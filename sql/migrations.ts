@@ -1,5 +1,7 @@
-// Applies the numbered ClickHouse migrations in sql/ in order and records them in a ledger table.
-// Works the same against ClickHouse Cloud and the local chdb endpoint: only the client differs.
+// Applies the numbered ClickHouse migrations of this folder in order and records them in a ledger
+// table. Works the same against ClickHouse Cloud and the local chdb endpoint: only the client
+// differs. It sits here, not in scripts/, because the CLI (scripts/migrate.ts), the local cloud and
+// the test engines all run it.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +9,8 @@ import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { chDateTime64 } from '../functions/shared/time.js';
 
-export const SQL_DIR = fileURLToPath(new URL('../sql/', import.meta.url));
+/** This folder: the numbered migrations sit next to their runner. */
+export const SQL_DIR = fileURLToPath(new URL('./', import.meta.url));
 export const LEDGER_TABLE = 'schema_migrations';
 
 export interface Migration {
