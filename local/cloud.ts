@@ -52,6 +52,8 @@ export interface LocalCloud {
   ports: LocalPorts;
   urls: { clickhouse: string; dynamodb: string; api: string; ws: string; dashboard?: string };
   clickhouse: ClickHouseClient;
+  /** The local ClickHouse server's live counters (benchmarks: engine busy time). */
+  clickhouseStats: ClickHouseServer['stats'];
   /** The ingest handler as the event source calls it. */
   ingest: (event: MSKEvent) => Promise<unknown>;
   /** A token signed with the dev key. */
@@ -253,6 +255,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ports,
       urls,
       clickhouse,
+      clickhouseStats: ch.stats,
       ingest,
       msk,
       devToken,

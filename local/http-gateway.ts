@@ -90,6 +90,20 @@ interface StoredResponse {
   body: Buffer;
   /** gzip of body, computed once per stored response when it is worth compressing. */
   gzipped?: Promise<Buffer>;
+  /**
+   * Per (CORS origin, encoding): the response head as a flat [name, value, …] list and the body
+   * to send, built on first use. A cache hit then writes pre-encoded bytes with precomputed
+   * headers: no header merging, no re-encoding.
+   */
+  prepared?: Map<string, Prepared>;
+}
+
+/** Set by the gateway per request (`extra` of send), never taken from a stored response. */
+const GATEWAY_HEADERS: readonly string[] = ['x-cache', 'age'];
+
+interface Prepared {
+  head: string[];
+  body: Buffer;
 }
 
 interface CacheEntry extends StoredResponse {
@@ -285,6 +299,41 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     stats.stores++;
   };
 
+  // The head and body of `r` for this request's origin and encoding, without the per-request
+  // `extra` headers (x-cache, age), which are appended when sent.
+  const prepare = async (req: http.IncomingMessage, r: StoredResponse): Promise<Prepared> => {
+    const cors = corsHeaders(req);
+    const gz = compressible(r) && acceptsGzip(req);
+    const key = `${cors['access-control-allow-origin'] ?? ''}\n${gz ? 'gzip' : ''}`;
+    const held = r.prepared?.get(key);
+    if (held) return held;
+    const headers: Record<string, string | string[]> = { ...r.headers, ...cors };
+    // The function's own CORS answer (CORS_ALLOW_ORIGIN) is replaced by the per-request one.
+    if (!('access-control-allow-origin' in cors)) {
+      delete headers['access-control-allow-origin'];
+      delete headers['access-control-expose-headers'];
+    }
+    headers.vary = headers.vary ? `${headers.vary}, Origin` : 'Origin';
+    let body = r.body;
+    if (compressible(r)) {
+      headers.vary = `${headers.vary}, Accept-Encoding`;
+      if (gz) {
+        r.gzipped ??= gzip(r.body);
+        body = await r.gzipped;
+        headers['content-encoding'] = 'gzip';
+      }
+    }
+    headers['content-length'] = String(body.length);
+    const head: string[] = [];
+    for (const [name, value] of Object.entries(headers)) {
+      if (GATEWAY_HEADERS.includes(name)) continue;
+      for (const v of Array.isArray(value) ? value : [value]) head.push(name, v);
+    }
+    const prepared = { head, body };
+    (r.prepared ??= new Map()).set(key, prepared);
+    return prepared;
+  };
+
   const send = async (
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -292,25 +341,11 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     extra: Record<string, string>,
     head: boolean,
   ): Promise<void> => {
-    const headers: Record<string, string | string[]> = { ...r.headers, ...corsHeaders(req), ...extra };
-    // The function's own CORS answer (CORS_ALLOW_ORIGIN) is replaced by the per-request one.
-    if (!('access-control-allow-origin' in corsHeaders(req))) {
-      delete headers['access-control-allow-origin'];
-      delete headers['access-control-expose-headers'];
-    }
-    headers.vary = headers.vary ? `${headers.vary}, Origin` : 'Origin';
-    let body = r.body;
-    if (compressible(r)) {
-      headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding';
-      if (acceptsGzip(req)) {
-        r.gzipped ??= gzip(r.body);
-        body = await r.gzipped;
-        headers['content-encoding'] = 'gzip';
-      }
-    }
-    headers['content-length'] = String(body.length);
-    res.writeHead(r.status, headers);
-    res.end(head ? undefined : body);
+    const p = await prepare(req, r);
+    const lines = p.head.slice();
+    for (const name of Object.keys(extra)) lines.push(name, extra[name]!);
+    res.writeHead(r.status, lines);
+    res.end(head ? undefined : p.body);
   };
 
   async function invoke(

@@ -63,9 +63,10 @@ export interface ClickHouseServer {
   /**
    * Live counters; `queries` = engine calls made for HTTP requests (ping and internal resets
    * excluded); `engineMs` = the engine's own elapsed time over them (benchmarks print it beside
-   * the caller's time).
+   * the caller's time); `busyMs` = wall time the one engine slot was held (statements and their
+   * setting resets): busyMs / wall time near 1 means callers queue on the engine.
    */
-  stats: { readonly queries: number; readonly engineMs: number };
+  stats: { readonly queries: number; readonly engineMs: number; readonly busyMs: number };
   close(): Promise<void>;
 }
 
@@ -173,6 +174,7 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
   const maxBodyBytes = opts.maxBodyBytes ?? MAX_CLICKHOUSE_BODY_BYTES;
   const engine = new ChdbEngine(opts.dataDir);
   let engineMs = 0;
+  let busyMs = 0;
   let version = 'unknown';
   try {
     version = await engine.exclusive(async () => {
@@ -210,10 +212,12 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
 
     const preamble = `USE ${sqlIdentifier(database)}; ${settings.size > 0 ? `${setStatement(settings)}; ` : ''}`;
     const result = await engine.exclusive(async () => {
+      const held = performance.now();
       try {
         return insertWithData ? await engine.insertRaw(preamble + sql, body) : await engine.query(preamble + sql, format, params);
       } finally {
         if (settings.size > 0) await resetSettings([...settings.keys()]);
+        busyMs += performance.now() - held;
       }
     });
 
@@ -301,6 +305,9 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
     stats: {
       get engineMs() {
         return engineMs;
+      },
+      get busyMs() {
+        return busyMs;
       },
       get queries() {
         return engine.queries;
