@@ -160,6 +160,12 @@ try {
       query: { from: iso(now - 30 * DAY), to: iso(now), granularity: 'hour', metric: 'volume' },
       token,
     },
+    {
+      name: 'timeseries hour 30d (volume), compact',
+      path: '/api/analytics/timeseries',
+      query: { from: iso(now - 30 * DAY), to: iso(now), granularity: 'hour', metric: 'volume', encoding: 'compact' },
+      token,
+    },
     { name: 'breakdown city 24h (volume)', path: '/api/analytics/breakdown', query: { ...last24, by: 'city', metric: 'volume' }, token },
     {
       name: 'breakdown country 30d (merchants)',

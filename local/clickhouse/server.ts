@@ -74,6 +74,12 @@ const gzip = promisify(zlib.gzip);
 const deflate = promisify(zlib.deflate);
 const brotli = promisify(zlib.brotliCompress);
 
+/** http_zlib_compression_level as ClickHouse reads it: 1–9, default 3. */
+export function zlibLevel(value: string | undefined): number {
+  const n = Number(value ?? 3);
+  return Number.isInteger(n) && n >= 1 && n <= 9 ? n : 3;
+}
+
 class HttpError extends Error {
   constructor(
     readonly code: number,
@@ -229,7 +235,9 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
     let out = result.bytes;
     const encoding = wantsCompression(lookup.get('enable_http_compression') ?? null, req.headers['accept-encoding']);
     if (encoding) {
-      out = encoding === 'gzip' ? await gzip(out) : encoding === 'deflate' ? await deflate(out) : await brotli(out);
+      // ClickHouse's own default level (http_zlib_compression_level = 3), not zlib's 6.
+      const level = zlibLevel(lookup.get('http_zlib_compression_level'));
+      out = encoding === 'gzip' ? await gzip(out, { level }) : encoding === 'deflate' ? await deflate(out, { level }) : await brotli(out);
       res.setHeader('Content-Encoding', encoding);
     }
     res.setHeader('Content-Length', out.length);
