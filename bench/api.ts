@@ -4,9 +4,16 @@
 //   * uncached: the handlers invoked directly (what a CloudFront miss costs), BENCH_API_ITER runs;
 //   * cached: through the local gateway (a CloudFront hit), BENCH_API_CACHED_ITER runs.
 // Prints P50/P95/P99 per scenario; no assertions.
+// BENCH_API_SCENARIOS=<name part,…> runs only the scenarios whose names contain one of them.
+// BENCH_API_DATA_DIR=<dir> keeps the loaded dataset there and reuses it on the next run (the
+// 10 M load takes minutes): the scenarios' ranges are anchored to the load's end, saved beside it.
 import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { startTestClickHouse } from '../devkit/engines.js';
+import { startTestClickHouse, type TestClickHouse } from '../devkit/engines.js';
+import { startClickHouseServer } from '../local/clickhouse/server.js';
+import { migrate } from '../sql/migrations.js';
 import { clickhouseConfigFromEnv, closeClickHouse, createClickHouseClient } from '../functions/shared/clickhouse.js';
 import { COUNTRIES } from '../contracts/geography.js';
 import { devAuthEnv, ensureDevKeys, signDevToken } from '../devkit/dev-keys.js';
@@ -18,12 +25,43 @@ import { bearerHeaders } from '../contracts/api.js';
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 10_000_000);
 const ITER = Number(process.env.BENCH_API_ITER ?? 50);
 const CACHED_ITER = Number(process.env.BENCH_API_CACHED_ITER ?? 500);
+// Comma-separated parts of scenario names to run (default all), e.g. "timeseries,overview 30d".
+const ONLY = (process.env.BENCH_API_SCENARIOS ?? '').split(',').filter(Boolean);
 const CHUNK = 1_000_000;
 const MIN = 60_000;
 const DAY = 86_400_000;
 const SPAN = 30 * DAY;
 
-const ch = await startTestClickHouse();
+const KEEP_DIR = process.env.BENCH_API_DATA_DIR;
+const META = KEEP_DIR ? path.join(KEEP_DIR, 'bench-api-meta.json') : undefined;
+
+/** A kept dataset: its own server on the kept directory, never removed. */
+async function keptClickHouse(dataDir: string): Promise<TestClickHouse> {
+  const server = await startClickHouseServer({ port: 0, dataDir });
+  const client = createClickHouseClient({ ...clickhouseConfigFromEnv({}), url: server.url, compression: false });
+  await migrate(client);
+  return {
+    server,
+    client,
+    dataDir,
+    newClient: () => client,
+    stop: () => server.close(),
+    restart: async () => {},
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+const kept: { rows: number; end: number } | undefined = META
+  ? await readFile(META, 'utf8').then(
+      (t) => JSON.parse(t) as { rows: number; end: number },
+      () => undefined,
+    )
+  : undefined;
+if (kept && kept.rows !== ROWS) throw new Error(`${KEEP_DIR} holds ${kept.rows} rows, not BENCH_API_ROWS=${ROWS}`);
+
+const ch = KEEP_DIR ? await keptClickHouse(KEEP_DIR) : await startTestClickHouse();
 const keyDir = `${ch.dataDir}-keys`;
 try {
   const keys = await ensureDevKeys(keyDir);
@@ -51,9 +89,9 @@ try {
       }
     });
   }
-  const end = Math.floor(Date.now() / MIN) * MIN;
+  const end = kept?.end ?? Math.floor(Date.now() / MIN) * MIN;
   const t0 = performance.now();
-  for (let start = 0; start < ROWS; start += CHUNK) {
+  for (let start = 0; !kept && start < ROWS; start += CHUNK) {
     const count = Math.min(CHUNK, ROWS - start);
     await loader.command({
       query: `
@@ -79,8 +117,10 @@ try {
   }
   const loadSeconds = (performance.now() - t0) / 1000;
   // Steady state: background merges would get there over time; do it now so runs are comparable.
-  for (const t of ['analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day'])
-    await loader.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+  if (!kept)
+    for (const t of ['analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day'])
+      await loader.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+  if (META && !kept) await writeFile(META, JSON.stringify({ rows: ROWS, end }));
   const sizes = await (
     await loader.query({
       query: `SELECT table, sum(rows) AS rows FROM system.parts WHERE active AND database = currentDatabase() AND table LIKE 'analytics_%' GROUP BY table ORDER BY table`,
@@ -94,7 +134,8 @@ try {
 
   const token = await signDevToken({ zones: ['*'], ttlSeconds: 3600 }, keys);
   const scoped = await signDevToken({ zones: ['WAEMU'], ttlSeconds: 3600 }, keys);
-  const now = Date.now();
+  // Anchored to the load's end, so a kept dataset answers the same ranges on every run.
+  const now = end;
   const iso = (ms: number) => new Date(ms).toISOString();
   const last24 = { from: iso(now - DAY), to: iso(now) };
   const scenarios: Array<{ name: string; path: string; query: Record<string, string>; token: string }> = [
@@ -119,6 +160,12 @@ try {
       query: { from: iso(now - 30 * DAY), to: iso(now), granularity: 'hour', metric: 'volume' },
       token,
     },
+    {
+      name: 'timeseries hour 30d (volume), compact',
+      path: '/api/analytics/timeseries',
+      query: { from: iso(now - 30 * DAY), to: iso(now), granularity: 'hour', metric: 'volume', encoding: 'compact' },
+      token,
+    },
     { name: 'breakdown city 24h (volume)', path: '/api/analytics/breakdown', query: { ...last24, by: 'city', metric: 'volume' }, token },
     {
       name: 'breakdown country 30d (merchants)',
@@ -133,7 +180,7 @@ try {
   const table: string[][] = [];
   const gw = await startHttpGateway({ port: 0, routes: [...routes].map(([path, handler]) => ({ path, handler })) });
   try {
-    for (const s of scenarios) {
+    for (const s of scenarios.filter((x) => !ONLY.length || ONLY.some((o) => x.name.includes(o)))) {
       const handler = routes.get(s.path)!;
       const rawQueryString = new URLSearchParams(s.query).toString();
       const invoke = async () => {

@@ -12,7 +12,7 @@ import { TABLES } from '../functions/shared/dynamo/tables.js';
 import { migrate } from '../sql/migrations.js';
 import { API_BASE } from '../contracts/api.js';
 import type { WebConfig } from '../contracts/web-config.js';
-import { startClickHouseServer } from './clickhouse/server.js';
+import { type ClickHouseServer, startClickHouseServer } from './clickhouse/server.js';
 import { envNumber, LOCAL_HOST, localDir, localFunctionEnv, localPorts, type LocalPorts } from './config.js';
 import { serveDashboard } from './dashboard-server.js';
 import { devAuthEnv, ensureDevKeys, signDevToken } from '../devkit/dev-keys.js';
@@ -47,6 +47,8 @@ export interface LocalCloud {
   ports: LocalPorts;
   urls: { clickhouse: string; dynamodb: string; api: string; ws: string; dashboard?: string };
   clickhouse: ClickHouseClient;
+  /** The local ClickHouse server's live counters (benchmarks: engine busy time). */
+  clickhouseStats: ClickHouseServer['stats'];
   /** The ingest handler as the event source calls it. */
   ingest: (event: MSKEvent) => Promise<unknown>;
   /** A token signed with the dev key. */
@@ -132,6 +134,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ports,
       urls,
       clickhouse,
+      clickhouseStats: ch.stats,
       ingest,
       msk: source?.msk,
       devToken,

@@ -204,6 +204,36 @@ describe('the shared cache', () => {
     }
   });
 
+  test('one cached entry answers each Origin and encoding with its own head: CORS, Age, Content-Length', async () => {
+    gw.clearCache();
+    const path = `/api/analytics/overview?${QS}`;
+    const auth = bearerHeaders(token);
+    const miss = await get(path, { ...auth, origin: 'http://localhost:3004', 'accept-encoding': 'identity' });
+    expect(miss.headers.get('x-cache')).toBe('Miss from cloudfront');
+    const text = await miss.text();
+    expect(Buffer.byteLength(text)).toBeGreaterThan(1000); // large enough to be compressed
+    clock += 2_000;
+    const asks = [
+      { origin: 'http://localhost:3004', enc: 'identity' },
+      { origin: undefined, enc: 'identity' },
+      { origin: 'http://localhost:3004', enc: 'gzip' },
+      { origin: undefined, enc: 'gzip' },
+      { origin: 'http://localhost:3004', enc: 'identity' },
+    ];
+    for (const { origin, enc } of asks) {
+      const res = await get(path, { ...auth, 'accept-encoding': enc, ...(origin ? { origin } : {}) });
+      expect(res.headers.get('x-cache')).toBe('Hit from cloudfront');
+      expect(res.headers.get('age')).toBe('2');
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin ?? null);
+      expect(res.headers.get('content-encoding')).toBe(enc === 'gzip' ? 'gzip' : null);
+      // The length of the bytes sent: the body itself, or its (smaller) gzip.
+      const length = Number(res.headers.get('content-length'));
+      if (enc === 'gzip') expect(length).toBeLessThan(Buffer.byteLength(text));
+      else expect(length).toBe(Buffer.byteLength(text));
+      expect(await res.text()).toBe(text);
+    }
+  });
+
   test('TTL follows Cache-Control, capped at the configured maximum', () => {
     expect(sharedCacheTtl('public, max-age=0, s-maxage=10')).toBe(10);
     expect(sharedCacheTtl('public, max-age=30')).toBe(30);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ClickHouseError, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { startClickHouseServer, type ClickHouseServer } from '../local/clickhouse/server.js';
+import { startClickHouseServer, zlibLevel, type ClickHouseServer } from '../local/clickhouse/server.js';
 import {
   clickhouseConfigFromEnv,
   closeClickHouse,
@@ -158,6 +158,32 @@ describe('plain HTTP (curl-style)', () => {
     });
     expect(raw.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(raw.body).toString()).toBe('42\n');
+  });
+
+  it("gzips at ClickHouse's http_zlib_compression_level: 3 by default, else as asked", async () => {
+    const http = await import('node:http');
+    const getRaw = (query: string) =>
+      new Promise<Buffer>((resolve, reject) => {
+        const req = http.request(`${server.url}/?${query}`, { headers: { 'Accept-Encoding': 'gzip' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const sql = encodeURIComponent('SELECT number, toString(number * 7919 % 1000) FROM system.numbers LIMIT 20000');
+    const plain = await getRaw(`query=${sql}`);
+    const byDefault = await getRaw(`query=${sql}&enable_http_compression=1`);
+    const best = await getRaw(`query=${sql}&enable_http_compression=1&http_zlib_compression_level=9`);
+    expect(gunzipSync(byDefault).equals(plain)).toBe(true);
+    expect(gunzipSync(best).equals(plain)).toBe(true);
+    expect(byDefault.equals(gzipSync(plain, { level: 3 }))).toBe(true);
+    expect(best.equals(gzipSync(plain, { level: 9 }))).toBe(true);
+    expect(zlibLevel(undefined)).toBe(3);
+    expect(zlibLevel('1')).toBe(1);
+    expect(zlibLevel('0')).toBe(3);
+    expect(zlibLevel('x')).toBe(3);
   });
 });
 

@@ -64,15 +64,22 @@ export interface ClickHouseServer {
   /**
    * Live counters; `queries` = engine calls made for HTTP requests (ping and internal resets
    * excluded); `engineMs` = the engine's own elapsed time over them (benchmarks print it beside
-   * the caller's time).
+   * the caller's time); `busyMs` = wall time the one engine slot was held (statements and their
+   * setting resets): busyMs / wall time near 1 means callers queue on the engine.
    */
-  stats: { readonly queries: number; readonly engineMs: number };
+  stats: { readonly queries: number; readonly engineMs: number; readonly busyMs: number };
   close(): Promise<void>;
 }
 
 const gzip = promisify(zlib.gzip);
 const deflate = promisify(zlib.deflate);
 const brotli = promisify(zlib.brotliCompress);
+
+/** http_zlib_compression_level as ClickHouse reads it: 1–9, default 3. */
+export function zlibLevel(value: string | undefined): number {
+  const n = Number(value ?? 3);
+  return Number.isInteger(n) && n >= 1 && n <= 9 ? n : 3;
+}
 
 class HttpError extends Error {
   constructor(
@@ -174,6 +181,7 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
   const maxBodyBytes = opts.maxBodyBytes ?? MAX_CLICKHOUSE_BODY_BYTES;
   const engine = new ChdbEngine(opts.dataDir);
   let engineMs = 0;
+  let busyMs = 0;
   let version = 'unknown';
   try {
     version = await engine.exclusive(async () => {
@@ -211,10 +219,12 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
 
     const preamble = `USE ${sqlIdentifier(database)}; ${settings.size > 0 ? `${setStatement(settings)}; ` : ''}`;
     const result = await engine.exclusive(async () => {
+      const held = performance.now();
       try {
         return insertWithData ? await engine.insertRaw(preamble + sql, body) : await engine.query(preamble + sql, format, params);
       } finally {
         if (settings.size > 0) await resetSettings([...settings.keys()]);
+        busyMs += performance.now() - held;
       }
     });
 
@@ -226,7 +236,9 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
     let out = result.bytes;
     const encoding = wantsCompression(lookup.get('enable_http_compression') ?? null, req.headers['accept-encoding']);
     if (encoding) {
-      out = encoding === 'gzip' ? await gzip(out) : encoding === 'deflate' ? await deflate(out) : await brotli(out);
+      // ClickHouse's own default level (http_zlib_compression_level = 3), not zlib's 6.
+      const level = zlibLevel(lookup.get('http_zlib_compression_level'));
+      out = encoding === 'gzip' ? await gzip(out, { level }) : encoding === 'deflate' ? await deflate(out, { level }) : await brotli(out);
       res.setHeader('Content-Encoding', encoding);
     }
     res.setHeader('Content-Length', out.length);
@@ -302,6 +314,9 @@ export async function startClickHouseServer(opts: ClickHouseServerOptions): Prom
     stats: {
       get engineMs() {
         return engineMs;
+      },
+      get busyMs() {
+        return busyMs;
       },
       get queries() {
         return engine.queries;
