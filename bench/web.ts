@@ -23,8 +23,9 @@ import { startLocalCloud } from '../local/cloud.js';
 import { EventGenerator, toMskEvent } from '../functions/shared/generator.js';
 import { launchChromium } from '../test/support/browser.js';
 import { generateDataset, insertRawEvents } from '../test/support/api-dataset.js';
-import { isMain, median, report, type BenchRow } from './lib.js';
+import { median, report, type BenchRow } from './lib.js';
 import { lighthouseScores, type LighthouseScores } from './lighthouse.js';
+import { isMain } from '../local/lib/is-main.js';
 import { repoPath } from '../local/lib/repo-root.js';
 import { sleep } from '../local/lib/sleep.js';
 
