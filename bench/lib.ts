@@ -57,8 +57,3 @@ export function machine(): string {
   // Imported lazily so the web bundle never sees node:os.
   return `${process.platform}/${process.arch}, node ${process.version}`;
 }
-
-/** True when the module is run directly (not imported by run-all). */
-export function isMain(metaUrl: string): boolean {
-  return metaUrl === `file://${process.argv[1]}`;
-}

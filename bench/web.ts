@@ -23,8 +23,9 @@ import { startLocalCloud } from '../local/cloud.js';
 import { EventGenerator, toMskEvent } from '../devkit/generator.js';
 import { launchChromium } from '../devkit/browser.js';
 import { generateDataset, insertRawEvents } from '../devkit/api-dataset.js';
-import { isMain, median, report, type BenchRow } from './lib.js';
+import { median, report, type BenchRow } from './lib.js';
 import { lighthouseScores, type LighthouseScores } from './lighthouse.js';
+import { isMain } from '../local/lib/is-main.js';
 import { repoPath } from '../local/lib/repo-root.js';
 import { sleep } from '../local/lib/sleep.js';
 

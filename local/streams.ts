@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { TABLES, tableName, type TableDef } from '../functions/shared/dynamo/tables.js';
 import { MAX_DYNAMO_BODY_BYTES, type TableNames } from './dynamo.js';
 import { BodyTooLargeError, readCappedBody } from './lib/body.js';
+import { liveView } from './lib/live-view.js';
 import { closeServer, listen } from './listen.js';
 import { guardServer, jsonBody, sendAndClose, type AllowedOrigins } from './origin-guard.js';
 import { startStreamMapping, type StreamMappingOptions } from './streams/esm-engine.js';
@@ -109,22 +110,10 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
   const { port, hostPort } = await listen(server, options.port, options.host);
 
   let closing: Promise<void> | undefined;
-  return {
+  return Object.assign(liveView(mapping, ['pending', 'produced', 'filtered', 'invocations']), {
     endpoint: `http://${hostPort}`,
     port,
     flush: () => mapping.flush(() => [...writesInFlight]),
-    get pending() {
-      return mapping.pending;
-    },
-    get produced() {
-      return mapping.produced;
-    },
-    get filtered() {
-      return mapping.filtered;
-    },
-    get invocations() {
-      return mapping.invocations;
-    },
     close() {
       closing ??= (async () => {
         await Promise.allSettled([...writesInFlight]);
@@ -134,5 +123,5 @@ export async function startStreamProxy(options: StartStreamProxyOptions): Promis
       })();
       return closing;
     },
-  };
+  });
 }

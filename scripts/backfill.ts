@@ -2,13 +2,13 @@
 // Loads history from the PostgreSQL system of record (DATABASE_URL) into ClickHouse
 // (CLICKHOUSE_URL / CLICKHOUSE_SECRET_ARN) through the live ingest path. See scripts/backfill/run.ts.
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createClickHouseClient, resolveClickHouseConfig } from '../functions/shared/clickhouse.js';
 import { localDir } from '../local/config.js';
 import { parseArgs, runCli, stringFlag, UsageError, type ParsedArgs } from './lib/args.js';
 import { redactUrl } from './backfill/checkpoint.js';
 import { formatSummary, parseRange, runBackfill } from './backfill/run.js';
+import { isMain } from '../local/lib/is-main.js';
 
 export const USAGE = `usage: npm run backfill -- <from> <to> <batchSize> [--dry-run] [--no-resume] [--checkpoint-dir DIR]
   <from> <to>        UTC dates (YYYY-MM-DD; <to> includes that whole day) or ISO-8601 timestamps (<to> exclusive)
@@ -71,6 +71,6 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   await runCli(() => main(), USAGE);
 }

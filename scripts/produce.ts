@@ -2,14 +2,13 @@
 // Produces realistic payment events (the shared generator) to the three topics: keyed by merchant
 // (the Java-compatible default partitioner), acks=all, idempotent, sent in batches. A progress line
 // every second on stderr, a summary at the end. Also a library: the tests and bench:e2e use produce().
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { EventGenerator, type GeneratedRecord } from '../devkit/generator.js';
 import { TOPICS } from '../contracts/event.js';
 import { DEFAULT_BROKERS, kafkaClient, parseBrokers } from '../local/msk/client.js';
 import { brokersFlag, parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';
 import { sleep } from '../local/lib/sleep.js';
+import { isMain } from '../local/lib/is-main.js';
 
 export interface ProducedRecord extends GeneratedRecord {
   /** Record timestamp (epoch ms) given to Kafka: the time of the send. */
@@ -212,6 +211,6 @@ async function main(): Promise<void> {
   if (summary.errors > 0) process.exitCode = 1;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   await runCli(main, USAGE);
 }

@@ -17,6 +17,7 @@ import { documentClient } from '../functions/shared/dynamo/client.js';
 import { DELTAS_TABLE, tableName } from '../functions/shared/dynamo/tables.js';
 import { applyEnvDefaults, localFunctionEnv, localPorts } from '../local/config.js';
 import { parseArgs, runCli, UsageError } from './lib/args.js';
+import { isMain } from '../local/lib/is-main.js';
 
 export const FLAGS = ['help'] as const;
 const USAGE = `usage: npm run redrive -- <source> [more sources]
@@ -105,7 +106,7 @@ export async function redrive(sources: string[], log: (line: string) => void = c
   return results;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname) {
+if (isMain(import.meta.url)) {
   await runCli(async () => {
     const args = parseArgs();
     for (const flag of args.flags.keys()) if (!(FLAGS as readonly string[]).includes(flag)) throw new UsageError(`unknown flag --${flag}`);

@@ -5,12 +5,11 @@
 // procedure. Safe because ingest counts every event once by its event_id (README "Exactly once"):
 // a replay stores only what is missing, whatever the offsets. Also a library (replayOffsets) for
 // the tests.
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { TOPICS } from '../contracts/event.js';
 import { DEFAULT_BROKERS, DEFAULT_CONSUMER_GROUP, kafkaClient, parseBrokers } from '../local/msk/client.js';
 import { brokersFlag, parseArgs, runCli, stringFlag, UsageError } from './lib/args.js';
+import { isMain } from '../local/lib/is-main.js';
 
 export interface ReplayOptions {
   brokers: string[];
@@ -184,6 +183,6 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   await runCli(main, USAGE);
 }

@@ -1,11 +1,10 @@
 // npm run retention:report [-- --json]
 // Rows, bytes (on disk, compressed, uncompressed) and active parts per table and partition
 // (system.parts), and the TTL each table enforces (system.tables.engine_full), with totals.
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouseClient, resolveClickHouseConfig } from '../functions/shared/clickhouse.js';
 import { parseArgs, runCli, UsageError } from './lib/args.js';
+import { isMain } from '../local/lib/is-main.js';
 
 export const USAGE = `usage: npm run retention:report [-- --json]
   --json   machine-readable output
@@ -129,6 +128,6 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   await runCli(() => main(), USAGE);
 }

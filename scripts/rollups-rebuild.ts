@@ -18,13 +18,12 @@
 //    long-term history) is never rebuilt for those partitions;
 //  * live inserts during a rebuild: raw's row count and latest ingested_at of the month are read
 //    before and after; if they moved, the partition is rebuilt again (up to 3 attempts).
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouseClient, resolveClickHouseConfig } from '../functions/shared/clickhouse.js';
 import { chDateTime64 } from '../functions/shared/time.js';
 import { parseArgs, runCli, stringFlag, UsageError, type ParsedArgs } from './lib/args.js';
+import { isMain } from '../local/lib/is-main.js';
 
 export const USAGE = `usage: npm run rollups:rebuild -- --from <date> --to <date> [--force]
   --from, --to   UTC dates (YYYY-MM-DD, --to inclusive) or ISO-8601 timestamps; widened to whole months
@@ -275,6 +274,6 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   await runCli(() => main(), USAGE);
 }

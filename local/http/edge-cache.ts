@@ -2,6 +2,7 @@
 // string as sent, the token header), an answer kept as long as its Cache-Control allows (s-maxage,
 // else max-age; no-store / no-cache / private never stored), capped at the policy's MaxTTL, and
 // concurrent misses of one key collapsed into one origin request. The clock is injected.
+import { liveView } from '../lib/live-view.js';
 import type { StoredResponse } from './function-url.js';
 
 interface CacheEntry extends StoredResponse {
@@ -54,21 +55,11 @@ export class EdgeCache {
   readonly stats: CacheStats;
 
   constructor(private readonly options: EdgeCacheOptions) {
-    const { counts, entries } = this;
-    this.stats = {
-      get hits() {
-        return counts.hits;
-      },
-      get misses() {
-        return counts.misses;
-      },
-      get stores() {
-        return counts.stores;
-      },
-      get entries() {
-        return entries.size;
-      },
-    };
+    const entries = this.entries;
+    this.stats = Object.defineProperty(liveView(this.counts, ['hits', 'misses', 'stores']), 'entries', {
+      get: () => entries.size,
+      enumerable: true,
+    }) as CacheStats;
   }
 
   /** A fresh stored answer, or the origin's (one request for all concurrent misses of the key). */

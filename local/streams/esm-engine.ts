@@ -6,6 +6,7 @@
 // No I/O of its own: the consumer is a function (the fan-out handler).
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { backoffMs } from '../lib/backoff.js';
+import { liveView } from '../lib/live-view.js';
 import { sleep } from '../lib/sleep.js';
 import type { AttributeMap } from './record-deriver.js';
 
@@ -162,8 +163,8 @@ export function startStreamMapping(options: StreamMappingOptions): StreamMapping
     schedule(lane, delay);
   }
 
-  return {
-    enqueue(stream, partitionKey, records) {
+  return Object.assign(liveView(counts, ['pending', 'produced', 'filtered', 'invocations']), {
+    enqueue(stream: string, partitionKey: string, records: readonly DynamoDBRecord[]) {
       const lanes = lanesOf(stream);
       for (const r of records) {
         counts.produced++;
@@ -178,7 +179,7 @@ export function startStreamMapping(options: StreamMappingOptions): StreamMapping
         schedule(lane);
       }
     },
-    async flush(busy = () => []) {
+    async flush(busy: () => readonly Promise<unknown>[] = () => []) {
       flushing++;
       try {
         // Windows are skipped while flushing; retries keep their backoff.
@@ -199,22 +200,10 @@ export function startStreamMapping(options: StreamMappingOptions): StreamMapping
         flushing--;
       }
     },
-    get pending() {
-      return counts.pending;
-    },
-    get produced() {
-      return counts.produced;
-    },
-    get filtered() {
-      return counts.filtered;
-    },
-    get invocations() {
-      return counts.invocations;
-    },
     async close() {
       closed = true;
       for (const lanes of streams.values()) for (const lane of lanes) clearTimeout(lane.timer);
       await Promise.allSettled([...deliveriesInFlight]);
     },
-  };
+  });
 }

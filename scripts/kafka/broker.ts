@@ -179,7 +179,12 @@ function serverProperties(port: number, controllerPort: number, logDir: string, 
 
 /** A Kafka cluster id: 16 random bytes in URL-safe base64, as `kafka-storage random-uuid` prints. */
 function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+  // As Kafka's own Uuid.randomUuid(): an id starting with '-' would be read as an option by
+  // kafka-storage (1 run in 64 failed with "argument --cluster-id/-t: expected one argument").
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function tail(file: string, lines = 30): string {
