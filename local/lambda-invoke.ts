@@ -9,9 +9,11 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS } from '../functions/catalog.js';
 import { lambdaContext } from './lambda-context.js';
+import { sandboxLimit, startSandboxPool } from './lambda-sandbox.js';
 import { listen } from './listen.js';
 
-export type InvokeHandler = (event: unknown, context: Context) => Promise<unknown>;
+/** `close` when the handler owns sandbox processes (the server's close ends them). */
+export type InvokeHandler = ((event: unknown, context: Context) => Promise<unknown>) & { close?: () => Promise<void> };
 
 export interface LambdaInvokeServer {
   /** http://host:port — LAMBDA_ENDPOINT for the callers. */
@@ -21,11 +23,24 @@ export interface LambdaInvokeServer {
   close(): Promise<void>;
 }
 
-/** The functions of the catalog another function invokes (`invoke` triggers), by id. */
-export async function invokeHandlersFromCatalog(root: string = process.cwd()): Promise<Record<string, InvokeHandler>> {
+/**
+ * The functions of the catalog another function invokes (`invoke` triggers), by id. Each runs in
+ * its own sandbox processes (lambda-sandbox.ts), so parallel invocations use every core like
+ * separate Lambda environments; `sandboxes: 0` (or LOCAL_LAMBDA_SANDBOXES=0) runs them inline.
+ */
+export async function invokeHandlersFromCatalog(
+  root: string = process.cwd(),
+  options: { sandboxes?: number } = {},
+): Promise<Record<string, InvokeHandler>> {
   const out: Record<string, InvokeHandler> = {};
+  const sandboxes = options.sandboxes ?? sandboxLimit();
   for (const def of FUNCTIONS) {
     if (def.trigger.kind !== 'invoke') continue;
+    if (sandboxes > 0) {
+      const pool = startSandboxPool({ entry: def.entry, functionName: def.id, root, max: sandboxes });
+      out[def.id] = Object.assign((event: unknown) => pool.invoke(event), { close: () => pool.close() });
+      continue;
+    }
     const mod = (await import(pathToFileURL(resolve(root, def.entry)).href)) as { handler: InvokeHandler };
     out[def.id] = mod.handler;
   }
@@ -97,6 +112,7 @@ export async function startLambdaInvokeServer(options: {
     invocations,
     async close() {
       await Promise.allSettled([...running]);
+      await Promise.all(Object.values(options.handlers).map((h) => h.close?.()));
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();
