@@ -108,6 +108,8 @@ export function startSandboxPool(options: { entry: string; functionName: string;
         Object.assign(new Error(`sandbox exited (${signal ?? code}) during the invocation`), { name: 'Runtime.ExitError' }),
       );
       box.pending = undefined;
+      // An invocation waiting for a sandbox gets a new one in its place.
+      if (!closed && waiting.length > 0) waiting.shift()!(spawn());
     });
     all.add(box);
     return box;

@@ -80,4 +80,18 @@ describe('local Lambda sandboxes', () => {
     expect(new Set(both.map((r) => (r.body as { pid: number }).pid)).size).toBe(2);
     expect(pool.size).toBe(2);
   }, 120_000);
+
+  it('an invocation waiting for the only sandbox runs in a new one when that sandbox crashes', async () => {
+    const single = startSandboxPool({ entry: 'test/support/sandbox-probe.ts', functionName: 'Probe', root: process.cwd(), max: 1 });
+    try {
+      const crash = single.invoke({ exit: 4 });
+      const waiting = single.invoke({});
+      await expect(crash).rejects.toMatchObject({ name: 'Runtime.ExitError' });
+      const result = (await waiting) as { pid: number };
+      expect(result.pid).toBeGreaterThan(0);
+      expect(single.size).toBe(1);
+    } finally {
+      await single.close();
+    }
+  }, 120_000);
 });
