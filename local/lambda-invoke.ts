@@ -7,11 +7,13 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
 import { lambdaContext } from './lambda-context.js';
 import { readCappedBody } from './lib/body.js';
-import { catalogFunctions, catalogHandlers } from './lib/catalog.js';
+import { catalogFunctions, importHandler } from './lib/catalog.js';
 import { REPO_ROOT } from './lib/repo-root.js';
+import { sandboxLimit, startSandboxPool } from './lambda-sandbox.js';
 import { closeServer, listen } from './listen.js';
 
-export type InvokeHandler = (event: unknown, context: Context) => Promise<unknown>;
+/** `close` when the handler owns sandbox processes (the server's close ends them). */
+export type InvokeHandler = ((event: unknown, context: Context) => Promise<unknown>) & { close?: () => Promise<void> };
 
 export interface LambdaInvokeServer {
   /** http://host:port — LAMBDA_ENDPOINT for the callers. */
@@ -21,9 +23,26 @@ export interface LambdaInvokeServer {
   close(): Promise<void>;
 }
 
-/** The functions of the catalog another function invokes (`invoke` triggers), by id. */
-export async function invokeHandlersFromCatalog(root: string = REPO_ROOT): Promise<Record<string, InvokeHandler>> {
-  return Object.fromEntries((await catalogHandlers<'invoke', InvokeHandler>('invoke', root)).map(({ def, handler }) => [def.id, handler]));
+/**
+ * The functions of the catalog another function invokes (`invoke` triggers), by id. Each runs in
+ * its own sandbox processes (lambda-sandbox.ts), so parallel invocations use every core like
+ * separate Lambda environments; `sandboxes: 0` (or LOCAL_LAMBDA_SANDBOXES=0) runs them inline.
+ */
+export async function invokeHandlersFromCatalog(
+  root: string = REPO_ROOT,
+  options: { sandboxes?: number } = {},
+): Promise<Record<string, InvokeHandler>> {
+  const out: Record<string, InvokeHandler> = {};
+  const sandboxes = options.sandboxes ?? sandboxLimit();
+  for (const def of catalogFunctions('invoke')) {
+    if (sandboxes > 0) {
+      const pool = startSandboxPool({ entry: def.entry, functionName: def.id, root, max: sandboxes });
+      out[def.id] = Object.assign((event: unknown) => pool.invoke(event), { close: () => pool.close() });
+      continue;
+    }
+    out[def.id] = await importHandler<InvokeHandler>(def.entry, root);
+  }
+  return out;
 }
 
 /** The environment callers need: LAMBDA_ENDPOINT and each invoked function's name variable. */
@@ -85,6 +104,7 @@ export async function startLambdaInvokeServer(options: {
     invocations,
     async close() {
       await Promise.allSettled([...running]);
+      await Promise.all(Object.values(options.handlers).map((h) => h.close?.()));
       await closeServer(server);
     },
   };

@@ -16,6 +16,7 @@ import { toUnits } from '../contracts/decimal.js';
 import { EventGenerator, toMskEvent, type GeneratedRecord } from '../devkit/generator.js';
 import { signDevToken, type DevKeys } from '../devkit/dev-keys.js';
 import { lambdaContext } from '../local/lambda-context.js';
+import { sandboxCpuMicros } from '../local/lambda-sandbox.js';
 import type { Realtime } from '../local/realtime.js';
 import { startTestClickHouse, type TestClickHouse } from '../devkit/engines.js';
 import { expectedByRoom, type Expected } from './support/totals.js';
@@ -397,12 +398,15 @@ describe('scale', () => {
     process.env.WS_MANAGEMENT_ENDPOINT = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
     process.env.FANOUT_CHUNK_SIZE = '2000';
     const workersBefore = rt.lambda.invocations.FanoutWorker ?? 0;
+    const sandboxCpuBefore = sandboxCpuMicros();
     try {
       const version = Date.now() * 1000 + 20;
       await writeSnapshots(db.doc, 'deltas', [snapshot(room, version, 20)]);
       await rt.streams.flush();
-      // 10 chunks of 2,000: the fan-out pushes one itself, nine workers the others.
-      expect((rt.lambda.invocations.FanoutWorker ?? 0) - workersBefore).toBe(9);
+      // 10 chunks of 2,000: ten workers, one per chunk (the fan-out keeps none for itself).
+      expect((rt.lambda.invocations.FanoutWorker ?? 0) - workersBefore).toBe(10);
+      // The workers ran in their own sandbox processes (as separate Lambda environments), not here.
+      expect(sandboxCpuMicros()).toBeGreaterThan(sandboxCpuBefore);
       const posted = [...posts.entries()];
       expect(posted.length).toBe(20_000);
       for (const [id, statuses] of posted) {

@@ -105,10 +105,11 @@ export async function fanout(
   const client = managementClient(managementEndpoint(undefined, env), env);
   const onError = (connectionId: string, error: unknown) => logger.warn('push failed', { connectionId, error: error as Error });
   const local = (i: number) => deliverChunk(plan.chunks[i]!, { client, store, concurrency: config.concurrency, onError });
-  // The first chunk is pushed here; the others by workers in parallel (inline without a worker).
+  // One chunk is pushed here. More go to workers, every one of them in parallel: a worker has twice
+  // the fan-out's memory (CPU), so a chunk kept here would be the slowest (inline without a worker).
   const outcomes: DeliveryOutcome[] = await Promise.all(
     plan.chunks.map(async (chunk, i) => {
-      if (i === 0 || !config.workerFunction) return local(i);
+      if (plan.chunks.length === 1 || !config.workerFunction) return local(i);
       stats.workers++;
       try {
         return await invokeWorker(config.workerFunction, chunk, env);

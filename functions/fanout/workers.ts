@@ -25,6 +25,7 @@ export function lambdaClient(env: NodeJS.ProcessEnv = process.env): LambdaClient
   const agent = { keepAlive: true, maxSockets: 64 };
   const config: LambdaClientConfig = {
     maxAttempts: 3,
+    cacheMiddleware: true,
     requestHandler: { httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent) },
   };
   if (endpoint) {

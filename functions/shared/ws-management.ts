@@ -68,6 +68,9 @@ export function managementClient(endpoint: string, env: NodeJS.ProcessEnv = proc
     const config: ApiGatewayManagementApiClientConfig = {
       endpoint,
       maxAttempts: 1,
+      // Resolve the middleware stack once per command class instead of on every send: ~15 % of
+      // the client's CPU per post (bench:realtime, part `post`). We add no per-command middleware.
+      cacheMiddleware: true,
       requestHandler: { httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent) },
     };
     if (isLocalEndpoint(endpoint)) {
