@@ -163,16 +163,22 @@ export async function storeBatch(
   now: number,
   opts: StoreOptions = {},
 ): Promise<StoreResult> {
-  const regressions = opts.checkOffsets === false ? [] : offsetRegressions(await readHighWaterMarks(client, batch.records), batch.records);
+  // The offset-mark read and the id lookup depend on nothing of each other: run them together
+  // (nothing is inserted before both have answered).
   const checkStarted = performance.now();
-  const stored =
+  let duplicateCheckMs = 0;
+  const [marks, stored] = await Promise.all([
+    opts.checkOffsets === false ? undefined : readHighWaterMarks(client, batch.records),
     opts.checkDuplicates === false
       ? new Map()
-      : await storedEvents(
+      : storedEvents(
           client,
           batch.valid.map((v) => v.event.event_id),
-        );
-  const duplicateCheckMs = Math.round((performance.now() - checkStarted) * 10) / 10;
+        ).finally(() => {
+          duplicateCheckMs = Math.round((performance.now() - checkStarted) * 10) / 10;
+        }),
+  ]);
+  const regressions = marks === undefined ? [] : offsetRegressions(marks, batch.records);
   const { fresh, duplicates, conflicts } = classifyAgainstStored(batch.valid, stored);
   const conflictRejects = conflicts.map((c) => ({ record: c.item.record, reject: c.reject, eventId: c.item.event.event_id }));
 
