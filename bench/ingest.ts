@@ -4,7 +4,8 @@
 // figure that matters on a shared, noisy machine. Medians over BENCH_REPEATS runs (default 5).
 // Then the event_id duplicate check's cost: with BENCH_DEDUP_ROWS events (default 10 M) already in
 // raw, handler events/s at BENCH_DEDUP_BATCH-record batches (default 10k) with the check and, side
-// by side in the same run, without it (a bench-only switch). Raw is pre-filled inside the engine
+// by side in the same run, without it (a bench-only switch), in BENCH_DEDUP_RUNS runs (default 3)
+// after one pre-fill; the share reported is the median of the runs' shares. Raw is pre-filled inside the engine
 // (INSERT … SELECT FROM numbers(), views included, so the id table holds every id), and batch ids
 // are random like UUIDs — the worst case for the lookup: they fall all over the id table.
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,8 @@ const SIZES = (process.env.BENCH_INGEST_SIZES ?? '1000,10000,100000').split(',')
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const DEDUP_ROWS = Number(process.env.BENCH_DEDUP_ROWS ?? 10_000_000);
 const DEDUP_BATCH = Number(process.env.BENCH_DEDUP_BATCH ?? 10_000);
+/** Measurement runs after one pre-fill (each BENCH_REPEATS batches each way); the share is their median. */
+const DEDUP_RUNS = Number(process.env.BENCH_DEDUP_RUNS ?? 3);
 
 const randomId = () => `evt_${randomBytes(8).toString('hex')}`;
 
@@ -72,40 +75,50 @@ async function dedupCost(client: ClickHouseClient, url: string, dynamo: () => Dy
   console.error(`dedup: ${n} ids in analytics_event_ids after pre-filling raw in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const withCheck = createIngest({ clickhouse: async () => client, dynamo, deltasTable: DELTAS_TABLE.id });
   const without = createIngest({ clickhouse: async () => client, dynamo, deltasTable: DELTAS_TABLE.id, checkDuplicates: false });
-  const rates = { with: [] as number[], without: [] as number[] };
-  const checkMs: number[] = [];
   let seed = 9000;
   let offset = 50_000_000;
-  for (let rep = 0; rep < REPEATS; rep++) {
-    // Alternate which goes first, so neither always runs on a warmer engine.
-    const order = rep % 2 === 0 ? (['with', 'without'] as const) : (['without', 'with'] as const);
-    for (const which of order) {
-      const records = new EventGenerator({ seed: seed++ }).records(DEDUP_BATCH).map((r) => {
-        const event = { ...r.event!, event_id: randomId() };
-        return { ...r, event, value: JSON.stringify(event) };
-      });
-      const event = toMskEvent(records, { startOffset: offset });
-      offset += DEDUP_BATCH;
-      const t = performance.now();
-      const result = await (which === 'with' ? withCheck : without)(event);
-      rates[which].push(DEDUP_BATCH / ((performance.now() - t) / 1000));
-      if (which === 'with') checkMs.push(result.timings.duplicateCheck);
-      if (result.inserted !== DEDUP_BATCH) throw new Error(`expected ${DEDUP_BATCH} new events stored, got ${result.inserted}`);
+  const runs: Array<{ w: number; wo: number; cost: number; check: number }> = [];
+  for (let run = 0; run < DEDUP_RUNS; run++) {
+    const rates = { with: [] as number[], without: [] as number[] };
+    const checkMs: number[] = [];
+    for (let rep = 0; rep < REPEATS; rep++) {
+      // Alternate which goes first, so neither always runs on a warmer engine.
+      const order = rep % 2 === 0 ? (['with', 'without'] as const) : (['without', 'with'] as const);
+      for (const which of order) {
+        const records = new EventGenerator({ seed: seed++ }).records(DEDUP_BATCH).map((r) => {
+          const event = { ...r.event!, event_id: randomId() };
+          return { ...r, event, value: JSON.stringify(event) };
+        });
+        const event = toMskEvent(records, { startOffset: offset });
+        offset += DEDUP_BATCH;
+        const t = performance.now();
+        const result = await (which === 'with' ? withCheck : without)(event);
+        rates[which].push(DEDUP_BATCH / ((performance.now() - t) / 1000));
+        if (which === 'with') checkMs.push(result.timings.duplicateCheck);
+        if (result.inserted !== DEDUP_BATCH) throw new Error(`expected ${DEDUP_BATCH} new events stored, got ${result.inserted}`);
+      }
     }
+    const w = median(rates.with);
+    const wo = median(rates.without);
+    // Share of the handler's time the check takes: (t_with - t_without) / t_with = 1 - rate_with / rate_without.
+    runs.push({ w, wo, cost: 1 - w / wo, check: median(checkMs) });
+    console.error(
+      `dedup run ${run + 1}/${DEDUP_RUNS}: handler ${Math.round(w)}/s with the check, ${Math.round(wo)}/s without (medians of ${REPEATS} batches each); the check takes ${((1 - w / wo) * 100).toFixed(1)} % of the handler's time; the lookup itself ${median(checkMs).toFixed(0)} ms (median; batches: ${checkMs.map((x) => x.toFixed(0)).join(' ')})`,
+    );
   }
-  const w = median(rates.with);
-  const wo = median(rates.without);
-  // Share of the handler's time the check takes: (t_with - t_without) / t_with = 1 - rate_with / rate_without.
-  const cost = 1 - w / wo;
+  const mid = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
+  const w = mid((r) => r.w);
+  const wo = mid((r) => r.wo);
+  const cost = mid((r) => r.cost);
   const label = `${DEDUP_BATCH} batch, ${Number(n).toLocaleString('en-US')} events stored`;
   console.error(
-    `dedup: handler ${Math.round(w)}/s with the check, ${Math.round(wo)}/s without, over ${REPEATS} runs each; the check takes ${(cost * 100).toFixed(1)} % of the handler's time; the lookup itself ${median(checkMs).toFixed(0)} ms (median; runs: ${checkMs.map((x) => x.toFixed(0)).join(' ')})`,
+    `dedup: median of ${DEDUP_RUNS} runs: the check takes ${(cost * 100).toFixed(1)} % (runs: ${runs.map((r) => (r.cost * 100).toFixed(1)).join(' / ')}); handler ${Math.round(w)}/s with, ${Math.round(wo)}/s without; lookup ${mid((r) => r.check).toFixed(0)} ms`,
   );
   return [
     { part: 'ingest', metric: `handler events/s with duplicate check, ${label}`, value: w, unit: 'events/s' },
     { part: 'ingest', metric: `handler events/s without duplicate check, ${label}`, value: wo, unit: 'events/s' },
     { part: 'ingest', metric: `duplicate check share of handler time, ${label}`, value: cost * 100, unit: '%', target: '≤ 20' },
-    { part: 'ingest', metric: `event_id lookup per batch (median), ${label}`, value: median(checkMs), unit: 'ms' },
+    { part: 'ingest', metric: `event_id lookup per batch (median), ${label}`, value: mid((r) => r.check), unit: 'ms' },
   ];
 }
 

@@ -163,21 +163,22 @@ export async function storeBatch(
   now: number,
   opts: StoreOptions = {},
 ): Promise<StoreResult> {
-  // The two reads before the insert are independent: sent together, one's round trip and decoding
-  // overlap the other's engine time. The id lookup goes first, so its timing is its own.
+  // The offset-mark read and the id lookup depend on nothing of each other: run them together
+  // (nothing is inserted before both have answered).
   const checkStarted = performance.now();
   let duplicateCheckMs = 0;
-  const lookup =
+  const [marks, stored] = await Promise.all([
+    opts.checkOffsets === false ? undefined : readHighWaterMarks(client, batch.records),
     opts.checkDuplicates === false
-      ? Promise.resolve(new Map() as Awaited<ReturnType<typeof storedEvents>>)
+      ? new Map()
       : storedEvents(
           client,
           batch.valid.map((v) => v.event.event_id),
         ).finally(() => {
           duplicateCheckMs = Math.round((performance.now() - checkStarted) * 10) / 10;
-        });
-  const [stored, marks] = await Promise.all([lookup, opts.checkOffsets === false ? undefined : readHighWaterMarks(client, batch.records)]);
-  const regressions = marks ? offsetRegressions(marks, batch.records) : [];
+        }),
+  ]);
+  const regressions = marks === undefined ? [] : offsetRegressions(marks, batch.records);
   const { fresh, duplicates, conflicts } = classifyAgainstStored(batch.valid, stored);
   const conflictRejects = conflicts.map((c) => ({ record: c.item.record, reject: c.reject, eventId: c.item.event.event_id }));
 
