@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS analytics_merchant_rollup_start
     recorded_at     DateTime64(3, 'UTC')
 )
 ENGINE = MergeTree
-ORDER BY recorded_at;
+ORDER BY recorded_at
+SETTINGS non_replicated_deduplication_window = 10000;
 
 INSERT INTO analytics_merchant_rollup_start
 SELECT toStartOfDay(now('UTC') - INTERVAL 89 DAY), now64(3, 'UTC');

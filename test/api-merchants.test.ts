@@ -342,7 +342,7 @@ describe('distinct merchants from the merchant rollups', () => {
   }
 
   test('the same exact figures whether the rollup start is before the data, inside it, or after it', async () => {
-    const cases = [whole, ...Array.from({ length: 6 }, (_, i) => randomCase(prng(30 + i), 2.5 * DAY))];
+    const cases = [whole, ...Array.from({ length: 4 }, (_, i) => randomCase(prng(30 + i), 2.5 * DAY))];
     try {
       // Inside: the day boundary after the data's first whole day, so days, hours and minutes on
       // both sides of it mix states and merchant rows.
@@ -362,5 +362,5 @@ describe('distinct merchants from the merchant rollups', () => {
     }
     const summed = [...perDay.values()].reduce((s, x) => s + x.size, 0);
     expect(new Set(all.map((e) => e.merchant_id)).size).toBeLessThan(summed);
-  });
+  }, 300_000);
 });

@@ -4,7 +4,7 @@
 // them as one. Every value from the request is a bound parameter.
 import type { Granularity } from '../../shared/contracts/api.js';
 import type { Where, Params } from './sql.js';
-import { bucketRange } from './sql.js';
+import { ROLLUP_TABLES, bucketRange } from './sql.js';
 import { DAY_MS, HOUR_MS, type Segment, type TimeRange } from './time-range.js';
 
 export const MERCHANT_TABLES: Readonly<Record<Exclude<Granularity, 'minute'>, string>> = {
@@ -81,11 +81,11 @@ export interface MerchantPeriod {
 /**
  * SELECT … UNION ALL … of rows (`keys`, m) with m a uniqExact(String) state: the caller's
  * `uniqExactMerge(m)` grouped by `groupBy` is the exact number of distinct merchants.
- *   * edge minutes: analytics_agg_minute's states;
- *   * whole hours: analytics_merchant_hour's merchant_id values (from the rollup start on), else
- *     analytics_agg_hour's states;
+ *   * edge minutes and hours: the minute and hour rollups' states (a day or two of hours at most;
+ *     per hour, states merge as fast as merchant rows: measured in bench:api);
  *   * whole days: analytics_merchant_month's rows whose day bits meet the range's days (from the
- *     rollup start on), else analytics_agg_day's states.
+ *     rollup start on), else analytics_agg_day's states — over weeks, the day states are what
+ *     made the merchants measure slow.
  * uniqExactState(merchant_id) and the stored states hash the same String values the same way, so
  * they merge into one exact set.
  */
@@ -97,19 +97,12 @@ export function distinctMerchantsUnion(periods: MerchantPeriod[], groupBy: strin
     for (const s of segments) {
       const p = `d${n++}`;
       const range = bucketRange(s, p, params);
-      if (s.granularity === 'minute') {
-        branches.push(`SELECT ${keys}, merchants AS m FROM analytics_agg_minute WHERE ${range}${filters}`);
+      // Minutes and hours: the stored states (per bucket they merge as fast as merchant rows, measured).
+      if (s.granularity !== 'day') {
+        branches.push(`SELECT ${keys}, merchants AS m FROM ${ROLLUP_TABLES[s.granularity]} WHERE ${range}${filters}`);
         continue;
       }
-      const states = s.granularity === 'hour' ? 'analytics_agg_hour' : 'analytics_agg_day';
-      branches.push(`SELECT ${keys}, merchants AS m FROM ${states} WHERE ${range} AND bucket < ${MERCHANT_ROLLUP_START}${filters}`);
-      if (s.granularity === 'hour') {
-        branches.push(
-          `SELECT ${keys}, uniqExactState(merchant_id) AS m FROM ${MERCHANT_TABLES.hour}
-           WHERE ${range} AND bucket >= ${MERCHANT_ROLLUP_START}${filters} GROUP BY ${groupBy}`,
-        );
-        continue;
-      }
+      branches.push(`SELECT ${keys}, merchants AS m FROM analytics_agg_day WHERE ${range} AND bucket < ${MERCHANT_ROLLUP_START}${filters}`);
       // Day bits [lo, hi) of each month row: the segment's days from the rollup start on (bit d =
       // day d + 1 of the month; hi ≤ 31, so the mask fits in a UInt64).
       const from = `toDate(greatest(toDateTime({${p}_from:UInt32}, 'UTC'), ${MERCHANT_ROLLUP_START}))`;
@@ -130,4 +123,14 @@ export function distinctMerchantsUnion(periods: MerchantPeriod[], groupBy: strin
 /** `SELECT <groupBy>, m_ (distinct merchants, UInt64)` per group over the periods: a subquery to join on `groupBy`. */
 export function distinctMerchantsQuery(periods: MerchantPeriod[], groupBy: string, where: Where, params: Params): string {
   return `SELECT ${groupBy}, uniqExactMerge(m) AS m_ FROM (${distinctMerchantsUnion(periods, groupBy, where, params)}) GROUP BY ${groupBy}`;
+}
+
+/**
+ * Whether distinct merchants are worth a separate query over the merchant rollups: only when
+ * whole days are involved. Without days (a range under a day or two) the states ride along in the
+ * route's own union — a separate query would read the same minute and hour rows twice, which
+ * bench:api measured at about twice the time for 24 h ranges.
+ */
+export function usesMerchantDays(segments: Segment[]): boolean {
+  return segments.some((s) => s.granularity === 'day');
 }
