@@ -5,9 +5,9 @@ import type { BreakdownResponse, BreakdownRow } from '../shared/contracts/api.js
 import { normalizeDecimal } from '../shared/contracts/decimal.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
-import { distinctMerchantsQuery, usesMerchantDays } from './lib/merchant-sql.js';
+import { mergedUnion } from './lib/merchant-sql.js';
 import { ROUTES, byParam, filtersParam, limitParam, metricParam } from './lib/params.js';
-import { DIMENSION_COLUMNS, filterWhere, segmentsUnion, type Params } from './lib/sql.js';
+import { DIMENSION_COLUMNS, filterWhere, type Params } from './lib/sql.js';
 import { MINUTE_MS, alignRange, decompose, iso } from './lib/time-range.js';
 
 interface Row {
@@ -34,31 +34,20 @@ export const handler = apiHandler({
     const range = alignRange(filters.range, MINUTE_MS);
     const where = filterWhere(filters, principal!.zones);
     const params: Params = { ...where.params, limit };
-    const days = usesMerchantDays(decompose(range));
-    const union = segmentsUnion(
-      decompose(range),
-      `${DIMENSION_COLUMNS[by]} AS key, currency, events, volume, fees${days ? '' : ', merchants'}`,
+    // Whole days take their distinct merchants from the merchant rollups (sql/007, mergedUnion).
+    const union = mergedUnion(
+      [{ segments: decompose(range), prefix: '' }],
+      [{ expr: `${DIMENSION_COLUMNS[by]} AS key` }, { expr: 'currency' }],
+      ['events', 'volume', 'fees'],
       where,
       params,
     );
-    // Over whole days, distinct merchants come from the merchant rollups (sql/007), joined per
-    // (key, currency); otherwise from the states in the same union.
-    const merchants = days
-      ? distinctMerchantsQuery(
-          [{ segments: decompose(range), keys: `${DIMENSION_COLUMNS[by]} AS key, currency` }],
-          'key, currency',
-          where,
-          params,
-        )
-      : undefined;
     const sql = `
-      SELECT key, currency, n_, vol_, fee_, ${merchants ? 'mq.m_' : 'c.m_'} AS m_,
+      SELECT key, currency,
+             countMerge(events) AS n_, sumMerge(volume) AS vol_, sumMerge(fees) AS fee_, uniqExactMerge(merchants) AS m_,
              toString(n_) AS n, toString(vol_) AS vol, toString(fee_) AS fee, toString(m_) AS m
-      FROM (
-        SELECT key, currency, countMerge(events) AS n_, sumMerge(volume) AS vol_, sumMerge(fees) AS fee_${merchants ? '' : ', uniqExactMerge(merchants) AS m_'}
-        FROM (${union})
-        GROUP BY key, currency) AS c
-      ${merchants ? `LEFT JOIN (${merchants}) AS mq USING (key, currency)` : ''}
+      FROM (${union})
+      GROUP BY key, currency
       ORDER BY ${ORDER[metric]} DESC, key ASC, currency ASC
       LIMIT {limit:UInt32}`;
     const client = await getClickHouse();

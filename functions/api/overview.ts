@@ -6,9 +6,8 @@ import type { EventType } from '../shared/contracts/event.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, filtersParam } from './lib/params.js';
-import { currentAndPrevious } from './lib/periods.js';
-import { distinctMerchantsQuery, usesMerchantDays } from './lib/merchant-sql.js';
-import { SUCCEEDED_STATUS, filterWhere } from './lib/sql.js';
+import { mergedUnion } from './lib/merchant-sql.js';
+import { SUCCEEDED_STATUS, filterWhere, type Params } from './lib/sql.js';
 import { MINUTE_MS, alignRange, decompose, iso, previousRange } from './lib/time-range.js';
 
 interface Row {
@@ -43,37 +42,30 @@ export const handler = apiHandler({
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     checkScope(filters, principal!);
-    const range = alignRange(filters.range, MINUTE_MS);
-    const days = usesMerchantDays([...decompose(previousRange(range)), ...decompose(range)]);
-    const { current, previous, union, params } = currentAndPrevious(
-      filters,
-      principal!.zones,
-      `type, currency, status, events, volume, fees${days ? '' : ', merchants'}`,
+    const current = alignRange(filters.range, MINUTE_MS);
+    const previous = previousRange(current);
+    const where = filterWhere(filters, principal!.zones);
+    const params: Params = { ...where.params };
+    // Whole days take their distinct merchants from the merchant rollups (sql/007, mergedUnion).
+    const union = mergedUnion(
+      [
+        { segments: decompose(previous), prefix: '0 AS is_current' },
+        { segments: decompose(current), prefix: '1 AS is_current' },
+      ],
+      [{ expr: 'type' }, { expr: 'currency' }, { expr: 'status', month: "'' AS status" }],
+      ['events', 'volume', 'fees'],
+      where,
+      params,
     );
-    // Over whole days, distinct merchants come from the merchant rollups (sql/007), joined per
-    // (period, type, currency); otherwise from the states in the same union.
-    const merchants = days
-      ? distinctMerchantsQuery(
-          [
-            { segments: decompose(previous), keys: '0 AS is_current, type, currency' },
-            { segments: decompose(current), keys: '1 AS is_current, type, currency' },
-          ],
-          'is_current, type, currency',
-          filterWhere(filters, principal!.zones),
-          params,
-        )
-      : undefined;
     const sql = `
-      SELECT is_current, type, currency, n, ok, vol, fee, ${merchants ? 'toString(mq.m_)' : 'm'} AS m
-      FROM (
-        SELECT toUInt8(is_current) AS is_current, type, currency,
-               toString(countMerge(events)) AS n,
-               toString(countMergeIf(events, status = '${SUCCEEDED_STATUS}')) AS ok,
-               toString(sumMerge(volume)) AS vol,
-               toString(sumMerge(fees)) AS fee${merchants ? '' : ', toString(uniqExactMerge(merchants)) AS m'}
-        FROM (${union})
-        GROUP BY is_current, type, currency) AS c
-      ${merchants ? `LEFT JOIN (${merchants}) AS mq USING (is_current, type, currency)` : ''}
+      SELECT is_current, type, currency,
+             toString(countMerge(events)) AS n,
+             toString(countMergeIf(events, status = '${SUCCEEDED_STATUS}')) AS ok,
+             toString(sumMerge(volume)) AS vol,
+             toString(sumMerge(fees)) AS fee,
+             toString(uniqExactMerge(merchants)) AS m
+      FROM (${union})
+      GROUP BY is_current, type, currency
       ORDER BY is_current, type, currency`;
     const client = await getClickHouse();
     const rows = await (await client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<Row>();

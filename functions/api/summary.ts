@@ -7,9 +7,8 @@ import type { SummaryFigures, SummaryResponse } from '../shared/contracts/api-su
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, filtersParam } from './lib/params.js';
-import { currentAndPrevious } from './lib/periods.js';
-import { distinctMerchantsQuery, usesMerchantDays } from './lib/merchant-sql.js';
-import { SUCCEEDED_STATUS, filterWhere } from './lib/sql.js';
+import { mergedUnion } from './lib/merchant-sql.js';
+import { SUCCEEDED_STATUS, filterWhere, type Params } from './lib/sql.js';
 import { MINUTE_MS, alignRange, decompose, iso, previousRange } from './lib/time-range.js';
 
 interface Row {
@@ -44,39 +43,32 @@ export const handler = apiHandler({
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     checkScope(filters, principal!);
-    const range = alignRange(filters.range, MINUTE_MS);
-    const days = usesMerchantDays([...decompose(previousRange(range)), ...decompose(range)]);
-    const { current, previous, union, params } = currentAndPrevious(
-      filters,
-      principal!.zones,
-      `type, status, events${days ? '' : ', merchants'}`,
+    const current = alignRange(filters.range, MINUTE_MS);
+    const previous = previousRange(current);
+    const where = filterWhere(filters, principal!.zones);
+    const params: Params = { ...where.params };
+    // Whole days take their distinct merchants from the merchant rollups (sql/007, mergedUnion).
+    const union = mergedUnion(
+      [
+        { segments: decompose(previous), prefix: '0 AS is_current' },
+        { segments: decompose(current), prefix: '1 AS is_current' },
+      ],
+      [{ expr: 'type' }, { expr: 'status', month: "'' AS status" }],
+      ['events'],
+      where,
+      params,
     );
-    // Over whole days, distinct merchants come from the merchant rollups (sql/007), joined per
-    // period; otherwise from the states in the same union.
-    const merchants = days
-      ? distinctMerchantsQuery(
-          [
-            { segments: decompose(previous), keys: '0 AS is_current' },
-            { segments: decompose(current), keys: '1 AS is_current' },
-          ],
-          'is_current',
-          filterWhere(filters, principal!.zones),
-          params,
-        )
-      : undefined;
     const sql = `
-      SELECT is_current, n, ok, failed, pending, ${merchants ? 'toString(mq.m_)' : 'm'} AS m, wallet, wallet_ok
-      FROM (
-        SELECT toUInt8(is_current) AS is_current,
-               toString(countMerge(events)) AS n,
-               toString(countMergeIf(events, status = '${SUCCEEDED_STATUS}')) AS ok,
-               toString(countMergeIf(events, status = 'failed')) AS failed,
-               toString(countMergeIf(events, status = 'pending')) AS pending,
-               toString(countMergeIf(events, type = 'wallet_txn_created')) AS wallet,
-               toString(countMergeIf(events, type = 'wallet_txn_created' AND status = '${SUCCEEDED_STATUS}')) AS wallet_ok${merchants ? '' : ', toString(uniqExactMerge(merchants)) AS m'}
-        FROM (${union})
-        GROUP BY is_current) AS c
-      ${merchants ? `LEFT JOIN (${merchants}) AS mq USING (is_current)` : ''}`;
+      SELECT is_current,
+             toString(countMerge(events)) AS n,
+             toString(countMergeIf(events, status = '${SUCCEEDED_STATUS}')) AS ok,
+             toString(countMergeIf(events, status = 'failed')) AS failed,
+             toString(countMergeIf(events, status = 'pending')) AS pending,
+             toString(uniqExactMerge(merchants)) AS m,
+             toString(countMergeIf(events, type = 'wallet_txn_created')) AS wallet,
+             toString(countMergeIf(events, type = 'wallet_txn_created' AND status = '${SUCCEEDED_STATUS}')) AS wallet_ok
+      FROM (${union})
+      GROUP BY is_current`;
     const client = await getClickHouse();
     const rows = await (await client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<Row>();
     const cur = rows.find((r) => Number(r.is_current) === 1) ?? ZERO;

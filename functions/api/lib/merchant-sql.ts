@@ -72,65 +72,71 @@ export const MERCHANT_ROLLUP_START = '(SELECT argMax(complete_from, recorded_at)
 
 export const MERCHANT_MONTH_TABLE = 'analytics_merchant_month';
 
-/** One period's segments and the select-list prefix its rows carry (fixed text, no `bucket`). */
-export interface MerchantPeriod {
-  segments: Segment[];
-  keys: string;
+/** A key column of a rollup union, and what the month rows carry instead when they lack it. */
+export interface UnionKey {
+  expr: string;
+  /** For analytics_merchant_month (no status column): e.g. `'' AS status`. */
+  month?: string;
 }
 
+const EMPTY_STATES: Readonly<Record<'events' | 'volume' | 'fees', string>> = {
+  events: 'countStateIf(toUInt8(0)) AS events',
+  volume: 'sumStateIf(toDecimal64(0, 4), 0) AS volume',
+  fees: 'sumStateIf(toDecimal64(0, 4), 0) AS fees',
+};
+const NO_MERCHANTS = "arrayReduce('uniqExactState', CAST([], 'Array(String)')) AS merchants";
+
 /**
- * SELECT … UNION ALL … of rows (`keys`, m) with m a uniqExact(String) state: the caller's
- * `uniqExactMerge(m)` grouped by `groupBy` is the exact number of distinct merchants.
- *   * edge minutes and hours: the minute and hour rollups' states (a day or two of hours at most;
- *     per hour, states merge as fast as merchant rows: measured in bench:api);
- *   * whole days: analytics_merchant_month's rows whose day bits meet the range's days (from the
- *     rollup start on), else analytics_agg_day's states — over weeks, the day states are what
- *     made the merchants measure slow.
- * uniqExactState(merchant_id) and the stored states hash the same String values the same way, so
- * they merge into one exact set.
+ * Like segmentsUnion (sql.ts), one union of aggregate states (`prefix`, keys, measures, merchants)
+ * over the periods, whose outer query merges as before (countMerge, sumMerge, uniqExactMerge) — but
+ * whole days from the rollup start on take their merchants from analytics_merchant_month (empty
+ * count and sum states beside them) and their counts and sums from analytics_agg_day (an empty
+ * merchant state beside them). One pass over each table; the day states, whose merge over weeks
+ * made the merchants measure slow, are not read for merchants.
  */
-export function distinctMerchantsUnion(periods: MerchantPeriod[], groupBy: string, where: Where, params: Params): string {
+export function mergedUnion(
+  periods: Array<{ segments: Segment[]; prefix: string }>,
+  keys: UnionKey[],
+  measures: Array<'events' | 'volume' | 'fees'>,
+  where: Where,
+  params: Params,
+): string {
   const branches: string[] = [];
-  let n = 0;
   const filters = where.clauses.map((c) => ` AND ${c}`).join('');
-  for (const { segments, keys } of periods) {
+  const cols = (prefix: string) => [prefix, ...keys.map((k) => k.expr), ...measures].filter((c) => c !== '').join(', ');
+  let n = 0;
+  for (const { segments, prefix } of periods) {
     for (const s of segments) {
-      const p = `d${n++}`;
+      const p = `u${n++}`;
       const range = bucketRange(s, p, params);
-      // Minutes and hours: the stored states (per bucket they merge as fast as merchant rows, measured).
       if (s.granularity !== 'day') {
-        branches.push(`SELECT ${keys}, merchants AS m FROM ${ROLLUP_TABLES[s.granularity]} WHERE ${range}${filters}`);
+        branches.push(`SELECT ${cols(prefix)}, merchants FROM ${ROLLUP_TABLES[s.granularity]} WHERE ${range}${filters}`);
         continue;
       }
-      branches.push(`SELECT ${keys}, merchants AS m FROM analytics_agg_day WHERE ${range} AND bucket < ${MERCHANT_ROLLUP_START}${filters}`);
-      // Day bits [lo, hi) of each month row: the segment's days from the rollup start on (bit d =
-      // day d + 1 of the month; hi ≤ 31, so the mask fits in a UInt64).
-      const from = `toDate(greatest(toDateTime({${p}_from:UInt32}, 'UTC'), ${MERCHANT_ROLLUP_START}))`;
-      const lo = `greatest(dateDiff('day', toDate(bucket), ${from}), 0)`;
-      const hi = `least(greatest(dateDiff('day', toDate(bucket), toDate(toDateTime({${p}_to:UInt32}, 'UTC'))), 0), 31)`;
       branches.push(
-        `SELECT ${keys}, uniqExactState(merchant_id) AS m FROM ${MERCHANT_MONTH_TABLE}
-         WHERE bucket >= toStartOfMonth(toDateTime({${p}_from:UInt32}, 'UTC')) AND bucket < toDateTime({${p}_to:UInt32}, 'UTC')
-           AND ${hi} > ${lo}
-           AND bitAnd(days, bitShiftLeft(toUInt64(1), ${hi}) - bitShiftLeft(toUInt64(1), ${lo})) != 0${filters}
-         GROUP BY ${groupBy}`,
+        `SELECT ${cols(prefix)}, merchants FROM analytics_agg_day WHERE ${range} AND bucket < ${MERCHANT_ROLLUP_START}${filters}`,
+      );
+      branches.push(
+        `SELECT ${cols(prefix)}, ${NO_MERCHANTS} FROM analytics_agg_day WHERE ${range} AND bucket >= ${MERCHANT_ROLLUP_START}${filters}`,
+      );
+      const monthCols = [prefix, ...keys.map((k) => k.month ?? k.expr), ...measures.map((m) => EMPTY_STATES[m])].filter((c) => c !== '');
+      branches.push(
+        `SELECT ${monthCols.join(', ')}, uniqExactState(merchant_id) AS merchants FROM ${MERCHANT_MONTH_TABLE}
+         WHERE ${monthDaysCondition(p)}${filters}
+         GROUP BY ALL`,
       );
     }
   }
   return branches.join('\nUNION ALL\n');
 }
 
-/** `SELECT <groupBy>, m_ (distinct merchants, UInt64)` per group over the periods: a subquery to join on `groupBy`. */
-export function distinctMerchantsQuery(periods: MerchantPeriod[], groupBy: string, where: Where, params: Params): string {
-  return `SELECT ${groupBy}, uniqExactMerge(m) AS m_ FROM (${distinctMerchantsUnion(periods, groupBy, where, params)}) GROUP BY ${groupBy}`;
-}
-
-/**
- * Whether distinct merchants are worth a separate query over the merchant rollups: only when
- * whole days are involved. Without days (a range under a day or two) the states ride along in the
- * route's own union — a separate query would read the same minute and hour rows twice, which
- * bench:api measured at about twice the time for 24 h ranges.
- */
-export function usesMerchantDays(segments: Segment[]): boolean {
-  return segments.some((s) => s.granularity === 'day');
+/** Month rows whose day bits meet [p_from, p_to) from the rollup start on (bound by bucketRange). */
+function monthDaysCondition(p: string): string {
+  // Day bits [lo, hi) of each month row (bit d = day d + 1 of the month; hi ≤ 31: the mask fits a UInt64).
+  const from = `toDate(greatest(toDateTime({${p}_from:UInt32}, 'UTC'), ${MERCHANT_ROLLUP_START}))`;
+  const lo = `greatest(dateDiff('day', toDate(bucket), ${from}), 0)`;
+  const hi = `least(greatest(dateDiff('day', toDate(bucket), toDate(toDateTime({${p}_to:UInt32}, 'UTC'))), 0), 31)`;
+  return `bucket >= toStartOfMonth(toDateTime({${p}_from:UInt32}, 'UTC')) AND bucket < toDateTime({${p}_to:UInt32}, 'UTC')
+           AND ${hi} > ${lo}
+           AND bitAnd(days, bitShiftLeft(toUInt64(1), ${hi}) - bitShiftLeft(toUInt64(1), ${lo})) != 0`;
 }
