@@ -37,6 +37,7 @@ export const handler = apiHandler({
     // Whole days take their distinct merchants from the merchant rollups (sql/007, mergedUnion).
     const union = mergedUnion(
       [{ segments: decompose(range), prefix: '' }],
+      '',
       [{ expr: `${DIMENSION_COLUMNS[by]} AS key` }, { expr: 'currency' }],
       ['events', 'volume', 'fees'],
       where,

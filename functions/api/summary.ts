@@ -46,13 +46,14 @@ export const handler = apiHandler({
     const current = alignRange(filters.range, MINUTE_MS);
     const previous = previousRange(current);
     const where = filterWhere(filters, principal!.zones);
-    const params: Params = { ...where.params };
+    const params: Params = { ...where.params, cur_from: current.fromMs / 1000 };
     // Whole days take their distinct merchants from the merchant rollups (sql/007, mergedUnion).
     const union = mergedUnion(
       [
         { segments: decompose(previous), prefix: '0 AS is_current' },
         { segments: decompose(current), prefix: '1 AS is_current' },
       ],
+      `bucket >= toDateTime({cur_from:UInt32}, 'UTC') AS is_current`,
       [{ expr: 'type' }, { expr: 'status', month: "'' AS status" }],
       ['events'],
       where,

@@ -96,36 +96,44 @@ const NO_MERCHANTS = "arrayReduce('uniqExactState', CAST([], 'Array(String)')) A
  */
 export function mergedUnion(
   periods: Array<{ segments: Segment[]; prefix: string }>,
+  /** The periods' prefix as an expression of `bucket` (e.g. `bucket >= … AS is_current`), or ''. */
+  bucketPrefix: string,
   keys: UnionKey[],
   measures: Array<'events' | 'volume' | 'fees'>,
   where: Where,
   params: Params,
 ): string {
-  const branches: string[] = [];
   const filters = where.clauses.map((c) => ` AND ${c}`).join('');
-  const cols = (prefix: string) => [prefix, ...keys.map((k) => k.expr), ...measures].filter((c) => c !== '').join(', ');
+  const cols = [bucketPrefix, ...keys.map((k) => k.expr), ...measures].filter((c) => c !== '').join(', ');
+  // One branch per table over all its segments (ORed ranges), as segmentsUnion does: each branch
+  // is a pipeline of its own, and a 24 h range with its previous period has six segments.
+  const ranges = new Map<Granularity, string[]>();
   let n = 0;
+  const months: Array<{ p: string; prefix: string }> = [];
   for (const { segments, prefix } of periods) {
     for (const s of segments) {
       const p = `u${n++}`;
-      const range = bucketRange(s, p, params);
-      if (s.granularity !== 'day') {
-        branches.push(`SELECT ${cols(prefix)}, merchants FROM ${ROLLUP_TABLES[s.granularity]} WHERE ${range}${filters}`);
-        continue;
-      }
-      branches.push(
-        `SELECT ${cols(prefix)}, merchants FROM analytics_agg_day WHERE ${range} AND bucket < ${MERCHANT_ROLLUP_START}${filters}`,
-      );
-      branches.push(
-        `SELECT ${cols(prefix)}, ${NO_MERCHANTS} FROM analytics_agg_day WHERE ${range} AND bucket >= ${MERCHANT_ROLLUP_START}${filters}`,
-      );
-      const monthCols = [prefix, ...keys.map((k) => k.month ?? k.expr), ...measures.map((m) => EMPTY_STATES[m])].filter((c) => c !== '');
-      branches.push(
-        `SELECT ${monthCols.join(', ')}, uniqExactState(merchant_id) AS merchants FROM ${MERCHANT_MONTH_TABLE}
-         WHERE ${monthDaysCondition(p)}${filters}
-         GROUP BY ALL`,
-      );
+      ranges.set(s.granularity, [...(ranges.get(s.granularity) ?? []), bucketRange(s, p, params)]);
+      if (s.granularity === 'day') months.push({ p, prefix });
     }
+  }
+  const branches: string[] = [];
+  for (const [granularity, list] of ranges) {
+    const where = `(${list.join(' OR ')})`;
+    if (granularity !== 'day') {
+      branches.push(`SELECT ${cols}, merchants FROM ${ROLLUP_TABLES[granularity]} WHERE ${where}${filters}`);
+      continue;
+    }
+    branches.push(`SELECT ${cols}, merchants FROM analytics_agg_day WHERE ${where} AND bucket < ${MERCHANT_ROLLUP_START}${filters}`);
+    branches.push(`SELECT ${cols}, ${NO_MERCHANTS} FROM analytics_agg_day WHERE ${where} AND bucket >= ${MERCHANT_ROLLUP_START}${filters}`);
+  }
+  for (const { p, prefix } of months) {
+    const monthCols = [prefix, ...keys.map((k) => k.month ?? k.expr), ...measures.map((m) => EMPTY_STATES[m])].filter((c) => c !== '');
+    branches.push(
+      `SELECT ${monthCols.join(', ')}, uniqExactState(merchant_id) AS merchants FROM ${MERCHANT_MONTH_TABLE}
+       WHERE ${monthDaysCondition(p)}${filters}
+       GROUP BY ALL`,
+    );
   }
   return branches.join('\nUNION ALL\n');
 }
