@@ -3,7 +3,7 @@
 // carry the validator's own limits and patterns, each operation its id and summary. The function
 // catalog, the handlers' routes and auth flag, the parameter whitelist and the OpenAPI document
 // derive from it, so adding a route or changing a limit is one edit here.
-import { API_BASE, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, TIMESERIES_ENCODINGS } from './api.js';
+import { API_BASE, BREAKDOWN_DIMENSIONS, GRANULARITIES, MERCHANT_SORTS, METRICS, TIMESERIES_ENCODINGS, TIMESERIES_METRICS } from './api.js';
 import { FAILURE_DIMENSIONS } from './api-summary.js';
 import { EVENT_TYPES } from './event.js';
 import { COUNTRY_PATTERN_SOURCE, CURRENCY_PATTERN_SOURCE, FIELD_MAX_LENGTH } from './fields.js';
@@ -105,13 +105,28 @@ export const QUERY_PARAMETERS = {
     enum: [...METRICS],
     default: 'count',
   }),
+  timeseriesMetric: query(
+    'metric',
+    'Measure (default count); volume and fees are decimal strings; `failed`: failed events per bucket; `success_rate`: succeeded / all wallet transactions per bucket, 0-1, null for a bucket without any (only wallet_txn_created series are returned).',
+    { type: 'string', enum: [...TIMESERIES_METRICS], default: 'count' },
+  ),
+  sort: query(
+    'sort',
+    'Order of /merchants rows, largest first (default count): `count`, `volume` (nominal amounts, so comparable within one currency: use with a `currency` filter) or `failed`; ties by merchant_id, then currency.',
+    { type: 'string', enum: [...MERCHANT_SORTS], default: 'count' },
+  ),
   encoding: query(
     'encoding',
     'Series layout. `points` (default): one `{t, value}` per bucket. `compact`: per series a `start`, a `step_ms` and a `values` array (values[i] is the bucket at start + i × step_ms), the same buckets at about a third of the size.',
     { type: 'string', enum: [...TIMESERIES_ENCODINGS], default: 'points' },
   ),
   by: query('by', 'Dimension of the breakdown.', { type: 'string', enum: [...BREAKDOWN_DIMENSIONS] }, true),
-  failureBy: query('by', 'Dimension the failures are counted by.', { type: 'string', enum: [...FAILURE_DIMENSIONS] }, true),
+  failureBy: query(
+    'by',
+    'Dimension the failures are counted by; `merchant`: the key is the merchant_id (see /merchants for its alignment).',
+    { type: 'string', enum: [...FAILURE_DIMENSIONS] },
+    true,
+  ),
   limit: query(`limit`, `Rows returned (default ${REST_LIMITS.breakdownLimitDefault}).`, {
     type: 'integer',
     minimum: 1,
@@ -132,6 +147,8 @@ export interface RestRoute {
   parameters: readonly ParameterKey[];
   operationId: string;
   summary: string;
+  /** Longer OpenAPI description, where the summary is not enough. */
+  description?: string;
 }
 
 export const REST_ROUTES = {
@@ -145,7 +162,7 @@ export const REST_ROUTES = {
   timeseries: {
     path: `${API_BASE}/timeseries`,
     auth: true,
-    parameters: [...FILTER_PARAMETERS, 'granularity', 'metric', 'encoding'],
+    parameters: [...FILTER_PARAMETERS, 'granularity', 'timeseriesMetric', 'encoding'],
     operationId: 'getTimeseries',
     summary: 'Zero-filled series per (type, currency)',
   },
@@ -170,6 +187,16 @@ export const REST_ROUTES = {
     parameters: [...FILTER_PARAMETERS, 'failureBy', 'limit'],
     operationId: 'getFailures',
     summary: 'Failed and pending counts per dimension value over every currency, most failures first',
+  },
+  merchants: {
+    path: `${API_BASE}/merchants`,
+    auth: true,
+    parameters: [...FILTER_PARAMETERS, 'limit', 'sort'],
+    operationId: 'getMerchants',
+    summary:
+      'Top merchants per (merchant, currency): counts, failures, money, share of the scope and the previous period, largest `sort` first',
+    description:
+      'Whole hours and days come from the merchant rollups, edge minutes from the raw events, which are kept 90 days: a range starting more than 89 days before now is aligned to whole hours instead of minutes (the response echoes it). The same holds for /failures?by=merchant.',
   },
   health: {
     path: `${API_BASE}/health`,

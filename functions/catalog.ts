@@ -163,6 +163,13 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     uses: { clickhouse: true },
   },
   {
+    id: 'ApiMerchants',
+    entry: 'functions/api/merchants.ts',
+    trigger: http('merchants'),
+    description: 'top merchants per currency with failures, share and previous period',
+    uses: { clickhouse: true },
+  },
+  {
     id: 'ApiHealth',
     entry: 'functions/api/health.ts',
     trigger: http('health'),

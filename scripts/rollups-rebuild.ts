@@ -1,6 +1,7 @@
 // npm run rollups:rebuild -- --from <date> --to <date> [--force]
-// Recomputes the minute, hour and day rollups of a range from raw (after a view change or a
-// repair), one monthly partition at a time, replacing each partition atomically:
+// Recomputes the minute, hour and day rollups and the merchant rollups (sql/007) of a range from
+// raw (after a view change or a repair), one monthly partition at a time, replacing each partition
+// atomically:
 //   1. CREATE TABLE <staging> AS <rollup>           (same columns, engine, partitioning)
 //   2. INSERT INTO <staging> <the view's own SELECT, over raw rows of that month>
 //   3. ALTER TABLE <rollup> REPLACE PARTITION <p> FROM <staging>
@@ -14,8 +15,9 @@
 //  * the range is widened to whole months (partitions are monthly, toYYYYMM(bucket));
 //  * raw keeps N days (its TTL, read from the table): a partition starting before now - N days is
 //    no longer complete in raw, and rebuilding it would wipe rollup data raw no longer has. Such a
-//    range is refused unless --force; even with --force the day rollup (kept forever, the only
-//    long-term history) is never rebuilt for those partitions;
+//    range is refused unless --force; even with --force the tables kept forever (the day rollup,
+//    the merchant day and month rollups: the only long-term history) are never rebuilt for those
+//    partitions;
 //  * live inserts during a rebuild: raw's row count and latest ingested_at of the month are read
 //    before and after; if they moved, the partition is rebuilt again (up to 3 attempts).
 import { randomUUID } from 'node:crypto';
@@ -28,16 +30,26 @@ import { isMain } from '../local/lib/is-main.js';
 export const USAGE = `usage: npm run rollups:rebuild -- --from <date> --to <date> [--force]
   --from, --to   UTC dates (YYYY-MM-DD, --to inclusive) or ISO-8601 timestamps; widened to whole months
   --force        also rebuild minute/hour partitions older than raw's retention (their data is lost);
-                 day partitions older than raw's retention are never rebuilt
+                 day (and merchant day/month) partitions older than raw's retention are never rebuilt
 environment: CLICKHOUSE_URL / CLICKHOUSE_USER / CLICKHOUSE_PASSWORD or CLICKHOUSE_SECRET_ARN`;
 
 export const FLAGS = ['from', 'to', 'force', 'help'] as const;
 
+/**
+ * Every table fed from raw by a view, with what the log reports per partition (`measure`) and
+ * whether it is kept forever (never rebuilt for partitions older than raw's retention: it is the
+ * only long-term copy). The merchant rollups of sql/007 follow their counterparts.
+ */
 export const ROLLUPS = [
-  { table: 'analytics_agg_minute', view: 'analytics_mv_minute' },
-  { table: 'analytics_agg_hour', view: 'analytics_mv_hour' },
-  { table: 'analytics_agg_day', view: 'analytics_mv_day' },
+  { table: 'analytics_agg_minute', view: 'analytics_mv_minute', measure: 'countMerge(events)', forever: false },
+  { table: 'analytics_agg_hour', view: 'analytics_mv_hour', measure: 'countMerge(events)', forever: false },
+  { table: 'analytics_agg_day', view: 'analytics_mv_day', measure: 'countMerge(events)', forever: true },
+  { table: 'analytics_merchant_hour', view: 'analytics_mv_merchant_hour', measure: 'sum(events)', forever: false },
+  { table: 'analytics_merchant_day', view: 'analytics_mv_merchant_day', measure: 'sum(events)', forever: true },
+  // Merchant-days (day bits) rather than events: the month rows hold no counts.
+  { table: 'analytics_merchant_month', view: 'analytics_mv_merchant_month', measure: 'sum(bitCount(days))', forever: true },
 ] as const;
+type Rollup = (typeof ROLLUPS)[number];
 const RAW = 'analytics_events_raw';
 const DAY_MS = 86_400_000;
 const MAX_ATTEMPTS = 3;
@@ -119,10 +131,10 @@ async function rawStamp(client: ClickHouseClient, b: { start: number; end: numbe
   return `${r?.n}|${r?.last}`;
 }
 
-async function rollupEvents(client: ClickHouseClient, table: string, partition: number): Promise<string> {
+async function rollupEvents(client: ClickHouseClient, rollup: Rollup, partition: number): Promise<string> {
   const [r] = await rows<{ events: string }>(
     client,
-    `SELECT toString(countMerge(events)) AS events FROM ${table} WHERE toYYYYMM(bucket) = {p:UInt32}`,
+    `SELECT toString(${rollup.measure}) AS events FROM ${rollup.table} WHERE toYYYYMM(bucket) = {p:UInt32}`,
     { p: partition },
   );
   return r?.events ?? '0';
@@ -164,9 +176,11 @@ export async function rebuildRollups(client: ClickHouseClient, opts: RebuildOpti
     const msg = `partitions ${stale.join(', ')} start before raw's retention (${retention} days): rebuilding them from raw would wipe rollup data raw no longer holds`;
     if (!opts.force)
       throw new RebuildRefused(
-        `${msg}. Refused; pass --force to rebuild minute/hour anyway (day partitions older than raw are never rebuilt).`,
+        `${msg}. Refused; pass --force to rebuild minute/hour anyway (day and merchant day/month partitions older than raw are never rebuilt).`,
       );
-    log(`WARNING: ${msg}; --force given: minute/hour are rebuilt from what raw still has, day is left untouched`);
+    log(
+      `WARNING: ${msg}; --force given: minute/hour are rebuilt from what raw still has, the day and merchant day/month tables are left untouched`,
+    );
   }
 
   const selects = new Map<string, string>();
@@ -175,8 +189,8 @@ export async function rebuildRollups(client: ClickHouseClient, opts: RebuildOpti
   for (const p of partitions) {
     const bounds = monthBounds(p);
     for (const r of ROLLUPS) {
-      const before = await rollupEvents(client, r.table, p);
-      if (r.table === 'analytics_agg_day' && stale.includes(p)) {
+      const before = await rollupEvents(client, r, p);
+      if (r.forever && stale.includes(p)) {
         results.push({
           table: r.table,
           partition: p,
@@ -185,7 +199,7 @@ export async function rebuildRollups(client: ClickHouseClient, opts: RebuildOpti
           attempts: 0,
           skipped: 'older than raw retention',
         });
-        log(`${p} ${r.table}: skipped (older than raw retention; the day rollup is the only copy)`);
+        log(`${p} ${r.table}: skipped (older than raw retention; this table is the only long-term copy)`);
         continue;
       }
       let attempts = 0;
@@ -203,7 +217,7 @@ export async function rebuildRollups(client: ClickHouseClient, opts: RebuildOpti
         }
         log(`${p} ${r.table}: raw changed during the rebuild (live inserts), rebuilding again`);
       }
-      const after = await rollupEvents(client, r.table, p);
+      const after = await rollupEvents(client, r, p);
       results.push({ table: r.table, partition: p, eventsBefore: before, eventsAfter: after, attempts });
       log(`${p} ${r.table}: replaced atomically; events ${before} -> ${after}`);
     }

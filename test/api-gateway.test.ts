@@ -48,7 +48,7 @@ const queries = () => h.ch.server.stats.queries;
 describe('routes', () => {
   test('every HTTP function of the catalog is served', async () => {
     const paths = FUNCTIONS.flatMap((f) => (f.trigger.kind === 'http' ? [f.trigger.path] : []));
-    expect(paths).toHaveLength(7);
+    expect(paths).toHaveLength(8);
     for (const p of paths) {
       const res = await get(p, bearerHeaders(token));
       expect(res.status, p).toBe(REQUIRED_PARAMETERS[p]?.length ? 400 : 200); // breakdown and failures need `by`

@@ -49,9 +49,10 @@ function refSummary(events: PaymentEvent[]) {
 
 function refFailures(events: PaymentEvent[], by: FailureDimension, limit: number) {
   const groups = new Map<string, { n: number; f: number; p: number }>();
+  const field = by === 'merchant' ? 'merchant_id' : by;
   for (const e of events) {
-    let g = groups.get(e[by]);
-    if (!g) groups.set(e[by], (g = { n: 0, f: 0, p: 0 }));
+    let g = groups.get(e[field]);
+    if (!g) groups.set(e[field], (g = { n: 0, f: 0, p: 0 }));
     g.n++;
     if (e.status === 'failed') g.f++;
     if (e.status === 'pending') g.p++;
@@ -164,7 +165,7 @@ describe('/failures', () => {
   test('by is required and must be a failure dimension', async () => {
     const token = tokens.get('*');
     expect((await call(failures, '/api/analytics/failures', { from: iso(START), to: iso(END) }, token)).status).toBe(400);
-    const bad = await call(failures, '/api/analytics/failures', { from: iso(START), to: iso(END), by: 'merchant' }, token);
+    const bad = await call(failures, '/api/analytics/failures', { from: iso(START), to: iso(END), by: 'status' }, token);
     expect(bad.status).toBe(400);
     expect(bad.body.error.parameter).toBe('by');
   });

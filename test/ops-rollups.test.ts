@@ -33,6 +33,21 @@ async function one<T>(query: string): Promise<T> {
 
 /** Every rollup row, merged: the state readers see. */
 async function snapshot(table: string): Promise<string[]> {
+  if (table === 'analytics_merchant_month') {
+    const rows = await q(
+      `SELECT toString(bucket) AS b, type, zone, country, city, currency, merchant_id, toString(groupBitOr(days)) AS days
+       FROM ${table} GROUP BY ALL ORDER BY ALL`,
+    );
+    return rows.map((r) => Object.values(r).join('|'));
+  }
+  if (table.startsWith('analytics_merchant_')) {
+    const rows = await q(
+      `SELECT toString(bucket) AS b, type, zone, country, city, currency, status, merchant_id,
+              toString(sum(events)) AS n, toString(sum(volume)) AS v, toString(sum(fees)) AS f
+       FROM ${table} GROUP BY ALL ORDER BY ALL`,
+    );
+    return rows.map((r) => Object.values(r).join('|'));
+  }
   const rows = await q(
     `SELECT toString(bucket) AS b, type, zone, country, city, currency, status,
             toString(countMerge(events)) AS n, toString(sumMerge(volume)) AS v, toString(sumMerge(fees)) AS f,
@@ -96,7 +111,7 @@ describe('rollups:rebuild', () => {
     expect(await q(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE '%\\_rebuild\\_%'`)).toEqual([]);
   }, 180_000);
 
-  it('repairs a corrupted hour partition and a dropped minute partition', async () => {
+  it('repairs a corrupted hour partition and a dropped minute partition, merchant rollups alike', async () => {
     const { p } = await one<{ p: string }>(`SELECT toString(max(toYYYYMM(bucket))) AS p FROM analytics_agg_hour`);
     // Extra states: the partition's hour rows once more (doubles every count and sum).
     await ch.client.command({
@@ -104,8 +119,15 @@ describe('rollups:rebuild', () => {
       query_params: { p: Number(p) },
     });
     await ch.client.command({ query: `ALTER TABLE analytics_agg_minute DROP PARTITION {p:UInt32}`, query_params: { p: Number(p) } });
+    await ch.client.command({
+      query: `INSERT INTO analytics_merchant_day SELECT * FROM analytics_merchant_day WHERE toYYYYMM(bucket) = {p:UInt32}`,
+      query_params: { p: Number(p) },
+    });
+    await ch.client.command({ query: `ALTER TABLE analytics_merchant_month DROP PARTITION {p:UInt32}`, query_params: { p: Number(p) } });
     const corrupted = await allSnapshots();
     expect(corrupted.analytics_agg_hour).not.toEqual(before.analytics_agg_hour);
+    expect(corrupted.analytics_merchant_day).not.toEqual(before.analytics_merchant_day);
+    expect(corrupted.analytics_merchant_month!.length).toBeLessThan(before.analytics_merchant_month!.length);
     expect(corrupted.analytics_agg_minute!.length).toBeLessThan(before.analytics_agg_minute!.length);
 
     const logs: string[] = [];
@@ -142,7 +164,8 @@ describe('rollups:rebuild', () => {
     expect(await snapshot('analytics_agg_day')).toEqual(dayBefore);
 
     const results = await rebuildRollups(ch.client, { from: old, to: old, force: true });
-    expect(results.find((r) => r.table === 'analytics_agg_day')).toMatchObject({ partition: oldMonth, skipped: expect.any(String) });
+    for (const table of ['analytics_agg_day', 'analytics_merchant_day', 'analytics_merchant_month'])
+      expect(results.find((r) => r.table === table)).toMatchObject({ partition: oldMonth, skipped: expect.any(String) });
     expect(await snapshot('analytics_agg_day')).toEqual(dayBefore);
     expect(dayBefore.some((row) => row.includes('|3|376.5|3|1|'))).toBe(true);
   }, 180_000);

@@ -47,6 +47,38 @@ function rawValues(seed: number, count: number): unknown[][] {
 
 const ROLLUPS = ['analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day'] as const;
 const BUCKET = { analytics_agg_minute: 'toStartOfMinute', analytics_agg_hour: 'toStartOfHour', analytics_agg_day: 'toStartOfDay' } as const;
+const MERCHANT_ROLLUPS = ['analytics_merchant_hour', 'analytics_merchant_day', 'analytics_merchant_month'] as const;
+const MERCHANT_BUCKET = { analytics_merchant_hour: 'toStartOfHour', analytics_merchant_day: 'toStartOfDay' } as const;
+
+/** Per-merchant sums of each merchant rollup against raw, and the month table's day bits. */
+async function expectMerchantRollupsEqualRaw(): Promise<void> {
+  for (const [table, bucket] of Object.entries(MERCHANT_BUCKET)) {
+    const fromRaw = await rows(
+      `SELECT ${bucket}(occurred_at) AS b, type, zone, country, city, currency, status, merchant_id,
+              toString(count()) AS n, toString(sum(amount)) AS volume, toString(sum(fee)) AS fees
+       FROM analytics_events_raw GROUP BY ALL ORDER BY ALL`,
+    );
+    const fromRollup = await rows(
+      `SELECT bucket AS b, type, zone, country, city, currency, status, merchant_id,
+              toString(sum(events)) AS n, toString(toDecimal64(sum(volume), 4)) AS volume, toString(toDecimal64(sum(fees), 4)) AS fees
+       FROM ${table} GROUP BY ALL ORDER BY ALL`,
+    );
+    expect(fromRollup.length, table).toBeGreaterThan(100);
+    expect(fromRollup, table).toEqual(fromRaw);
+  }
+  const daysFromRaw = await rows(
+    `SELECT toStartOfMonth(occurred_at) AS b, type, zone, country, city, currency, merchant_id,
+            toString(arraySort(groupUniqArray(toUInt32(toDayOfMonth(occurred_at))))) AS days
+     FROM analytics_events_raw GROUP BY ALL ORDER BY ALL`,
+  );
+  const daysFromRollup = await rows(
+    `SELECT toDate(bucket) AS b, type, zone, country, city, currency, merchant_id,
+            toString(arrayMap(i -> toUInt32(i + 1), bitPositionsToArray(groupBitOr(days)))) AS days
+     FROM analytics_merchant_month GROUP BY ALL ORDER BY ALL`,
+  );
+  expect(daysFromRollup.length).toBeGreaterThan(100);
+  expect(daysFromRollup).toEqual(daysFromRaw);
+}
 
 describe('migrations', () => {
   it('are applied once: a second run is a no-op and the ledger lists each file', async () => {
@@ -88,9 +120,14 @@ describe('tables', () => {
     expect(ddl.analytics_agg_minute).toMatch(/TTL bucket \+ toIntervalDay\(180\)/);
     expect(ddl.analytics_agg_hour).toMatch(/TTL bucket \+ toIntervalDay\(365\)/);
     expect(ddl.analytics_agg_day).not.toMatch(/TTL/);
+    // The merchant rollups (sql/007) keep their counterparts' retention.
+    expect(ddl.analytics_merchant_hour).toMatch(/TTL bucket \+ toIntervalDay\(365\)/);
+    expect(ddl.analytics_merchant_day).not.toMatch(/TTL/);
+    expect(ddl.analytics_merchant_month).not.toMatch(/TTL/);
+    for (const name of MERCHANT_ROLLUPS) expect(ddl[name], name).toMatch(/PARTITION BY toYYYYMM\(bucket\)/);
     expect(ddl.analytics_events_rejected).toMatch(/TTL toDateTime\(rejected_at\) \+ toIntervalDay\(30\)/);
     expect(ddl.analytics_events_raw).toMatch(/PARTITION BY toYYYYMM\(occurred_at\)/);
-    for (const name of [...ROLLUPS]) expect(tables.find((t) => t.name === name)?.engine).toBe('AggregatingMergeTree');
+    for (const name of [...ROLLUPS, ...MERCHANT_ROLLUPS]) expect(tables.find((t) => t.name === name)?.engine).toBe('AggregatingMergeTree');
     for (const t of tables) {
       if (t.name === LEDGER_TABLE) continue;
       expect(t.create_table_query, t.name).toMatch(/non_replicated_deduplication_window = 10000/);
@@ -126,6 +163,7 @@ describe('rollups', () => {
       expect(fromRollup.length, table).toBeGreaterThan(100);
       expect(fromRollup, table).toEqual(fromRaw);
     }
+    await expectMerchantRollupsEqualRaw();
     // Unique merchants merge exactly across buckets too (a per-day figure from minute states).
     const [viaMinute] = await rows<{ m: string }>(`SELECT toString(uniqExactMerge(merchants)) AS m FROM analytics_agg_minute`);
     const [viaRaw] = await rows<{ m: string }>(`SELECT toString(uniqExact(merchant_id)) AS m FROM analytics_events_raw`);
@@ -134,7 +172,7 @@ describe('rollups', () => {
 
   it('drop a batch inserted twice with one deduplication token, in raw and in every rollup', async () => {
     await ch.client.command({ query: 'TRUNCATE TABLE analytics_events_raw' });
-    for (const t of ROLLUPS) await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
+    for (const t of [...ROLLUPS, ...MERCHANT_ROLLUPS]) await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
     const values = rawValues(77, 500);
     const insert = (token: string) =>
       ch.client.insert({
@@ -153,10 +191,29 @@ describe('rollups', () => {
           ROLLUPS.map(async (t) => [t, (await rows<{ n: string }>(`SELECT toString(countMerge(events)) AS n FROM ${t}`))[0]!.n]),
         ),
       ),
+      ...Object.fromEntries(
+        await Promise.all(
+          Object.keys(MERCHANT_BUCKET).map(async (t) => [
+            t,
+            (await rows<{ n: string }>(`SELECT toString(sum(events)) AS n FROM ${t}`))[0]!.n,
+          ]),
+        ),
+      ),
     });
-    expect(await counts()).toEqual({ raw: '500', analytics_agg_minute: '500', analytics_agg_hour: '500', analytics_agg_day: '500' });
+    // (analytics_merchant_month holds day bits, which a repeated block could not change anyway.)
+    expect(await counts()).toEqual({
+      raw: '500',
+      analytics_agg_minute: '500',
+      analytics_agg_hour: '500',
+      analytics_agg_day: '500',
+      analytics_merchant_hour: '500',
+      analytics_merchant_day: '500',
+    });
     // A different token is a different batch: counted again (the test above is not vacuous).
     await insert('batch-b');
-    expect((await counts()).analytics_agg_day).toBe('1000');
+    const twice = await counts();
+    expect(twice.analytics_agg_day).toBe('1000');
+    expect(twice.analytics_merchant_day).toBe('1000');
+    await expectMerchantRollupsEqualRaw();
   });
 });

@@ -5,8 +5,9 @@ import type { BreakdownResponse, BreakdownRow } from '../../contracts/api.js';
 import { normalizeDecimal } from '../../contracts/decimal.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
+import { mergedUnion } from './lib/merchant-sql.js';
 import { byParam, filtersParam, limitParam, metricParam } from './lib/params.js';
-import { DIMENSION_COLUMNS, filterWhere, segmentsUnion, type Params } from './lib/sql.js';
+import { DIMENSION_COLUMNS, filterWhere, type Params } from './lib/sql.js';
 import { MINUTE_MS, alignRange, decompose, iso } from './lib/time-range.js';
 
 interface Row {
@@ -32,9 +33,12 @@ export const handler = apiHandler({
     const range = alignRange(filters.range, MINUTE_MS);
     const where = filterWhere(filters, principal!.zones);
     const params: Params = { ...where.params, limit };
-    const union = segmentsUnion(
-      decompose(range),
-      `${DIMENSION_COLUMNS[by]} AS key, currency, events, volume, fees, merchants`,
+    // Whole days take their distinct merchants from the merchant rollups (sql/007, mergedUnion).
+    const union = mergedUnion(
+      [{ segments: decompose(range), prefix: '' }],
+      '',
+      [{ expr: `${DIMENSION_COLUMNS[by]} AS key` }, { expr: 'currency' }],
+      ['events', 'volume', 'fees'],
       where,
       params,
     );

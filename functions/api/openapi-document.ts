@@ -2,7 +2,15 @@
 // the route table (contracts/rest.ts), the same one the validator and the catalog read; responses
 // and schemas are written out here, and test/api-openapi.test.ts holds them against the handlers'
 // real answers in both directions.
-import { AUTH_HEADER, BREAKDOWN_DIMENSIONS, ERROR_CODES, GRANULARITIES, METRICS } from '../../contracts/api.js';
+import {
+  AUTH_HEADER,
+  BREAKDOWN_DIMENSIONS,
+  ERROR_CODES,
+  GRANULARITIES,
+  MERCHANT_SORTS,
+  METRICS,
+  TIMESERIES_METRICS,
+} from '../../contracts/api.js';
 import { FAILURE_DIMENSIONS } from '../../contracts/api-summary.js';
 import { EVENT_TYPES } from '../../contracts/event.js';
 import { MAX_POINTS, MAX_RANGE_DAYS, QUERY_PARAMETERS, REST_ROUTES, ROUTE_KEYS, type RouteKey } from '../../contracts/rest.js';
@@ -49,6 +57,11 @@ const queryErrors = {
 const decimal = { type: 'string', pattern: '^[0-9]+\\.[0-9]{4}$', description: "Exact decimal, 4 fraction digits, in the row's currency." };
 const timestamp = { type: 'string', format: 'date-time' };
 const eventType = { type: 'string', enum: [...EVENT_TYPES] };
+const seriesValue = {
+  oneOf: [{ type: ['number', 'null'] }, decimal],
+  description:
+    'Integer for count/failed/merchants, decimal string for volume/fees, a 0-1 number for success_rate (null: no wallet transaction in the bucket).',
+};
 
 /** What each route answers: the part of an operation the route table does not say. */
 const RESPONSES: Record<RouteKey, Record<string, unknown>> = {
@@ -61,6 +74,7 @@ const RESPONSES: Record<RouteKey, Record<string, unknown>> = {
   breakdown: { '200': ok('BreakdownResponse', 'Rows'), ...queryErrors },
   summary: { '200': ok('SummaryResponse', 'Figures'), ...queryErrors },
   failures: { '200': ok('FailuresResponse', 'Rows'), ...queryErrors },
+  merchants: { '200': ok('MerchantsResponse', 'Rows'), ...queryErrors },
   health: {
     '200': { description: 'Healthy', content: { 'application/json': { schema: ref('HealthResponse') } } },
     '400': error('Query parameters are not accepted.'),
@@ -78,6 +92,7 @@ function operation(k: RouteKey) {
   return {
     operationId: route.operationId,
     summary: route.summary,
+    ...('description' in route ? { description: route.description } : {}),
     // Authenticated routes inherit the document's bearer requirement; the others opt out.
     ...(route.auth ? {} : { security: [] }),
     ...(route.parameters.length ? { parameters: route.parameters.map(param) } : {}),
@@ -173,7 +188,7 @@ export const OPENAPI_DOCUMENT = {
           from: timestamp,
           to: timestamp,
           granularity: { type: 'string', enum: [...GRANULARITIES] },
-          metric: { type: 'string', enum: [...METRICS] },
+          metric: { type: 'string', enum: [...TIMESERIES_METRICS] },
           encoding: { type: 'string', enum: ['compact'] },
           series: {
             type: 'array',
@@ -189,10 +204,7 @@ export const OPENAPI_DOCUMENT = {
                   type: 'array',
                   description:
                     'One value per bucket from `from` to `to`, empty buckets zero: values[i] is the bucket starting at start + i × step_ms.',
-                  items: {
-                    oneOf: [{ type: 'integer' }, decimal],
-                    description: 'Integer for count/merchants, decimal string for volume/fees.',
-                  },
+                  items: seriesValue,
                 },
               },
             },
@@ -206,7 +218,7 @@ export const OPENAPI_DOCUMENT = {
           from: timestamp,
           to: timestamp,
           granularity: { type: 'string', enum: [...GRANULARITIES] },
-          metric: { type: 'string', enum: [...METRICS] },
+          metric: { type: 'string', enum: [...TIMESERIES_METRICS] },
           series: {
             type: 'array',
             items: {
@@ -223,10 +235,7 @@ export const OPENAPI_DOCUMENT = {
                     required: ['t', 'value'],
                     properties: {
                       t: { ...timestamp, description: 'Bucket start, UTC.' },
-                      value: {
-                        oneOf: [{ type: 'integer' }, decimal],
-                        description: 'Integer for count/merchants, decimal string for volume/fees.',
-                      },
+                      value: seriesValue,
                     },
                   },
                 },
@@ -321,6 +330,54 @@ export const OPENAPI_DOCUMENT = {
           to: timestamp,
           by: { type: 'string', enum: [...FAILURE_DIMENSIONS] },
           rows: { type: 'array', items: ref('FailureRow'), description: 'Most failed first, then key.' },
+        },
+      },
+      MerchantRow: {
+        type: 'object',
+        required: [
+          'merchant_id',
+          'currency',
+          'count',
+          'failed',
+          'pending',
+          'failed_share',
+          'volume',
+          'fees',
+          'share',
+          'previous_count',
+          'previous_volume',
+        ],
+        properties: {
+          merchant_id: { type: 'string' },
+          currency: {
+            type: 'string',
+            description: 'A merchant paid in two currencies is two rows: money is never summed across currencies.',
+          },
+          count: { type: 'integer' },
+          failed: { type: 'integer' },
+          pending: { type: 'integer' },
+          failed_share: { type: 'number', description: 'failed / count, 0-1.' },
+          volume: decimal,
+          fees: decimal,
+          share: { type: 'number', description: 'count / total_count, 0-1.' },
+          previous_count: { type: 'integer', description: 'The same merchant and currency over the previous period of equal length.' },
+          previous_volume: decimal,
+        },
+      },
+      MerchantsResponse: {
+        type: 'object',
+        required: ['from', 'to', 'sort', 'rows', 'total_count', 'total_merchants'],
+        properties: {
+          from: { ...timestamp, description: 'Effective start (floored to the minute, or the hour past 89 days ago).' },
+          to: { ...timestamp, description: 'Effective end, exclusive (ceiled likewise).' },
+          sort: { type: 'string', enum: [...MERCHANT_SORTS] },
+          rows: { type: 'array', items: ref('MerchantRow'), description: 'The top `limit` rows with events in the range.' },
+          total_count: {
+            type: 'integer',
+            description:
+              'Every event in the filtered scope, all merchants (and all currencies unless `currency` is given): the denominator of `share`.',
+          },
+          total_merchants: { type: 'integer', description: 'Distinct merchants in the filtered scope (exact).' },
         },
       },
       HealthResponse: {

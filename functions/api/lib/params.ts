@@ -5,12 +5,16 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
   BREAKDOWN_DIMENSIONS,
   GRANULARITIES,
+  MERCHANT_SORTS,
   METRICS,
   TIMESERIES_ENCODINGS,
+  TIMESERIES_METRICS,
   type BreakdownDimension,
   type Granularity,
+  type MerchantSort,
   type Metric,
   type TimeseriesEncoding,
+  type TimeseriesMetric,
 } from '../../../contracts/api.js';
 import { FAILURE_DIMENSIONS, type FailureDimension } from '../../../contracts/api-summary.js';
 import { EVENT_TYPES, type EventType } from '../../../contracts/event.js';
@@ -192,6 +196,14 @@ export function encodingParam(query: Map<string, string>): TimeseriesEncoding {
 
 export function metricParam(query: Map<string, string>): Metric {
   return enumParam(query, 'metric', METRICS) ?? 'count';
+}
+
+export function timeseriesMetricParam(query: Map<string, string>): TimeseriesMetric {
+  return enumParam(query, 'metric', TIMESERIES_METRICS) ?? 'count';
+}
+
+export function merchantSortParam(query: Map<string, string>): MerchantSort {
+  return enumParam(query, 'sort', MERCHANT_SORTS) ?? 'count';
 }
 
 export function byParam(query: Map<string, string>): BreakdownDimension {
