@@ -35,7 +35,12 @@ const variants = (process.env.ONLY ?? '').split(',').filter(Boolean);
 const want = (n: string) => variants.length === 0 || variants.some((v) => n.includes(v));
 for (const days of [1, 30]) {
   const filters = { range: { fromMs: end - days * DAY, toMs: end } };
-  const { union, params } = currentAndPrevious(filters, ['*'], 'type, currency, status, events, volume, fees, merchants');
+  const { union, params } = currentAndPrevious(
+    filters,
+    ['*'],
+    [{ expr: 'type' }, { expr: 'currency' }, { expr: 'status', month: "'' AS status" }],
+    ['events', 'volume', 'fees'],
+  );
   const full = `SELECT is_current, type, currency, toString(countMerge(events)) AS n, toString(countMergeIf(events, status = 'succeeded')) AS ok,
     toString(sumMerge(volume)) AS vol, toString(sumMerge(fees)) AS fee, toString(uniqExactMerge(merchants)) AS m
     FROM (${union}) GROUP BY is_current, type, currency ORDER BY is_current, type, currency`;

@@ -6,9 +6,9 @@ import type { EventType } from '../../contracts/event.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { filtersParam } from './lib/params.js';
-import { mergedUnion } from './lib/merchant-sql.js';
-import { SUCCEEDED_STATUS, filterWhere, type Params } from './lib/sql.js';
-import { MINUTE_MS, alignRange, decompose, iso, previousRange } from './lib/time-range.js';
+import { currentAndPrevious } from './lib/periods.js';
+import { SUCCEEDED_STATUS } from './lib/sql.js';
+import { iso } from './lib/time-range.js';
 
 interface Row {
   is_current: number;
@@ -41,21 +41,11 @@ export const handler = apiHandler({
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     checkScope(filters, principal!);
-    const current = alignRange(filters.range, MINUTE_MS);
-    const previous = previousRange(current);
-    const where = filterWhere(filters, principal!.zones);
-    const params: Params = { ...where.params, cur_from: current.fromMs / 1000 };
-    // Whole days take their distinct merchants from the merchant rollups (sql/007, mergedUnion).
-    const union = mergedUnion(
-      [
-        { segments: decompose(previous), prefix: '0 AS is_current' },
-        { segments: decompose(current), prefix: '1 AS is_current' },
-      ],
-      `bucket >= toDateTime({cur_from:UInt32}, 'UTC') AS is_current`,
+    const { current, previous, union, params } = currentAndPrevious(
+      filters,
+      principal!.zones,
       [{ expr: 'type' }, { expr: 'currency' }, { expr: 'status', month: "'' AS status" }],
       ['events', 'volume', 'fees'],
-      where,
-      params,
     );
     const sql = `
       SELECT is_current, type, currency,
