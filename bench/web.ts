@@ -94,7 +94,31 @@ interface ChartsNavigation {
   complete: number;
   apiBytes: number;
   apiRequests: number;
+  /** Every request of the page until the view was complete (start–end, page clock, ms). */
+  timeline: string;
 }
+
+/** "name start–end" per resource entry (API routes without their prefix, assets without their hash). */
+function timelineOf(entries: Array<{ name: string; start: number; end: number }>, until: number): string {
+  return entries
+    .filter((e) => e.end <= until)
+    .sort((a, b) => a.start - b.start)
+    .map((e) => {
+      const u = new URL(e.name);
+      const name = u.pathname.replace(/^\/api\/analytics/, '').replace(/^\/assets\/(.*)-[\w-]{8}\./, '$1.') || '/';
+      const detail = u.searchParams.get('by') ?? u.searchParams.get('metric') ?? '';
+      return `${name}${detail ? `?${detail}` : ''} ${e.start.toFixed(0)}–${e.end.toFixed(0)}`;
+    })
+    .join(', ');
+}
+
+/** The page's navigation and resource entries (Resource Timing gives start and end even cross-origin). */
+const resourceEntries = () =>
+  [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map((e) => ({
+    name: e.name,
+    start: e.startTime,
+    end: (e as PerformanceResourceTiming).responseEnd,
+  }));
 
 /** One navigation to the charts, with the API bytes it took. */
 async function navigateToCharts(context: BrowserContext, url: string): Promise<ChartsNavigation> {
@@ -111,7 +135,8 @@ async function navigateToCharts(context: BrowserContext, url: string): Promise<C
     const charts = await page.evaluate(() => (window as unknown as { __charts: Promise<number> }).__charts);
     const complete = await page.evaluate(() => (window as unknown as { __complete: Promise<number> }).__complete);
     const api = await Promise.all(sizes);
-    return { charts, complete, apiBytes: api.reduce((a, b) => a + b, 0), apiRequests: api.length };
+    const timeline = timelineOf(await page.evaluate(resourceEntries), complete);
+    return { charts, complete, apiBytes: api.reduce((a, b) => a + b, 0), apiRequests: api.length, timeline };
   } finally {
     await page.close();
   }
@@ -173,22 +198,7 @@ async function navigateToFirstKpi(context: BrowserContext, url: string, opts: { 
     await page.addInitScript({ content: FIRST_KPI_PROBE });
     await page.goto(url);
     const firstKpi = await page.evaluate(() => (window as unknown as { __firstKpi: Promise<number> }).__firstKpi);
-    const entries = await page.evaluate(() =>
-      [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map((e) => ({
-        name: e.name,
-        start: e.startTime,
-        end: (e as PerformanceResourceTiming).responseEnd,
-      })),
-    );
-    const timeline = entries
-      .filter((e) => e.end <= firstKpi)
-      .map((e) => {
-        const u = new URL(e.name);
-        const name = u.pathname.replace(/^\/api\/analytics/, '').replace(/^\/assets\/(.*)-[\w-]{8}\./, '$1.') || '/';
-        const by = u.searchParams.get('by');
-        return `${name}${by ? `?by=${by}` : ''} ${e.start.toFixed(0)}–${e.end.toFixed(0)}`;
-      })
-      .join(', ');
+    const timeline = timelineOf(await page.evaluate(resourceEntries), firstKpi);
     return { firstKpi, timeline };
   } finally {
     await page.close();
@@ -271,6 +281,8 @@ async function main(): Promise<void> {
       console.log(
         `navigation → charts: ${chartRuns.map((r) => r.charts.toFixed(0)).join(', ')} ms; view complete ${chartRuns.map((r) => r.complete.toFixed(0)).join(', ')} ms; API bytes ${chartRuns.map((r) => r.apiBytes).join(', ')} in ${chartRuns[0]!.apiRequests} requests`,
       );
+      const medianChart = [...chartRuns].sort((a, b) => a.charts - b.charts)[Math.floor(chartRuns.length / 2)]!;
+      console.log(`  median run (charts at ${medianChart.charts.toFixed(0)} ms): ${medianChart.timeline}`);
       const LIVE_SECONDS = Number(process.env.BENCH_WEB_LIVE_SECONDS ?? 20);
       const liveGen = new EventGenerator({ seed: 8, now: () => Date.now(), spreadMs: 30_000, lateShare: 0 });
       let offset = 1_000_000;
