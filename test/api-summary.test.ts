@@ -49,9 +49,10 @@ function refSummary(events: PaymentEvent[]) {
 
 function refFailures(events: PaymentEvent[], by: FailureDimension, limit: number) {
   const groups = new Map<string, { n: number; f: number; p: number }>();
+  const field = by === 'merchant' ? 'merchant_id' : by;
   for (const e of events) {
-    let g = groups.get(e[by]);
-    if (!g) groups.set(e[by], (g = { n: 0, f: 0, p: 0 }));
+    let g = groups.get(e[field]);
+    if (!g) groups.set(e[field], (g = { n: 0, f: 0, p: 0 }));
     g.n++;
     if (e.status === 'failed') g.f++;
     if (e.status === 'pending') g.p++;

@@ -3,6 +3,7 @@
 // decomposition as /breakdown. The dashboard's "failures first" panel reads it.
 import type { FailureRow, FailuresResponse } from '../shared/contracts/api-summary.js';
 import { getClickHouse } from '../shared/clickhouse.js';
+import { badRequest } from './lib/errors.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, failureByParam, filtersParam, limitParam } from './lib/params.js';
 import { DIMENSION_COLUMNS, filterWhere, segmentsUnion, type Params } from './lib/sql.js';
@@ -22,6 +23,8 @@ export const handler = apiHandler({
     const filters = filtersParam(query, now);
     const by = failureByParam(query);
     const limit = limitParam(query);
+    // Interim (contract commit): the merchant rollups of sql/007 serve this next.
+    if (by === 'merchant') throw badRequest('by', 'by=merchant is not served yet');
     checkScope(filters, principal!);
     const range = alignRange(filters.range, MINUTE_MS);
     const where = filterWhere(filters, principal!.zones);

@@ -98,8 +98,8 @@ export function buildBaseline(
     return figures;
   };
   for (const s of count.series) for (const p of s.points) cell(p.t, s.type, s.currency).count = Number(p.value);
-  for (const s of volume.series) for (const p of s.points) cell(p.t, s.type, s.currency).volume = pointUnits(p.value);
-  for (const s of fees.series) for (const p of s.points) cell(p.t, s.type, s.currency).fees = pointUnits(p.value);
+  for (const s of volume.series) for (const p of s.points) cell(p.t, s.type, s.currency).volume = pointUnits(p.value ?? 0);
+  for (const s of fees.series) for (const p of s.points) cell(p.t, s.type, s.currency).fees = pointUnits(p.value ?? 0);
   return { from, to, buckets };
 }
 

@@ -2,8 +2,8 @@
 // over every currency at once) and /failures (failed counts per dimension value). Neither carries
 // money, so nothing here is ever summed across currencies.
 
-/** Dimensions /failures can group by (merchants are not a rollup dimension). */
-export const FAILURE_DIMENSIONS = ['zone', 'country', 'city', 'type', 'currency'] as const;
+/** Dimensions /failures can group by (`merchant`: the key is the merchant_id, from the merchant rollups). */
+export const FAILURE_DIMENSIONS = ['zone', 'country', 'city', 'type', 'currency', 'merchant'] as const;
 export type FailureDimension = (typeof FAILURE_DIMENSIONS)[number];
 
 export interface SummaryFigures {

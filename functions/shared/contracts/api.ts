@@ -19,8 +19,17 @@ export function bearerHeaders(token: string): Record<string, string> {
 export const GRANULARITIES = ['minute', 'hour', 'day'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
+/** Metrics of /breakdown (and the first four of /timeseries). */
 export const METRICS = ['count', 'volume', 'fees', 'merchants'] as const;
 export type Metric = (typeof METRICS)[number];
+
+/**
+ * Metrics of /timeseries: the breakdown's, plus `failed` (failed events per bucket) and
+ * `success_rate` (succeeded / all wallet transactions per bucket, 0–1; null for a bucket without
+ * any, and only wallet_txn_created series are returned for it, the one type that can fail).
+ */
+export const TIMESERIES_METRICS = [...METRICS, 'failed', 'success_rate'] as const;
+export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number];
 
 export const BREAKDOWN_DIMENSIONS = ['zone', 'country', 'city', 'type', 'currency'] as const;
 export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
@@ -60,16 +69,19 @@ export interface OverviewResponse {
 export const TIMESERIES_ENCODINGS = ['points', 'compact'] as const;
 export type TimeseriesEncoding = (typeof TIMESERIES_ENCODINGS)[number];
 
+/** A decimal string (volume, fees), a count, a 0–1 share, or null (success_rate without wallet transactions). */
+export type TimeseriesValue = string | number | null;
+
 export interface TimeseriesPoint {
   t: string;
-  value: string | number;
+  value: TimeseriesValue;
 }
 /** The default encoding (`encoding=points`). */
 export interface TimeseriesResponse {
   from: string;
   to: string;
   granularity: Granularity;
-  metric: Metric;
+  metric: TimeseriesMetric;
   series: Array<{ type: EventType; currency: string; points: TimeseriesPoint[] }>;
 }
 /**
@@ -80,9 +92,9 @@ export interface CompactTimeseriesResponse {
   from: string;
   to: string;
   granularity: Granularity;
-  metric: Metric;
+  metric: TimeseriesMetric;
   encoding: 'compact';
-  series: Array<{ type: EventType; currency: string; start: string; step_ms: number; values: Array<string | number> }>;
+  series: Array<{ type: EventType; currency: string; start: string; step_ms: number; values: TimeseriesValue[] }>;
 }
 
 /** The points form of a compact answer (what the dashboard's charts and live merge consume). */
@@ -114,6 +126,44 @@ export interface BreakdownResponse {
   by: BreakdownDimension;
   metric: Metric;
   rows: BreakdownRow[];
+}
+
+/** /merchants: what the rows are ordered by (largest first; ties by merchant_id, then currency). */
+export const MERCHANT_SORTS = ['count', 'volume', 'failed'] as const;
+export type MerchantSort = (typeof MERCHANT_SORTS)[number];
+
+/**
+ * One merchant in one currency (money is never summed across currencies, so a merchant paid in
+ * two currencies is two rows). Figures are exact over the effective range; `previous_*` are the
+ * same merchant and currency over the period of equal length just before it.
+ */
+export interface MerchantRow {
+  merchant_id: string;
+  currency: string;
+  count: number;
+  failed: number;
+  pending: number;
+  /** failed / count, 0–1. */
+  failed_share: number;
+  volume: string;
+  fees: string;
+  /** count / total_count: this row's share of every event in the filtered scope, 0–1. */
+  share: number;
+  previous_count: number;
+  /** Decimal string in the row's currency ("0.0000" when the merchant had none). */
+  previous_volume: string;
+}
+
+export interface MerchantsResponse {
+  from: string;
+  to: string;
+  sort: MerchantSort;
+  /** The top `limit` (merchant, currency) rows, largest `sort` first. */
+  rows: MerchantRow[];
+  /** Every event in the filtered scope (all merchants and, without a currency filter, all currencies): share's denominator. */
+  total_count: number;
+  /** Distinct merchants in the filtered scope (exact). */
+  total_merchants: number;
 }
 
 export interface HealthResponse {

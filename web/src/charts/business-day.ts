@@ -19,7 +19,7 @@ export function foldHoursIntoDays(hourly: TimeseriesResponse, offsetMs: number):
     const sums = new Map<number, bigint>();
     for (const p of s.points) {
       const d = dayOf(p.t);
-      sums.set(d, (sums.get(d) ?? 0n) + (money ? toUnits(String(p.value)) : BigInt(p.value)));
+      sums.set(d, (sums.get(d) ?? 0n) + (money ? toUnits(String(p.value)) : BigInt(p.value ?? 0)));
     }
     const points = [];
     for (let d = from; d < to; d += DAY) {
