@@ -4,8 +4,9 @@ import {
   type CompactTimeseriesResponse,
   type EventType,
   type FailuresResponse,
+  type MerchantsResponse,
   type SummaryResponse,
-  type Metric,
+  type TimeseriesMetric,
   type OverviewResponse,
   type QueryFilters,
   type TotalsRow,
@@ -19,6 +20,8 @@ import type { ApiClient } from './api.js';
 import { WAT_OFFSET_MS, foldHoursIntoDays } from './charts/business-day.js';
 import { effectiveGranularity, granularityRefusal } from './charts/honest.js';
 import { effectiveBy } from './drill/drill.js';
+import { merchantsQuery } from './merchants/merchants.js';
+import { currencyRows, defaultCurrency } from './overview/currencies.js';
 import { type DashboardFilters, type ResolvedRange, queryFilters, resolveRange } from './filters.js';
 
 /** How many recent minutes are fetched per minute as the baseline that live snapshots replace. */
@@ -62,6 +65,12 @@ export interface DashboardData {
    * are on a clock shifted by this much (see charts/business-day.ts).
    */
   dayShiftMs?: number;
+  /** Wallet success rate and failed counts over time (absent while it loads or for another type). */
+  success?: SuccessData;
+  successError?: unknown;
+  /** Top merchants of the view (one row per merchant and currency). */
+  topMerchants?: MerchantsResponse;
+  merchantsError?: unknown;
   /** Phase 2 (absent while it loads): chart, breakdown and the per-minute baseline. */
   timeseries?: TimeseriesResponse;
   breakdown?: BreakdownResponse;
@@ -118,41 +127,35 @@ export function previousRange(range: { from: string; to: string }): { from: stri
   return { from: new Date(from - (to - from)).toISOString(), to: range.from };
 }
 
+/** The success-rate chart's series (wallet transactions, every currency). */
+export interface SuccessData {
+  rate: TimeseriesResponse;
+  failed?: TimeseriesResponse;
+  previousFailed?: TimeseriesResponse;
+}
+
 /**
- * Fetches one view in two phases: the KPI figures first (overview and the all-currency summary), then the
- * chart, the breakdown and the per-minute baseline. `onSummary` renders the KPIs as soon as phase 1
- * is in, and again with the chart as soon as its two series are (before the rest of phase 2). Phase 2 starts after phase 1 on purpose: a query engine that runs requests one at a time
- * (the local chdb server) then answers the KPIs first, and on AWS it costs the charts one round trip.
+ * Fetches one view. Every request is sent at once, in the order the page needs the answers: the
+ * KPIs (overview, summary), the chart's two series, the success-rate chart's, the merchants, then
+ * the tables and the live baseline. An engine that serves one statement at a time (the local chdb
+ * server) answers them in that order, and on AWS they run side by side; either way the charts no
+ * longer wait for the KPIs' round trip. `onPartial` (after a filter change) renders the KPIs as
+ * soon as they are in, then each chart as its series arrive, before the rest is complete.
  */
 export async function fetchDashboard(
   api: ApiClient,
   filters: DashboardFilters,
   now: number,
   signal?: AbortSignal,
-  onSummary?: (summary: DashboardData) => void,
+  onPartial?: (partial: DashboardData) => void,
 ): Promise<DashboardData> {
   const range = resolveRange(filters, now);
   const q = queryFilters(filters, range);
   const prev: QueryFilters = { ...q, ...previousRange(range) };
-  const [overview, allCurrencies] = await Promise.all([
-    api.get<OverviewResponse>('/overview', q, signal),
-    api.get<SummaryResponse>('/summary', q, signal),
-  ]);
-  const noMerchants = (r: { from: string; to: string }): BreakdownResponse => ({ ...r, by: 'currency', metric: 'merchants', rows: [] });
-  const summary: DashboardData = {
-    fetchedAt: now,
-    range,
-    room: roomForFilter(filters),
-    overview,
-    merchants: { current: noMerchants(q), previous: noMerchants(prev) },
-    summary: allCurrencies,
-  };
-  onSummary?.(summary);
-
   const toMs = Date.parse(range.to);
   const baselineFrom = Math.max(Date.parse(range.from), toMs - BASELINE_MINUTES * 60_000);
   const baselineQ: QueryFilters = { ...q, from: new Date(baselineFrom).toISOString() };
-  const minute = (metric: Metric) => getTimeseries(api, { ...baselineQ, metric, granularity: 'minute' }, signal);
+  const minute = (metric: TimeseriesMetric) => getTimeseries(api, { ...baselineQ, metric, granularity: 'minute' }, signal);
   const olderQ: QueryFilters = { ...q, to: new Date(baselineFrom).toISOString() };
   // The chart's granularity is chosen here (never the API's minute default for a day), and a chart
   // request that fails leaves the KPIs and the breakdown on screen with the chart's own error.
@@ -163,52 +166,123 @@ export async function fetchDashboard(
   const granularity = businessDays ? 'hour' : chosen;
   const fold = (ts: TimeseriesResponse | undefined) => (ts && businessDays ? foldHoursIntoDays(ts, WAT_OFFSET_MS) : ts);
   const by = effectiveBy(filters);
-  const chartError: { error?: unknown } = {};
-  const chart = <T>(p: Promise<T>): Promise<T | undefined> =>
+  const soft = <T>(p: Promise<T>, errors: { error?: unknown }): Promise<T | undefined> =>
     p.catch((err: unknown) => {
       if (signal?.aborted) throw err;
-      chartError.error ??= err;
+      errors.error ??= err;
       return undefined;
     });
-  // The chart's two requests go first (a one-at-a-time engine answers in order); after a filter
-  // change the chart is published as soon as they are in, before the rest of phase 2.
-  const currentSeries = chart(getTimeseries(api, { ...q, metric: filters.metric, granularity }, signal));
-  const previousSeries = chart(getTimeseries(api, { ...prev, metric: filters.metric, granularity }, signal));
-  let complete = false;
-  if (onSummary) {
-    void Promise.all([currentSeries, previousSeries]).then(
-      ([t, p]) => {
-        if (complete || signal?.aborted || !t) return;
-        onSummary({ ...summary, timeseries: fold(t)!, ...(p ? { previousTimeseries: fold(p)! } : {}) });
-      },
-      () => undefined,
-    );
-  }
-  // Settled either way before the partial chart may publish: a phase-2 failure that comes back
-  // first (a fast refusal) must not be covered up by the chart arriving after it.
+  const chartError: { error?: unknown } = {};
+  const successError: { error?: unknown } = {};
+  const merchantsError: { error?: unknown } = {};
+
+  // Created in this order on purpose (the browser sends at most six at a time to one origin, in order).
+  const overviewP = api.get<OverviewResponse>('/overview', q, signal);
+  const summaryP = api.get<SummaryResponse>('/summary', q, signal);
+  const currentSeries = soft(getTimeseries(api, { ...q, metric: filters.metric, granularity }, signal), chartError);
+  const previousSeries = soft(getTimeseries(api, { ...prev, metric: filters.metric, granularity }, signal), chartError);
+  // Only wallet transactions can fail: another type pinned has no success rate to draw.
+  const walletOnly = !filters.type || filters.type === 'wallet_txn_created';
+  const successP: Promise<SuccessData | undefined> = walletOnly
+    ? Promise.all([
+        soft(getTimeseries(api, { ...q, metric: 'success_rate', granularity }, signal), successError),
+        soft(getTimeseries(api, { ...q, metric: 'failed', granularity }, signal), successError),
+        soft(getTimeseries(api, { ...prev, metric: 'failed', granularity }, signal), successError),
+      ]).then(([rate, failed, previousFailed]) =>
+        rate ? { rate, ...(failed ? { failed } : {}), ...(previousFailed ? { previousFailed } : {}) } : undefined,
+      )
+    : Promise.resolve(undefined);
+  // Ranking by volume needs the currency shown; by default that follows the overview.
+  const merchantsP = soft(
+    filters.msort === 'volume' && !filters.currency
+      ? overviewP.then((o) => {
+          const rows = currencyRows(o.totals, o.previous.totals);
+          return api.get<MerchantsResponse>('/merchants', { ...q, ...merchantsQuery('volume', defaultCurrency(rows, filters)) }, signal);
+        })
+      : api.get<MerchantsResponse>('/merchants', { ...q, ...merchantsQuery(filters.msort, filters.currency) }, signal),
+    merchantsError,
+  );
+  // By merchant there is no /breakdown dimension: the merchants table is the breakdown.
+  const breakdownP: Promise<BreakdownResponse | undefined> =
+    by === 'merchant'
+      ? Promise.resolve(undefined)
+      : api.get<BreakdownResponse>('/breakdown', { ...q, by, metric: 'volume', limit: '100' }, signal);
+  const failuresP = api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal);
   const rest = Promise.all([
-    currentSeries,
-    previousSeries,
-    api.get<BreakdownResponse>('/breakdown', { ...q, by, metric: 'volume', limit: '100' }, signal),
+    breakdownP,
+    failuresP,
     minute('count'),
     minute('volume'),
     minute('fees'),
     baselineFrom > Date.parse(range.from)
       ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals)
       : Promise.resolve([] as TotalsRow[]),
-    api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
     api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-  ]).finally(() => (complete = true));
-  const [timeseries, previousTimeseries, breakdown, bCount, bVolume, bFees, older, failures, merchantsNow, merchantsBefore] = await rest;
+  ]);
+  // Rejected only on abort, possibly before anything awaits them.
+  for (const p of [currentSeries, previousSeries, successP, merchantsP]) p.catch(() => undefined);
+  // A failure of the rest ends the partial renders: it must not be covered up by a chart arriving
+  // after it. It is reported only once the KPIs are settled (they stay on screen below it).
+  let settled = false;
+  const restSettled = rest.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const [overview, allCurrencies] = await Promise.all([overviewP, summaryP]);
+  const noMerchants = (r: { from: string; to: string }): BreakdownResponse => ({ ...r, by: 'currency', metric: 'merchants', rows: [] });
+  let view: DashboardData = {
+    fetchedAt: now,
+    range,
+    room: roomForFilter(filters),
+    overview,
+    merchants: { current: noMerchants(q), previous: noMerchants(prev) },
+    summary: allCurrencies,
+  };
+  const publish = (patch: Partial<DashboardData>) => {
+    view = { ...view, ...patch };
+    if (!settled && !signal?.aborted) onPartial?.(view);
+  };
+  // The KPIs show even when a later request has already failed (its error then comes after them).
+  if (!signal?.aborted) onPartial?.(view);
+  const charts = Promise.all([currentSeries, previousSeries]).then(([t, p]) => {
+    const patch: Partial<DashboardData> = {
+      ...(t ? { timeseries: fold(t)! } : {}),
+      ...(p ? { previousTimeseries: fold(p)! } : {}),
+      ...(businessDays ? { dayShiftMs: WAT_OFFSET_MS } : {}),
+      ...(chartError.error !== undefined ? { chartError: chartError.error } : {}),
+    };
+    publish(patch);
+    return patch;
+  });
+  const success = successP.then((sd) => {
+    const patch: Partial<DashboardData> = {
+      ...(sd ? { success: sd } : {}),
+      ...(successError.error !== undefined ? { successError: successError.error } : {}),
+    };
+    publish(patch);
+    return patch;
+  });
+  const merchants = merchantsP.then((m) => {
+    const patch: Partial<DashboardData> = {
+      ...(m ? { topMerchants: m } : {}),
+      ...(merchantsError.error !== undefined ? { merchantsError: merchantsError.error } : {}),
+    };
+    publish(patch);
+    return patch;
+  });
+  // Each chain is awaited below unless the view was abandoned (abort): then nothing may be left unobserved.
+  for (const p of [charts, success, merchants]) p.catch(() => undefined);
+  await restSettled;
+  const [breakdown, failures, bCount, bVolume, bFees, older, merchantsNow, merchantsBefore] = await rest;
+  const [chartPatch, successPatch, merchantsPatch] = await Promise.all([charts, success, merchants]);
   return {
-    ...summary,
-    ...(timeseries ? { timeseries: fold(timeseries) } : {}),
-    ...(previousTimeseries ? { previousTimeseries: fold(previousTimeseries) } : {}),
-    ...(businessDays ? { dayShiftMs: WAT_OFFSET_MS } : {}),
-    ...(chartError.error !== undefined ? { chartError: chartError.error } : {}),
+    ...view,
+    ...chartPatch,
+    ...successPatch,
+    ...merchantsPatch,
     merchants: { current: merchantsNow, previous: merchantsBefore },
-    breakdown,
+    ...(breakdown ? { breakdown } : {}),
     failures,
     older,
     baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees),
