@@ -155,6 +155,13 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     uses: { clickhouse: true },
   },
   {
+    id: 'ApiMerchants',
+    entry: 'functions/api/merchants.ts',
+    trigger: { kind: 'http', method: 'GET', path: '/api/analytics/merchants', auth: true },
+    description: 'top merchants per currency with failures, share and previous period',
+    uses: { clickhouse: true },
+  },
+  {
     id: 'ApiHealth',
     entry: 'functions/api/health.ts',
     trigger: { kind: 'http', method: 'GET', path: '/api/analytics/health', auth: false },

@@ -165,7 +165,7 @@ describe('/failures', () => {
   test('by is required and must be a failure dimension', async () => {
     const token = tokens.get('*');
     expect((await call(failures, '/api/analytics/failures', { from: iso(START), to: iso(END) }, token)).status).toBe(400);
-    const bad = await call(failures, '/api/analytics/failures', { from: iso(START), to: iso(END), by: 'merchant' }, token);
+    const bad = await call(failures, '/api/analytics/failures', { from: iso(START), to: iso(END), by: 'status' }, token);
     expect(bad.status).toBe(400);
     expect(bad.body.error.parameter).toBe('by');
   });

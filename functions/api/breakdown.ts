@@ -5,6 +5,7 @@ import type { BreakdownResponse, BreakdownRow } from '../shared/contracts/api.js
 import { normalizeDecimal } from '../shared/contracts/decimal.js';
 import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
+import { distinctMerchantsQuery } from './lib/merchant-sql.js';
 import { ROUTES, byParam, filtersParam, limitParam, metricParam } from './lib/params.js';
 import { DIMENSION_COLUMNS, filterWhere, segmentsUnion, type Params } from './lib/sql.js';
 import { MINUTE_MS, alignRange, decompose, iso } from './lib/time-range.js';
@@ -33,18 +34,22 @@ export const handler = apiHandler({
     const range = alignRange(filters.range, MINUTE_MS);
     const where = filterWhere(filters, principal!.zones);
     const params: Params = { ...where.params, limit };
-    const union = segmentsUnion(
-      decompose(range),
-      `${DIMENSION_COLUMNS[by]} AS key, currency, events, volume, fees, merchants`,
+    const union = segmentsUnion(decompose(range), `${DIMENSION_COLUMNS[by]} AS key, currency, events, volume, fees`, where, params);
+    // Distinct merchants from the merchant rollups (sql/007), joined per (key, currency).
+    const merchants = distinctMerchantsQuery(
+      [{ segments: decompose(range), keys: `${DIMENSION_COLUMNS[by]} AS key, currency` }],
+      'key, currency',
       where,
       params,
     );
     const sql = `
-      SELECT key, currency,
-             countMerge(events) AS n_, sumMerge(volume) AS vol_, sumMerge(fees) AS fee_, uniqExactMerge(merchants) AS m_,
+      SELECT key, currency, n_, vol_, fee_, mq.m_ AS m_,
              toString(n_) AS n, toString(vol_) AS vol, toString(fee_) AS fee, toString(m_) AS m
-      FROM (${union})
-      GROUP BY key, currency
+      FROM (
+        SELECT key, currency, countMerge(events) AS n_, sumMerge(volume) AS vol_, sumMerge(fees) AS fee_
+        FROM (${union})
+        GROUP BY key, currency) AS c
+      LEFT JOIN (${merchants}) AS mq USING (key, currency)
       ORDER BY ${ORDER[metric]} DESC, key ASC, currency ASC
       LIMIT {limit:UInt32}`;
     const client = await getClickHouse();

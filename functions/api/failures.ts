@@ -3,8 +3,8 @@
 // decomposition as /breakdown. The dashboard's "failures first" panel reads it.
 import type { FailureRow, FailuresResponse } from '../shared/contracts/api-summary.js';
 import { getClickHouse } from '../shared/clickhouse.js';
-import { badRequest } from './lib/errors.js';
 import { apiHandler, checkScope } from './lib/handler.js';
+import { merchantRangeUnit, merchantRowsUnion } from './lib/merchant-sql.js';
 import { ROUTES, failureByParam, filtersParam, limitParam } from './lib/params.js';
 import { DIMENSION_COLUMNS, filterWhere, segmentsUnion, type Params } from './lib/sql.js';
 import { MINUTE_MS, alignRange, decompose, iso } from './lib/time-range.js';
@@ -23,15 +23,20 @@ export const handler = apiHandler({
     const filters = filtersParam(query, now);
     const by = failureByParam(query);
     const limit = limitParam(query);
-    // Interim (contract commit): the merchant rollups of sql/007 serve this next.
-    if (by === 'merchant') throw badRequest('by', 'by=merchant is not served yet');
     checkScope(filters, principal!);
-    const range = alignRange(filters.range, MINUTE_MS);
     const where = filterWhere(filters, principal!.zones);
     const params: Params = { ...where.params, limit };
-    const union = segmentsUnion(decompose(range), `${DIMENSION_COLUMNS[by]} AS key, status, events`, where, params);
+    // Per merchant: plain sums from the merchant rollups and raw (sql/007); otherwise count states.
+    const merchant = by === 'merchant';
+    const range = alignRange(filters.range, merchant ? merchantRangeUnit(filters.range, now) : MINUTE_MS);
+    const union = merchant
+      ? merchantRowsUnion(decompose(range), 'merchant_id AS key', where, params)
+      : segmentsUnion(decompose(range), `${DIMENSION_COLUMNS[by]} AS key, status, events`, where, params);
+    const measures = merchant
+      ? `sum(r_events) AS n_, sumIf(r_events, status = 'failed') AS f_, sumIf(r_events, status = 'pending') AS p_`
+      : `countMerge(events) AS n_, countMergeIf(events, status = 'failed') AS f_, countMergeIf(events, status = 'pending') AS p_`;
     const sql = `
-      SELECT key, countMerge(events) AS n_, countMergeIf(events, status = 'failed') AS f_, countMergeIf(events, status = 'pending') AS p_,
+      SELECT key, ${measures},
              toString(n_) AS n, toString(f_) AS f, toString(p_) AS p
       FROM (${union})
       GROUP BY key

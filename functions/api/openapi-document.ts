@@ -1,7 +1,16 @@
 // The OpenAPI 3.1 document of the query API: written out by hand (not generated from the
 // validator) so test/api-openapi.test.ts can hold the two against each other in both directions.
 // Enum values come from the shared contracts so a new metric cannot be documented differently.
-import { API_BASE, AUTH_HEADER, BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, TIMESERIES_ENCODINGS } from '../shared/contracts/api.js';
+import {
+  API_BASE,
+  AUTH_HEADER,
+  BREAKDOWN_DIMENSIONS,
+  GRANULARITIES,
+  MERCHANT_SORTS,
+  METRICS,
+  TIMESERIES_ENCODINGS,
+  TIMESERIES_METRICS,
+} from '../shared/contracts/api.js';
 import { FAILURE_DIMENSIONS } from '../shared/contracts/api-summary.js';
 import { EVENT_TYPES } from '../shared/contracts/event.js';
 import { LIMITS, PARAMETER_PATTERNS } from './lib/params.js';
@@ -50,6 +59,11 @@ const filters = ['from', 'to', 'zone', 'country', 'city', 'currency', 'type'].ma
 const decimal = { type: 'string', pattern: '^[0-9]+\\.[0-9]{4}$', description: "Exact decimal, 4 fraction digits, in the row's currency." };
 const timestamp = { type: 'string', format: 'date-time' };
 const eventType = { type: 'string', enum: [...EVENT_TYPES] };
+const seriesValue = {
+  oneOf: [{ type: ['number', 'null'] }, decimal],
+  description:
+    'Integer for count/failed/merchants, decimal string for volume/fees, a 0-1 number for success_rate (null: no wallet transaction in the bucket).',
+};
 
 export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
@@ -83,7 +97,7 @@ export const OPENAPI_DOCUMENT = {
       get: {
         operationId: 'getTimeseries',
         summary: 'Zero-filled series per (type, currency)',
-        parameters: [...filters, param('granularity'), param('metric'), param('encoding')],
+        parameters: [...filters, param('granularity'), param('timeseriesMetric'), param('encoding')],
         responses: {
           '200': ok('TimeseriesResponse', 'Series'),
           ...queryErrors,
@@ -114,6 +128,17 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Failed and pending counts per dimension value over every currency, most failures first',
         parameters: [...filters, param('failureBy'), param('limit')],
         responses: { '200': ok('FailuresResponse', 'Rows'), ...queryErrors },
+      },
+    },
+    [`${API_BASE}/merchants`]: {
+      get: {
+        operationId: 'getMerchants',
+        summary:
+          'Top merchants per (merchant, currency): counts, failures, money, share of the scope and the previous period, largest `sort` first',
+        description:
+          'Whole hours and days come from the merchant rollups, edge minutes from the raw events, which are kept 90 days: a range starting more than 89 days before now is aligned to whole hours instead of minutes (the response echoes it). The same holds for /failures?by=merchant.',
+        parameters: [...filters, param('limit'), param('sort')],
+        responses: { '200': ok('MerchantsResponse', 'Rows'), ...queryErrors },
       },
     },
     [`${API_BASE}/health`]: {
@@ -221,6 +246,22 @@ export const OPENAPI_DOCUMENT = {
         description: 'Measure (default count); volume and fees are decimal strings.',
         schema: { type: 'string', enum: [...METRICS], default: 'count' },
       },
+      timeseriesMetric: {
+        name: 'metric',
+        in: 'query',
+        required: false,
+        description:
+          'Measure (default count); volume and fees are decimal strings; `failed`: failed events per bucket; `success_rate`: succeeded / all wallet transactions per bucket, 0-1, null for a bucket without any (only wallet_txn_created series are returned).',
+        schema: { type: 'string', enum: [...TIMESERIES_METRICS], default: 'count' },
+      },
+      sort: {
+        name: 'sort',
+        in: 'query',
+        required: false,
+        description:
+          'Order of /merchants rows, largest first (default count): `count`, `volume` (nominal amounts, so comparable within one currency: use with a `currency` filter) or `failed`; ties by merchant_id, then currency.',
+        schema: { type: 'string', enum: [...MERCHANT_SORTS], default: 'count' },
+      },
       encoding: {
         name: 'encoding',
         in: 'query',
@@ -240,7 +281,7 @@ export const OPENAPI_DOCUMENT = {
         name: 'by',
         in: 'query',
         required: true,
-        description: 'Dimension the failures are counted by.',
+        description: 'Dimension the failures are counted by; `merchant`: the key is the merchant_id (see /merchants for its alignment).',
         schema: { type: 'string', enum: [...FAILURE_DIMENSIONS] },
       },
       limit: {
@@ -307,7 +348,7 @@ export const OPENAPI_DOCUMENT = {
           from: timestamp,
           to: timestamp,
           granularity: { type: 'string', enum: [...GRANULARITIES] },
-          metric: { type: 'string', enum: [...METRICS] },
+          metric: { type: 'string', enum: [...TIMESERIES_METRICS] },
           encoding: { type: 'string', enum: ['compact'] },
           series: {
             type: 'array',
@@ -323,10 +364,7 @@ export const OPENAPI_DOCUMENT = {
                   type: 'array',
                   description:
                     'One value per bucket from `from` to `to`, empty buckets zero: values[i] is the bucket starting at start + i × step_ms.',
-                  items: {
-                    oneOf: [{ type: 'integer' }, decimal],
-                    description: 'Integer for count/merchants, decimal string for volume/fees.',
-                  },
+                  items: seriesValue,
                 },
               },
             },
@@ -340,7 +378,7 @@ export const OPENAPI_DOCUMENT = {
           from: timestamp,
           to: timestamp,
           granularity: { type: 'string', enum: [...GRANULARITIES] },
-          metric: { type: 'string', enum: [...METRICS] },
+          metric: { type: 'string', enum: [...TIMESERIES_METRICS] },
           series: {
             type: 'array',
             items: {
@@ -357,10 +395,7 @@ export const OPENAPI_DOCUMENT = {
                     required: ['t', 'value'],
                     properties: {
                       t: { ...timestamp, description: 'Bucket start, UTC.' },
-                      value: {
-                        oneOf: [{ type: 'integer' }, decimal],
-                        description: 'Integer for count/merchants, decimal string for volume/fees.',
-                      },
+                      value: seriesValue,
                     },
                   },
                 },
@@ -455,6 +490,54 @@ export const OPENAPI_DOCUMENT = {
           to: timestamp,
           by: { type: 'string', enum: [...FAILURE_DIMENSIONS] },
           rows: { type: 'array', items: ref('FailureRow'), description: 'Most failed first, then key.' },
+        },
+      },
+      MerchantRow: {
+        type: 'object',
+        required: [
+          'merchant_id',
+          'currency',
+          'count',
+          'failed',
+          'pending',
+          'failed_share',
+          'volume',
+          'fees',
+          'share',
+          'previous_count',
+          'previous_volume',
+        ],
+        properties: {
+          merchant_id: { type: 'string' },
+          currency: {
+            type: 'string',
+            description: 'A merchant paid in two currencies is two rows: money is never summed across currencies.',
+          },
+          count: { type: 'integer' },
+          failed: { type: 'integer' },
+          pending: { type: 'integer' },
+          failed_share: { type: 'number', description: 'failed / count, 0-1.' },
+          volume: decimal,
+          fees: decimal,
+          share: { type: 'number', description: 'count / total_count, 0-1.' },
+          previous_count: { type: 'integer', description: 'The same merchant and currency over the previous period of equal length.' },
+          previous_volume: decimal,
+        },
+      },
+      MerchantsResponse: {
+        type: 'object',
+        required: ['from', 'to', 'sort', 'rows', 'total_count', 'total_merchants'],
+        properties: {
+          from: { ...timestamp, description: 'Effective start (floored to the minute, or the hour past 89 days ago).' },
+          to: { ...timestamp, description: 'Effective end, exclusive (ceiled likewise).' },
+          sort: { type: 'string', enum: [...MERCHANT_SORTS] },
+          rows: { type: 'array', items: ref('MerchantRow'), description: 'The top `limit` rows with events in the range.' },
+          total_count: {
+            type: 'integer',
+            description:
+              'Every event in the filtered scope, all merchants (and all currencies unless `currency` is given): the denominator of `share`.',
+          },
+          total_merchants: { type: 'integer', description: 'Distinct merchants in the filtered scope (exact).' },
         },
       },
       HealthResponse: {

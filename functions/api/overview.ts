@@ -7,8 +7,9 @@ import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, filtersParam } from './lib/params.js';
 import { currentAndPrevious } from './lib/periods.js';
-import { SUCCEEDED_STATUS } from './lib/sql.js';
-import { iso } from './lib/time-range.js';
+import { distinctMerchantsQuery } from './lib/merchant-sql.js';
+import { SUCCEEDED_STATUS, filterWhere } from './lib/sql.js';
+import { decompose, iso } from './lib/time-range.js';
 
 interface Row {
   is_current: number;
@@ -45,17 +46,29 @@ export const handler = apiHandler({
     const { current, previous, union, params } = currentAndPrevious(
       filters,
       principal!.zones,
-      'type, currency, status, events, volume, fees, merchants',
+      'type, currency, status, events, volume, fees',
+    );
+    // Distinct merchants from the merchant rollups (sql/007), joined per (period, type, currency).
+    const merchants = distinctMerchantsQuery(
+      [
+        { segments: decompose(previous), keys: '0 AS is_current, type, currency' },
+        { segments: decompose(current), keys: '1 AS is_current, type, currency' },
+      ],
+      'is_current, type, currency',
+      filterWhere(filters, principal!.zones),
+      params,
     );
     const sql = `
-      SELECT is_current, type, currency,
-             toString(countMerge(events)) AS n,
-             toString(countMergeIf(events, status = '${SUCCEEDED_STATUS}')) AS ok,
-             toString(sumMerge(volume)) AS vol,
-             toString(sumMerge(fees)) AS fee,
-             toString(uniqExactMerge(merchants)) AS m
-      FROM (${union})
-      GROUP BY is_current, type, currency
+      SELECT is_current, type, currency, n, ok, vol, fee, toString(mq.m_) AS m
+      FROM (
+        SELECT toUInt8(is_current) AS is_current, type, currency,
+               toString(countMerge(events)) AS n,
+               toString(countMergeIf(events, status = '${SUCCEEDED_STATUS}')) AS ok,
+               toString(sumMerge(volume)) AS vol,
+               toString(sumMerge(fees)) AS fee
+        FROM (${union})
+        GROUP BY is_current, type, currency) AS c
+      LEFT JOIN (${merchants}) AS mq USING (is_current, type, currency)
       ORDER BY is_current, type, currency`;
     const client = await getClickHouse();
     const rows = await (await client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<Row>();

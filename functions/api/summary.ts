@@ -8,8 +8,9 @@ import { getClickHouse } from '../shared/clickhouse.js';
 import { apiHandler, checkScope } from './lib/handler.js';
 import { ROUTES, filtersParam } from './lib/params.js';
 import { currentAndPrevious } from './lib/periods.js';
-import { SUCCEEDED_STATUS } from './lib/sql.js';
-import { iso } from './lib/time-range.js';
+import { distinctMerchantsQuery } from './lib/merchant-sql.js';
+import { SUCCEEDED_STATUS, filterWhere } from './lib/sql.js';
+import { decompose, iso } from './lib/time-range.js';
 
 interface Row {
   is_current: number;
@@ -43,18 +44,30 @@ export const handler = apiHandler({
   run: async ({ query, principal, now }) => {
     const filters = filtersParam(query, now);
     checkScope(filters, principal!);
-    const { current, previous, union, params } = currentAndPrevious(filters, principal!.zones, 'type, status, events, merchants');
+    const { current, previous, union, params } = currentAndPrevious(filters, principal!.zones, 'type, status, events');
+    // Distinct merchants from the merchant rollups (sql/007), joined per period.
+    const merchants = distinctMerchantsQuery(
+      [
+        { segments: decompose(previous), keys: '0 AS is_current' },
+        { segments: decompose(current), keys: '1 AS is_current' },
+      ],
+      'is_current',
+      filterWhere(filters, principal!.zones),
+      params,
+    );
     const sql = `
-      SELECT is_current,
-             toString(countMerge(events)) AS n,
-             toString(countMergeIf(events, status = '${SUCCEEDED_STATUS}')) AS ok,
-             toString(countMergeIf(events, status = 'failed')) AS failed,
-             toString(countMergeIf(events, status = 'pending')) AS pending,
-             toString(uniqExactMerge(merchants)) AS m,
-             toString(countMergeIf(events, type = 'wallet_txn_created')) AS wallet,
-             toString(countMergeIf(events, type = 'wallet_txn_created' AND status = '${SUCCEEDED_STATUS}')) AS wallet_ok
-      FROM (${union})
-      GROUP BY is_current`;
+      SELECT is_current, n, ok, failed, pending, toString(mq.m_) AS m, wallet, wallet_ok
+      FROM (
+        SELECT toUInt8(is_current) AS is_current,
+               toString(countMerge(events)) AS n,
+               toString(countMergeIf(events, status = '${SUCCEEDED_STATUS}')) AS ok,
+               toString(countMergeIf(events, status = 'failed')) AS failed,
+               toString(countMergeIf(events, status = 'pending')) AS pending,
+               toString(countMergeIf(events, type = 'wallet_txn_created')) AS wallet,
+               toString(countMergeIf(events, type = 'wallet_txn_created' AND status = '${SUCCEEDED_STATUS}')) AS wallet_ok
+        FROM (${union})
+        GROUP BY is_current) AS c
+      LEFT JOIN (${merchants}) AS mq USING (is_current)`;
     const client = await getClickHouse();
     const rows = await (await client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<Row>();
     const cur = rows.find((r) => Number(r.is_current) === 1) ?? ZERO;

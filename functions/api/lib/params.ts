@@ -5,12 +5,16 @@ import {
   API_BASE,
   BREAKDOWN_DIMENSIONS,
   GRANULARITIES,
+  MERCHANT_SORTS,
   METRICS,
   TIMESERIES_ENCODINGS,
+  TIMESERIES_METRICS,
   type BreakdownDimension,
   type Granularity,
+  type MerchantSort,
   type Metric,
   type TimeseriesEncoding,
+  type TimeseriesMetric,
 } from '../../shared/contracts/api.js';
 import { FAILURE_DIMENSIONS, type FailureDimension } from '../../shared/contracts/api-summary.js';
 import { EVENT_TYPES, type EventType } from '../../shared/contracts/event.js';
@@ -26,6 +30,7 @@ export const ROUTES = {
   breakdown: `${API_BASE}/breakdown`,
   summary: `${API_BASE}/summary`,
   failures: `${API_BASE}/failures`,
+  merchants: `${API_BASE}/merchants`,
   health: `${API_BASE}/health`,
   openapi: `${API_BASE}/openapi.json`,
 } as const;
@@ -37,6 +42,7 @@ export const ROUTE_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   [ROUTES.breakdown]: [...FILTER_PARAMETERS, 'by', 'metric', 'limit'],
   [ROUTES.summary]: [...FILTER_PARAMETERS],
   [ROUTES.failures]: [...FILTER_PARAMETERS, 'by', 'limit'],
+  [ROUTES.merchants]: [...FILTER_PARAMETERS, 'limit', 'sort'],
   [ROUTES.health]: [],
   [ROUTES.openapi]: [],
 };
@@ -228,6 +234,14 @@ export function encodingParam(query: Map<string, string>): TimeseriesEncoding {
 
 export function metricParam(query: Map<string, string>): Metric {
   return enumParam(query, 'metric', METRICS) ?? 'count';
+}
+
+export function timeseriesMetricParam(query: Map<string, string>): TimeseriesMetric {
+  return enumParam(query, 'metric', TIMESERIES_METRICS) ?? 'count';
+}
+
+export function merchantSortParam(query: Map<string, string>): MerchantSort {
+  return enumParam(query, 'sort', MERCHANT_SORTS) ?? 'count';
 }
 
 export function byParam(query: Map<string, string>): BreakdownDimension {
