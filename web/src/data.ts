@@ -245,14 +245,23 @@ export async function fetchDashboard(
   };
   // The KPIs show even when a later request has already failed (its error then comes after them).
   if (!signal?.aborted) onPartial?.(view);
-  const charts = Promise.all([currentSeries, previousSeries]).then(([t, p]) => {
+  // The chart is drawn as soon as its own series is in; the previous period's ghost joins it after.
+  const chartNow = currentSeries.then((t) => {
     const patch: Partial<DashboardData> = {
       ...(t ? { timeseries: fold(t)! } : {}),
-      ...(p ? { previousTimeseries: fold(p)! } : {}),
       ...(businessDays ? { dayShiftMs: WAT_OFFSET_MS } : {}),
-      ...(chartError.error !== undefined ? { chartError: chartError.error } : {}),
     };
-    publish(patch);
+    if (t) publish(patch);
+    return patch;
+  });
+  const ghost = previousSeries.then((p) => {
+    const patch: Partial<DashboardData> = p ? { previousTimeseries: fold(p)! } : {};
+    if (p) publish(patch);
+    return patch;
+  });
+  const charts = Promise.all([chartNow, ghost]).then(([a, b]) => {
+    const patch: Partial<DashboardData> = { ...a, ...b, ...(chartError.error !== undefined ? { chartError: chartError.error } : {}) };
+    if (chartError.error !== undefined) publish(patch);
     return patch;
   });
   const success = successP.then((sd) => {
