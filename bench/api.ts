@@ -14,6 +14,7 @@ import { buildHttpEvent, httpRoutesFromCatalog, startHttpGateway } from '../loca
 import { lambdaContext } from '../local/lambda-context.js';
 import { machine, percentile, report, type BenchRow } from './lib.js';
 import { bearerHeaders } from '../functions/shared/contracts/api.js';
+import { AB_ITER, MERCHANT_ROLLUP_TABLES, merchantScenarios, merchantsAB, setMerchantRollupStart } from './api-merchants.js';
 
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 10_000_000);
 const ITER = Number(process.env.BENCH_API_ITER ?? 50);
@@ -79,8 +80,10 @@ try {
   }
   const loadSeconds = (performance.now() - t0) / 1000;
   // Steady state: background merges would get there over time; do it now so runs are comparable.
-  for (const t of ['analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day'])
+  for (const t of ['analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day', ...MERCHANT_ROLLUP_TABLES])
     await loader.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+  // Every event was loaded after the migrations: the merchant rollups are complete from the start.
+  await setMerchantRollupStart(loader, '2000-01-01 00:00:00');
   const sizes = await (
     await loader.query({
       query: `SELECT table, sum(rows) AS rows FROM system.parts WHERE active AND database = currentDatabase() AND table LIKE 'analytics_%' GROUP BY table ORDER BY table`,
@@ -90,8 +93,10 @@ try {
   console.error(
     `load: ${ROWS} rows in ${loadSeconds.toFixed(1)} s; ${sizes.map((s) => `${s.table} ${Number(s.rows).toLocaleString('en-US')}`).join(', ')}`,
   );
-  await loader.close();
 
+  const routes = new Map((await httpRoutesFromCatalog()).map((r) => [r.path, r.handler]));
+  const rows: BenchRow[] = [];
+  const table: string[][] = [];
   const token = await signDevToken({ zones: ['*'], ttlSeconds: 3600 }, keys);
   const scoped = await signDevToken({ zones: ['WAEMU'], ttlSeconds: 3600 }, keys);
   const now = Date.now();
@@ -126,11 +131,11 @@ try {
       query: { from: iso(now - 30 * DAY), to: iso(now), by: 'country', metric: 'merchants' },
       token,
     },
+    ...merchantScenarios(now, token),
   ];
+  if (AB_ITER > 0) table.push(...(await merchantsAB(loader, ch, now, token, rows)));
+  await loader.close();
 
-  const routes = new Map((await httpRoutesFromCatalog()).map((r) => [r.path, r.handler]));
-  const rows: BenchRow[] = [];
-  const table: string[][] = [];
   const gw = await startHttpGateway({ port: 0, routes: [...routes].map(([path, handler]) => ({ path, handler })) });
   try {
     for (const s of scenarios) {
