@@ -1,31 +1,21 @@
 // What one dashboard view holds after a REST fetch, and how it is fetched.
 import {
   type BreakdownResponse,
-  type CompactTimeseriesResponse,
   type EventType,
   type FailuresResponse,
   type MerchantsResponse,
   type SummaryResponse,
-  type TimeseriesMetric,
   type OverviewResponse,
-  type QueryFilters,
   type TotalsRow,
   type TimeseriesResponse,
-  expandTimeseries,
   roomForFilter,
   toUnits,
-  SNAPSHOT_WINDOW_MINUTES,
 } from '../../functions/shared/contracts/index.js';
 import type { ApiClient } from './api.js';
-import { WAT_OFFSET_MS, foldHoursIntoDays } from './charts/business-day.js';
-import { effectiveGranularity, granularityRefusal } from './charts/honest.js';
-import { effectiveBy } from './drill/drill.js';
-import { merchantsQuery } from './merchants/merchants.js';
-import { currencyRows, defaultCurrency } from './overview/currencies.js';
-import { type DashboardFilters, type ResolvedRange, queryFilters, resolveRange } from './filters.js';
+import { type SuccessData, startRequests } from './view-requests.js';
 
-/** How many recent minutes are fetched per minute as the baseline that live snapshots replace. */
-export const BASELINE_MINUTES = SNAPSHOT_WINDOW_MINUTES;
+export { BASELINE_MINUTES, previousRange, type SuccessData } from './view-requests.js';
+import type { DashboardFilters, ResolvedRange } from './filters.js';
 
 /** Additive figures of one (type, currency) in one minute; money in units of 10^-4. */
 export interface BucketFigures {
@@ -113,34 +103,9 @@ export function buildBaseline(
 }
 
 /**
- * A series in the compact encoding (start, step, values: about a third of the bytes of the points
- * form for a long minute series), expanded here into the points form the rest of the dashboard reads.
- */
-async function getTimeseries(api: ApiClient, params: object, signal?: AbortSignal): Promise<TimeseriesResponse> {
-  return expandTimeseries(await api.get<CompactTimeseriesResponse>('/timeseries', { ...params, encoding: 'compact' }, signal));
-}
-
-/** The previous period of equal length, as the API computes it for `/overview`. */
-export function previousRange(range: { from: string; to: string }): { from: string; to: string } {
-  const from = Date.parse(range.from);
-  const to = Date.parse(range.to);
-  return { from: new Date(from - (to - from)).toISOString(), to: range.from };
-}
-
-/** The success-rate chart's series (wallet transactions, every currency). */
-export interface SuccessData {
-  rate: TimeseriesResponse;
-  failed?: TimeseriesResponse;
-  previousFailed?: TimeseriesResponse;
-}
-
-/**
- * Fetches one view. Every request is sent at once, in the order the page needs the answers: the
- * KPIs (overview, summary), the chart's two series, the success-rate chart's, the merchants, then
- * the tables and the live baseline. An engine that serves one statement at a time (the local chdb
- * server) answers them in that order, and on AWS they run side by side; either way the charts no
- * longer wait for the KPIs' round trip. `onPartial` (after a filter change) renders the KPIs as
- * soon as they are in, then each chart as its series arrive, before the rest is complete.
+ * Fetches one view (every request at once, see view-requests.ts): the charts no longer wait for the
+ * KPIs' round trip. `onPartial` (after a filter change) renders the KPIs as soon as they are in,
+ * then each chart and the merchants as they arrive, before the rest is complete.
  */
 export async function fetchDashboard(
   api: ApiClient,
@@ -149,94 +114,22 @@ export async function fetchDashboard(
   signal?: AbortSignal,
   onPartial?: (partial: DashboardData) => void,
 ): Promise<DashboardData> {
-  const range = resolveRange(filters, now);
-  const q = queryFilters(filters, range);
-  const prev: QueryFilters = { ...q, ...previousRange(range) };
-  const toMs = Date.parse(range.to);
-  const baselineFrom = Math.max(Date.parse(range.from), toMs - BASELINE_MINUTES * 60_000);
-  const baselineQ: QueryFilters = { ...q, from: new Date(baselineFrom).toISOString() };
-  const minute = (metric: TimeseriesMetric) => getTimeseries(api, { ...baselineQ, metric, granularity: 'minute' }, signal);
-  const olderQ: QueryFilters = { ...q, to: new Date(baselineFrom).toISOString() };
-  // The chart's granularity is chosen here (never the API's minute default for a day), and a chart
-  // request that fails leaves the KPIs and the breakdown on screen with the chart's own error.
-  const span = toMs - Date.parse(range.from);
-  const chosen = effectiveGranularity(filters.granularity, span);
-  // UTC+1 days come from the hour rollup (when the range allows hourly points).
-  const businessDays = chosen === 'day' && filters.tz === 'wat' && !granularityRefusal('hour', span);
-  const granularity = businessDays ? 'hour' : chosen;
-  const fold = (ts: TimeseriesResponse | undefined) => (ts && businessDays ? foldHoursIntoDays(ts, WAT_OFFSET_MS) : ts);
-  const by = effectiveBy(filters);
-  const soft = <T>(p: Promise<T>, errors: { error?: unknown }): Promise<T | undefined> =>
-    p.catch((err: unknown) => {
-      if (signal?.aborted) throw err;
-      errors.error ??= err;
-      return undefined;
-    });
-  const chartError: { error?: unknown } = {};
-  const successError: { error?: unknown } = {};
-  const merchantsError: { error?: unknown } = {};
-
-  // Created in this order on purpose (the browser sends at most six at a time to one origin, in order).
-  const overviewP = api.get<OverviewResponse>('/overview', q, signal);
-  const summaryP = api.get<SummaryResponse>('/summary', q, signal);
-  const currentSeries = soft(getTimeseries(api, { ...q, metric: filters.metric, granularity }, signal), chartError);
-  const previousSeries = soft(getTimeseries(api, { ...prev, metric: filters.metric, granularity }, signal), chartError);
-  // Only wallet transactions can fail: another type pinned has no success rate to draw.
-  const walletOnly = !filters.type || filters.type === 'wallet_txn_created';
-  const successP: Promise<SuccessData | undefined> = walletOnly
-    ? Promise.all([
-        soft(getTimeseries(api, { ...q, metric: 'success_rate', granularity }, signal), successError),
-        soft(getTimeseries(api, { ...q, metric: 'failed', granularity }, signal), successError),
-        soft(getTimeseries(api, { ...prev, metric: 'failed', granularity }, signal), successError),
-      ]).then(([rate, failed, previousFailed]) =>
-        rate ? { rate, ...(failed ? { failed } : {}), ...(previousFailed ? { previousFailed } : {}) } : undefined,
-      )
-    : Promise.resolve(undefined);
-  // Ranking by volume needs the currency shown; by default that follows the overview.
-  const merchantsP = soft(
-    filters.msort === 'volume' && !filters.currency
-      ? overviewP.then((o) => {
-          const rows = currencyRows(o.totals, o.previous.totals);
-          return api.get<MerchantsResponse>('/merchants', { ...q, ...merchantsQuery('volume', defaultCurrency(rows, filters)) }, signal);
-        })
-      : api.get<MerchantsResponse>('/merchants', { ...q, ...merchantsQuery(filters.msort, filters.currency) }, signal),
-    merchantsError,
-  );
-  // By merchant there is no /breakdown dimension: the merchants table is the breakdown.
-  const breakdownP: Promise<BreakdownResponse | undefined> =
-    by === 'merchant'
-      ? Promise.resolve(undefined)
-      : api.get<BreakdownResponse>('/breakdown', { ...q, by, metric: 'volume', limit: '100' }, signal);
-  const failuresP = api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal);
-  const rest = Promise.all([
-    breakdownP,
-    failuresP,
-    minute('count'),
-    minute('volume'),
-    minute('fees'),
-    baselineFrom > Date.parse(range.from)
-      ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals)
-      : Promise.resolve([] as TotalsRow[]),
-    api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-    api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-  ]);
-  // Rejected only on abort, possibly before anything awaits them.
-  for (const p of [currentSeries, previousSeries, successP, merchantsP]) p.catch(() => undefined);
+  const r = startRequests(api, filters, now, signal);
   // A failure of the rest ends the partial renders: it must not be covered up by a chart arriving
   // after it. It is reported only once the KPIs are settled (they stay on screen below it).
   let settled = false;
-  const restSettled = rest.then(
+  const restSettled = r.rest.then(
     () => (settled = true),
     () => (settled = true),
   );
-  const [overview, allCurrencies] = await Promise.all([overviewP, summaryP]);
-  const noMerchants = (r: { from: string; to: string }): BreakdownResponse => ({ ...r, by: 'currency', metric: 'merchants', rows: [] });
+  const [overview, allCurrencies] = await Promise.all([r.overview, r.summary]);
+  const noMerchants = (x: { from: string; to: string }): BreakdownResponse => ({ ...x, by: 'currency', metric: 'merchants', rows: [] });
   let view: DashboardData = {
     fetchedAt: now,
-    range,
+    range: r.range,
     room: roomForFilter(filters),
     overview,
-    merchants: { current: noMerchants(q), previous: noMerchants(prev) },
+    merchants: { current: noMerchants(r.q), previous: noMerchants(r.prev) },
     summary: allCurrencies,
   };
   const publish = (patch: Partial<DashboardData>) => {
@@ -245,55 +138,43 @@ export async function fetchDashboard(
   };
   // The KPIs show even when a later request has already failed (its error then comes after them).
   if (!signal?.aborted) onPartial?.(view);
+  // Each patch is published as it arrives and kept for the complete view.
+  const patchOf = <T>(p: Promise<T>, toPatch: (v: T) => Partial<DashboardData> | undefined): Promise<Partial<DashboardData>> => {
+    const out = p.then((v) => {
+      const patch = toPatch(v);
+      if (patch) publish(patch);
+      return patch ?? {};
+    });
+    out.catch(() => undefined);
+    return out;
+  };
+  const shift = r.dayShiftMs !== undefined ? { dayShiftMs: r.dayShiftMs } : {};
   // The chart is drawn as soon as its own series is in; the previous period's ghost joins it after.
-  const chartNow = currentSeries.then((t) => {
-    const patch: Partial<DashboardData> = {
-      ...(t ? { timeseries: fold(t)! } : {}),
-      ...(businessDays ? { dayShiftMs: WAT_OFFSET_MS } : {}),
-    };
-    if (t) publish(patch);
-    return patch;
-  });
-  const ghost = previousSeries.then((p) => {
-    const patch: Partial<DashboardData> = p ? { previousTimeseries: fold(p)! } : {};
-    if (p) publish(patch);
-    return patch;
-  });
-  const charts = Promise.all([chartNow, ghost]).then(([a, b]) => {
-    const patch: Partial<DashboardData> = { ...a, ...b, ...(chartError.error !== undefined ? { chartError: chartError.error } : {}) };
-    if (chartError.error !== undefined) publish(patch);
-    return patch;
-  });
-  const success = successP.then((sd) => {
-    const patch: Partial<DashboardData> = {
+  const patches = [
+    patchOf(r.currentSeries, (t) => (t ? { timeseries: r.fold(t), ...shift } : undefined)),
+    patchOf(r.previousSeries, (p) => (p ? { previousTimeseries: r.fold(p) } : undefined)),
+    patchOf(Promise.all([r.currentSeries, r.previousSeries]), () =>
+      r.chartError.error !== undefined ? { chartError: r.chartError.error } : undefined,
+    ),
+    patchOf(r.success, (sd) => ({
       ...(sd ? { success: sd } : {}),
-      ...(successError.error !== undefined ? { successError: successError.error } : {}),
-    };
-    publish(patch);
-    return patch;
-  });
-  const merchants = merchantsP.then((m) => {
-    const patch: Partial<DashboardData> = {
+      ...(r.successError.error !== undefined ? { successError: r.successError.error } : {}),
+    })),
+    patchOf(r.merchants, (m) => ({
       ...(m ? { topMerchants: m } : {}),
-      ...(merchantsError.error !== undefined ? { merchantsError: merchantsError.error } : {}),
-    };
-    publish(patch);
-    return patch;
-  });
-  // Each chain is awaited below unless the view was abandoned (abort): then nothing may be left unobserved.
-  for (const p of [charts, success, merchants]) p.catch(() => undefined);
+      ...(r.merchantsError.error !== undefined ? { merchantsError: r.merchantsError.error } : {}),
+    })),
+  ];
   await restSettled;
-  const [breakdown, failures, bCount, bVolume, bFees, older, merchantsNow, merchantsBefore] = await rest;
-  const [chartPatch, successPatch, merchantsPatch] = await Promise.all([charts, success, merchants]);
+  const [breakdown, failures, bCount, bVolume, bFees, older, merchantsNow, merchantsBefore] = await r.rest;
+  const all = Object.assign({}, ...(await Promise.all(patches))) as Partial<DashboardData>;
   return {
     ...view,
-    ...chartPatch,
-    ...successPatch,
-    ...merchantsPatch,
+    ...all,
     merchants: { current: merchantsNow, previous: merchantsBefore },
     ...(breakdown ? { breakdown } : {}),
     failures,
     older,
-    baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees),
+    baseline: buildBaseline(r.baselineFrom, r.toMs, bCount, bVolume, bFees),
   };
 }
