@@ -12,8 +12,14 @@
 //     through the real ingest handler every second; the page's PerformanceObserver('longtask')
 //     counts them and their longest;
 //  5. Lighthouse performance, mobile and desktop presets (median of BENCH_WEB_LIGHTHOUSE_RUNS, 3),
-//     with its CLS, against the same default view.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+//     with its CLS, against the same default view;
+//  6. with BENCH_WEB_BEFORE_REF=<git ref>: that commit's dashboard, built from `git archive`, served
+//     from the same server under /before/ against the same API, navigated alternately with this
+//     one (first KPI, charts, complete), so the ratio comes from one run on one machine state.
+// Each navigation waits for its whole view before the next: a page closed earlier would leave its
+// remaining requests queued on the one-at-a-time local engine, and the next run would measure them.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -26,10 +32,26 @@ import { generateDataset, insertRawEvents } from '../devkit/api-dataset.js';
 import { median, report, type BenchRow } from './lib.js';
 import { lighthouseScores, type LighthouseScores } from './lighthouse.js';
 import { isMain } from '../local/lib/is-main.js';
-import { repoPath } from '../local/lib/repo-root.js';
+import { REPO_ROOT, repoPath } from '../local/lib/repo-root.js';
 import { sleep } from '../local/lib/sleep.js';
 
 const WEB_DIR = repoPath('web');
+const ROOT = REPO_ROOT;
+
+/** Builds the dashboard of git `ref` (its web/ and the contracts it imports, with this tree's node_modules) into `outDir`. */
+async function buildWebBundleAt(ref: string, work: string, outDir: string): Promise<void> {
+  const src = path.join(work, 'before-src');
+  mkdirSync(src, { recursive: true });
+  // The contracts moved from functions/shared/ to contracts/: take whichever the ref has.
+  const tree = execFileSync('git', ['-C', ROOT, 'ls-tree', '--name-only', ref], { encoding: 'utf8' }).split('\n');
+  const paths = ['package.json', 'web', ...(tree.includes('contracts') ? ['contracts', 'tsconfig.base.json'] : ['functions/shared'])];
+  const archive = execFileSync('git', ['-C', ROOT, 'archive', ref, ...paths], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  execFileSync('tar', ['-x', '-C', src], { input: archive });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(src, 'node_modules'));
+  await build({ configFile: path.join(src, 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+}
 
 export interface BundleFigures {
   initialGzipBytes: number;
@@ -84,7 +106,9 @@ const frameWhen = (ready) => new Promise((resolve) => {
   });
   observer.observe(document, { subtree: true, childList: true, attributes: true });
 });
+window.__kpi = frameWhen(() => document.querySelector('[data-testid=kpi-count]')?.getAttribute('data-value'));
 window.__charts = frameWhen(() => document.querySelector('[data-testid=timeseries-chart] canvas'));
+window.__success = frameWhen(() => document.querySelector('[data-testid=success-chart] canvas'));
 window.__complete = frameWhen(() => document.querySelector('[data-testid=timeseries-chart] canvas') && document.querySelector('[data-testid=dashboard][data-loading=false]'));
 window.__longTasks = [];
 try {
@@ -92,11 +116,38 @@ try {
 } catch {}`;
 
 interface ChartsNavigation {
+  firstKpi: number;
   charts: number;
+  /** The success-rate chart drawn (NaN for a dashboard without one). */
+  success: number;
   complete: number;
   apiBytes: number;
   apiRequests: number;
+  /** Every request of the page until the view was complete (start–end, page clock, ms). */
+  timeline: string;
 }
+
+/** "name start–end" per resource entry (API routes without their prefix, assets without their hash). */
+function timelineOf(entries: Array<{ name: string; start: number; end: number }>, until: number): string {
+  return entries
+    .filter((e) => e.end <= until)
+    .sort((a, b) => a.start - b.start)
+    .map((e) => {
+      const u = new URL(e.name);
+      const name = u.pathname.replace(/^\/api\/analytics/, '').replace(/^\/assets\/(.*)-[\w-]{8}\./, '$1.') || '/';
+      const detail = u.searchParams.get('by') ?? u.searchParams.get('metric') ?? '';
+      return `${name}${detail ? `?${detail}` : ''} ${e.start.toFixed(0)}–${e.end.toFixed(0)}`;
+    })
+    .join(', ');
+}
+
+/** The page's navigation and resource entries (Resource Timing gives start and end even cross-origin). */
+const resourceEntries = () =>
+  [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map((e) => ({
+    name: e.name,
+    start: e.startTime,
+    end: (e as PerformanceResourceTiming).responseEnd,
+  }));
 
 /** One navigation to the charts, with the API bytes it took. */
 async function navigateToCharts(context: BrowserContext, url: string): Promise<ChartsNavigation> {
@@ -110,10 +161,19 @@ async function navigateToCharts(context: BrowserContext, url: string): Promise<C
   try {
     await page.addInitScript({ content: CHARTS_PROBE });
     await page.goto(url);
+    const firstKpi = await page.evaluate(() => (window as unknown as { __kpi: Promise<number> }).__kpi);
     const charts = await page.evaluate(() => (window as unknown as { __charts: Promise<number> }).__charts);
     const complete = await page.evaluate(() => (window as unknown as { __complete: Promise<number> }).__complete);
+    // Drawn before the view completes, or never (a dashboard without it).
+    const success = await page.evaluate(() =>
+      Promise.race([
+        (window as unknown as { __success: Promise<number> }).__success,
+        new Promise<number>((r) => setTimeout(() => r(Number.NaN), 0)),
+      ]),
+    );
     const api = await Promise.all(sizes);
-    return { charts, complete, apiBytes: api.reduce((a, b) => a + b, 0), apiRequests: api.length };
+    const timeline = timelineOf(await page.evaluate(resourceEntries), complete);
+    return { firstKpi, charts, success, complete, apiBytes: api.reduce((a, b) => a + b, 0), apiRequests: api.length, timeline };
   } finally {
     await page.close();
   }
@@ -175,22 +235,9 @@ async function navigateToFirstKpi(context: BrowserContext, url: string, opts: { 
     await page.addInitScript({ content: FIRST_KPI_PROBE });
     await page.goto(url);
     const firstKpi = await page.evaluate(() => (window as unknown as { __firstKpi: Promise<number> }).__firstKpi);
-    const entries = await page.evaluate(() =>
-      [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map((e) => ({
-        name: e.name,
-        start: e.startTime,
-        end: (e as PerformanceResourceTiming).responseEnd,
-      })),
-    );
-    const timeline = entries
-      .filter((e) => e.end <= firstKpi)
-      .map((e) => {
-        const u = new URL(e.name);
-        const name = u.pathname.replace(/^\/api\/analytics/, '').replace(/^\/assets\/(.*)-[\w-]{8}\./, '$1.') || '/';
-        const by = u.searchParams.get('by');
-        return `${name}${by ? `?by=${by}` : ''} ${e.start.toFixed(0)}–${e.end.toFixed(0)}`;
-      })
-      .join(', ');
+    const timeline = timelineOf(await page.evaluate(resourceEntries), firstKpi);
+    // Let the view finish before the page closes (see the header).
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 120_000 });
     return { firstKpi, timeline };
   } finally {
     await page.close();
@@ -210,6 +257,8 @@ async function main(): Promise<void> {
     // 1. Bundle: a fresh production build (into a private directory; web/dist is left alone).
     const dist = await buildWebBundle(path.join(work, 'dist'));
     const bundle = measureWebBundle(dist);
+    const BEFORE_REF = process.env.BENCH_WEB_BEFORE_REF;
+    if (BEFORE_REF) await buildWebBundleAt(BEFORE_REF, work, path.join(dist, 'before'));
     console.log('web bundle (gzip -9)');
     for (const f of bundle.files) {
       console.log(
@@ -273,6 +322,36 @@ async function main(): Promise<void> {
       console.log(
         `navigation → charts: ${chartRuns.map((r) => r.charts.toFixed(0)).join(', ')} ms; view complete ${chartRuns.map((r) => r.complete.toFixed(0)).join(', ')} ms; API bytes ${chartRuns.map((r) => r.apiBytes).join(', ')} in ${chartRuns[0]!.apiRequests} requests`,
       );
+      console.log(`  success-rate chart drawn: ${chartRuns.map((r) => r.success.toFixed(0)).join(', ')} ms`);
+      const medianChart = [...chartRuns].sort((a, b) => a.charts - b.charts)[Math.floor(chartRuns.length / 2)]!;
+      console.log(`  median run (charts at ${medianChart.charts.toFixed(0)} ms): ${medianChart.timeline}`);
+      if (BEFORE_REF) {
+        // The server generates /config.json for its root only: the copy under /before/ gets the same.
+        writeFileSync(path.join(dist, 'before', 'config.json'), await (await fetch(new URL('config.json', url))).text());
+        const beforeUrl = new URL('before/index.html', url).toString();
+        const after: ChartsNavigation[] = [];
+        const before: ChartsNavigation[] = [];
+        for (let i = 0; i < WARM_RUNS; i++) {
+          before.push(await navigateToCharts(browser.context, beforeUrl));
+          after.push(await navigateToCharts(browser.context, url));
+        }
+        const m = (xs: ChartsNavigation[], k: 'firstKpi' | 'charts' | 'complete') => median(xs.map((x) => x[k]));
+        for (const k of ['firstKpi', 'charts', 'complete'] as const) {
+          console.log(
+            `A/B ${k}: before (${BEFORE_REF}) ${before.map((x) => x[k].toFixed(0)).join(', ')} ms; after ${after.map((x) => x[k].toFixed(0)).join(', ')} ms; median ${m(before, k).toFixed(0)} → ${m(after, k).toFixed(0)} ms (${(m(after, k) / m(before, k)).toFixed(2)}×)`,
+          );
+          rows.push({
+            part: 'web',
+            metric: `A/B navigation → ${k === 'firstKpi' ? 'first KPI' : k === 'charts' ? 'chart drawn' : 'whole view'}, after / before (${BEFORE_REF}), alternating, median of ${WARM_RUNS}`,
+            value: m(after, k) / m(before, k),
+            unit: '×',
+            target: '—',
+            note: `${m(before, k).toFixed(0)} → ${m(after, k).toFixed(0)} ms`,
+          });
+        }
+        const medianBefore = [...before].sort((a, b) => a.charts - b.charts)[Math.floor(before.length / 2)]!;
+        console.log(`  before, median run (charts at ${medianBefore.charts.toFixed(0)} ms): ${medianBefore.timeline}`);
+      }
       const LIVE_SECONDS = Number(process.env.BENCH_WEB_LIVE_SECONDS ?? 20);
       const liveGen = new EventGenerator({ seed: 8, now: () => Date.now(), spreadMs: 30_000, lateShare: 0 });
       let offset = 1_000_000;
@@ -295,6 +374,14 @@ async function main(): Promise<void> {
           unit: 'ms',
           target: '< 1,500 ms',
           note: `fresh page each, browser cache on; ${spread(charts)}`,
+        },
+        {
+          part: 'web',
+          metric: `navigation → success-rate chart drawn (median of ${WARM_RUNS})`,
+          value: median(chartRuns.map((r) => r.success)),
+          unit: 'ms',
+          target: '< 1,500 ms',
+          note: 'the second chart (wallet success rate, failed counts)',
         },
         {
           part: 'web',

@@ -15,6 +15,8 @@ import {
   fromUnits,
   toUnits,
   COUNTRIES,
+  type FailuresResponse,
+  type MerchantsResponse,
   type OverviewResponse,
   type SummaryResponse,
   type TimeseriesResponse,
@@ -206,6 +208,46 @@ async function screenshot(name: string): Promise<void> {
 }
 
 const url = () => new URL(page.url());
+
+/** Widths the layout and axe are checked at: wall screen, laptop, tablet, phone. */
+const WIDTHS = [1440, 1024, 768, 390] as const;
+
+/** The merchants table as shown: one entry per row, raw values. */
+async function merchantRowsShown(): Promise<
+  Array<{ merchant: string; currency: string; count: number; volume: string; share: number; failed: number }>
+> {
+  return page.$$eval('[data-testid=merchant-row]', (els) =>
+    els.map((e) => ({
+      merchant: e.getAttribute('data-merchant')!,
+      currency: e.getAttribute('data-currency')!,
+      count: Number(e.getAttribute('data-count')),
+      volume: e.getAttribute('data-volume')!,
+      share: Number(e.getAttribute('data-share')),
+      failed: Number(e.getAttribute('data-failed')),
+    })),
+  );
+}
+
+/** Polls until the merchants table equals /merchants for the range the page shows and `filters`. */
+async function merchantsMatchApi(filters: Record<string, string>, timeoutMs = 90_000): Promise<MerchantsResponse> {
+  return eventually(async () => {
+    const view = await shown();
+    const res = await api<MerchantsResponse>('/merchants', { from: view.from, to: view.to, ...filters, sort: 'count', limit: '20' });
+    const rows = await merchantRowsShown();
+    expect(rows).toEqual(
+      res.rows.map((r) => ({
+        merchant: r.merchant_id,
+        currency: r.currency,
+        count: r.count,
+        volume: r.volume,
+        share: r.share,
+        failed: r.failed,
+      })),
+    );
+    expect((await shown()).from).toBe(view.from);
+    return res;
+  }, timeoutMs);
+}
 
 // ---------------------------------------------------------------- set-up
 
@@ -512,6 +554,77 @@ describe('dashboard in Chromium against the local cloud', () => {
     expect(requested).not.toContain('day');
   }, 120_000);
 
+  it('top merchants: every row equals /merchants (count, volume in its own currency, share, failures)', async () => {
+    await page.goto(cloud.urls.dashboard!);
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+    const res = await merchantsMatchApi({});
+    expect(res.rows.length).toBeGreaterThan(1);
+    // Ranked by count, shares of every transaction in scope (all currencies), no money mixed.
+    for (let i = 1; i < res.rows.length; i++) expect(res.rows[i - 1]!.count).toBeGreaterThanOrEqual(res.rows[i]!.count);
+    const summary = await api<SummaryResponse>('/summary', { from: res.from, to: res.to });
+    expect(res.total_count).toBe(summary.current.count);
+    const cells = await page.$$eval('[data-testid=merchant-row] >> nth=0', (els) =>
+      [...els[0]!.querySelectorAll('td')].map((td) => td.textContent),
+    );
+    expect(cells[0]).toBe(res.rows[0]!.currency);
+    // The volume shows its own currency's ISO code (XOF and XAF never as "F CFA" / "FCFA").
+    if (['XOF', 'XAF'].includes(res.rows[0]!.currency)) expect(cells[3]).toContain(res.rows[0]!.currency);
+
+    // Ranked by failures instead: the URL says so and the rows follow the API's ranking.
+    await page.selectOption('[data-testid=filter-merchant-sort]', 'failed');
+    await page.waitForURL((u) => u.searchParams.get('msort') === 'failed', { timeout: 30_000 });
+    await eventually(async () => {
+      const view = await shown();
+      const byFailed = await api<MerchantsResponse>('/merchants', { from: view.from, to: view.to, sort: 'failed', limit: '20' });
+      expect((await merchantRowsShown()).map((r) => `${r.merchant}|${r.currency}|${r.failed}`)).toEqual(
+        byFailed.rows.map((r) => `${r.merchant_id}|${r.currency}|${r.failed}`),
+      );
+      expect(byFailed.rows[0]!.failed).toBeGreaterThan(0);
+    });
+    await screenshot('10-merchants');
+  }, 180_000);
+
+  it('success rate over time: the chart and its table equal /timeseries success_rate and failed', async () => {
+    await page.goto(cloud.urls.dashboard!);
+    await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
+    await page.waitForSelector('[data-testid=success-chart] canvas', { timeout: 60_000 });
+    await eventually(async () => {
+      const view = await shown();
+      const params = { from: view.from, to: view.to, granularity: 'hour' };
+      const [rate, failed] = await Promise.all([
+        api<TimeseriesResponse>('/timeseries', { ...params, metric: 'success_rate' }),
+        api<TimeseriesResponse>('/timeseries', { ...params, metric: 'failed' }),
+      ]);
+      const chart = await page.$eval('[data-testid=success-chart]', (el) => ({
+        currencies: el.getAttribute('data-currencies') ?? '',
+        points: Number(el.getAttribute('data-points')),
+        failed: Number(el.getAttribute('data-failed')),
+        incomplete: el.getAttribute('data-incomplete'),
+      }));
+      const withRate = rate.series.filter((s) => s.points.some((p) => p.value !== null)).map((s) => s.currency);
+      expect(chart.currencies.split(',').sort()).toEqual([...new Set(withRate)].sort());
+      expect(chart.points).toBe(rate.series[0]!.points.length);
+      const failedSum = failed.series.reduce((n, s) => n + s.points.reduce((m, p) => m + Number(p.value), 0), 0);
+      expect(chart.failed).toBe(failedSum);
+      expect(failedSum).toBeGreaterThan(0);
+      // The bucket in progress is marked, as on the main chart.
+      expect(chart.incomplete).toBe(rate.series[0]!.points.at(-1)!.t);
+      // The table: one row per bucket, each rate equal to the API's.
+      const table = await page.$$eval('[data-testid=success-row]', (rows) =>
+        rows.map((r) => ({
+          t: r.getAttribute('data-t'),
+          values: [...r.querySelectorAll('td[data-value]')].map((td) => td.getAttribute('data-value')),
+        })),
+      );
+      expect(table.length).toBe(chart.points);
+      const first = chart.currencies.split(',')[0]!;
+      const series = rate.series.find((s) => s.currency === first)!;
+      expect(table.map((r) => r.values[0])).toEqual(series.points.map((p) => (p.value === null ? '' : String(p.value))));
+    }, 120_000);
+    await page.click('[data-testid=success-panel] .data-alt summary');
+    expect(await page.textContent('[data-testid=success-row]:last-child th')).toContain('(en cours)');
+  }, 180_000);
+
   it('click-through: a breakdown row filters one level down, the URL and the breakdown follow', async () => {
     await page.goto(`${cloud.urls.dashboard!}?by=zone`);
     await page.waitForSelector('[data-testid=breakdown][data-by=zone]', { timeout: 60_000 });
@@ -524,7 +637,42 @@ describe('dashboard in Chromium against the local cloud', () => {
     await page.waitForURL((u) => u.searchParams.get('country') === first, { timeout: 30_000 });
     await page.waitForSelector('[data-testid=breakdown][data-by=city]', { timeout: 60_000 });
     expect(await page.textContent('[data-testid=breadcrumbs]')).toContain('WAEMU');
-    // Back goes up one level.
+    // A city row leads to that city's merchants, figures equal to /merchants for the city.
+    const city = (await page.getAttribute('[data-testid=breakdown-row] >> nth=0', 'data-key'))!;
+    await page.click(`[data-testid=breakdown-row][data-key="${city}"] [data-testid=breakdown-drill]`);
+    await page.waitForURL((u) => u.searchParams.get('city') === city && u.searchParams.get('by') === 'merchant', { timeout: 30_000 });
+    await page.waitForSelector(`[data-testid=merchants-panel][data-place="${city}"]`, { timeout: 60_000 });
+    expect(await page.$('[data-testid=breakdown]')).toBeNull();
+    expect(await page.textContent('[data-testid=breadcrumbs] [aria-current=page]')).toBe(city);
+    const inCity = await merchantsMatchApi({ zone: 'WAEMU', country: first!, city });
+    expect(inCity.rows.length).toBeGreaterThan(0);
+    // Failures by merchant beside it, from /failures?by=merchant.
+    await eventually(async () => {
+      const view = await shown();
+      const failures = await api<FailuresResponse>('/failures', {
+        from: view.from,
+        to: view.to,
+        zone: 'WAEMU',
+        country: first!,
+        city,
+        by: 'merchant',
+        limit: '100',
+      });
+      const shownFailures = await page.$$eval('[data-testid=failure-row]', (rows) =>
+        rows.map((r) => `${r.getAttribute('data-key')}:${r.getAttribute('data-failed')}`),
+      );
+      const expected = failures.rows.filter((r) => r.failed > 0).slice(0, 10);
+      expect(shownFailures.sort()).toEqual(expected.map((r) => `${r.key}:${r.failed}`).sort());
+    });
+    await screenshot('11-city-merchants');
+    // Back goes up one level at a time: the country's cities, then the zone's countries.
+    await page.goBack();
+    await page.waitForSelector('[data-testid=breakdown][data-by=city]', { timeout: 60_000 });
+    expect(url().searchParams.get('city')).toBeNull();
+    await page.goForward();
+    await page.waitForSelector(`[data-testid=merchants-panel][data-place="${city}"]`, { timeout: 60_000 });
+    expect(url().searchParams.get('city')).toBe(city);
+    await page.goBack();
     await page.goBack();
     await page.waitForSelector('[data-testid=breakdown][data-by=country]', { timeout: 60_000 });
     expect(url().searchParams.get('country')).toBeNull();
@@ -541,9 +689,10 @@ describe('dashboard in Chromium against the local cloud', () => {
       const text = await page.textContent('[data-testid=error-state]');
       expect(text).toContain('Le service d’analyse est en panne (erreur 500)');
       expect(text).not.toMatch(/internal error|failed|API/);
-      for (const width of [1440, 390]) {
+      for (const width of WIDTHS) {
         await page.setViewportSize({ width, height: 900 });
         expect(await axeViolations(page), `axe, error state, ${width} px`).toEqual([]);
+        expect(await pageScrollsSideways(page), `horizontal scroll, error state, ${width} px`).toBe(false);
       }
     } finally {
       await page.unroute('**/api/analytics/overview**');
@@ -567,19 +716,22 @@ describe('dashboard in Chromium against the local cloud', () => {
     // Let the socket come up: the range is closed, so the pill must still not say live.
     await sleep(3000);
     expect(await page.getAttribute('[data-testid=status-indicator]', 'data-status')).toBe('paused');
-    for (const width of [1440, 390]) {
+    for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
       expect(await axeViolations(page), `axe, empty state, ${width} px`).toEqual([]);
+      expect(await pageScrollsSideways(page), `horizontal scroll, empty state, ${width} px`).toBe(false);
     }
     await page.setViewportSize({ width: 1440, height: 900 });
   }, 180_000);
 
-  it('accessibility: axe-core finds no violation at 1440 and 390 px, and the phone layout never scrolls sideways', async () => {
-    for (const width of [1440, 390]) {
+  it('accessibility: axe-core finds no violation at 1440, 1024, 768 and 390 px, and the page never scrolls sideways', async () => {
+    for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: width > 800 ? 900 : 844 });
       await page.goto(cloud.urls.dashboard!);
       await page.waitForSelector('[data-testid=dashboard][data-loading=false]', { timeout: 60_000 });
       await page.waitForSelector('[data-testid=timeseries-chart] canvas', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid=success-chart] canvas', { timeout: 60_000 });
+      await page.waitForSelector('[data-testid=merchant-row]', { timeout: 60_000 });
       expect(await axeViolations(page), `axe, default view, ${width} px`).toEqual([]);
       expect(await pageScrollsSideways(page), `horizontal scroll at ${width} px`).toBe(false);
       if (width === 390) {

@@ -1,28 +1,21 @@
 // What one dashboard view holds after a REST fetch, and how it is fetched.
 import {
   type BreakdownResponse,
-  type CompactTimeseriesResponse,
   type EventType,
   type FailuresResponse,
+  type MerchantsResponse,
   type SummaryResponse,
-  type Metric,
   type OverviewResponse,
-  type QueryFilters,
   type TotalsRow,
   type TimeseriesResponse,
-  expandTimeseries,
   roomForFilter,
   toUnits,
-  SNAPSHOT_WINDOW_MINUTES,
 } from '../../contracts/index.js';
 import type { ApiClient } from './api.js';
-import { WAT_OFFSET_MS, foldHoursIntoDays } from './charts/business-day.js';
-import { effectiveGranularity, granularityRefusal } from './charts/honest.js';
-import { effectiveBy } from './drill/drill.js';
-import { type DashboardFilters, type ResolvedRange, queryFilters, resolveRange } from './filters.js';
+import { type SuccessData, startRequests } from './view-requests.js';
 
-/** How many recent minutes are fetched per minute as the baseline that live snapshots replace. */
-export const BASELINE_MINUTES = SNAPSHOT_WINDOW_MINUTES;
+export { BASELINE_MINUTES, previousRange, type SuccessData } from './view-requests.js';
+import type { DashboardFilters, ResolvedRange } from './filters.js';
 
 /** Additive figures of one (type, currency) in one minute; money in units of 10^-4. */
 export interface BucketFigures {
@@ -62,6 +55,12 @@ export interface DashboardData {
    * are on a clock shifted by this much (see charts/business-day.ts).
    */
   dayShiftMs?: number;
+  /** Wallet success rate and failed counts over time (absent while it loads or for another type). */
+  success?: SuccessData;
+  successError?: unknown;
+  /** Top merchants of the view (one row per merchant and currency). */
+  topMerchants?: MerchantsResponse;
+  merchantsError?: unknown;
   /** Phase 2 (absent while it loads): chart, breakdown and the per-minute baseline. */
   timeseries?: TimeseriesResponse;
   breakdown?: BreakdownResponse;
@@ -104,113 +103,78 @@ export function buildBaseline(
 }
 
 /**
- * A series in the compact encoding (start, step, values: about a third of the bytes of the points
- * form for a long minute series), expanded here into the points form the rest of the dashboard reads.
- */
-async function getTimeseries(api: ApiClient, params: object, signal?: AbortSignal): Promise<TimeseriesResponse> {
-  return expandTimeseries(await api.get<CompactTimeseriesResponse>('/timeseries', { ...params, encoding: 'compact' }, signal));
-}
-
-/** The previous period of equal length, as the API computes it for `/overview`. */
-export function previousRange(range: { from: string; to: string }): { from: string; to: string } {
-  const from = Date.parse(range.from);
-  const to = Date.parse(range.to);
-  return { from: new Date(from - (to - from)).toISOString(), to: range.from };
-}
-
-/**
- * Fetches one view in two phases: the KPI figures first (overview and the all-currency summary), then the
- * chart, the breakdown and the per-minute baseline. `onSummary` renders the KPIs as soon as phase 1
- * is in, and again with the chart as soon as its two series are (before the rest of phase 2). Phase 2 starts after phase 1 on purpose: a query engine that runs requests one at a time
- * (the local chdb server) then answers the KPIs first, and on AWS it costs the charts one round trip.
+ * Fetches one view (every request at once, see view-requests.ts): the charts no longer wait for the
+ * KPIs' round trip. `onPartial` (after a filter change) renders the KPIs as soon as they are in,
+ * then each chart and the merchants as they arrive, before the rest is complete.
  */
 export async function fetchDashboard(
   api: ApiClient,
   filters: DashboardFilters,
   now: number,
   signal?: AbortSignal,
-  onSummary?: (summary: DashboardData) => void,
+  onPartial?: (partial: DashboardData) => void,
 ): Promise<DashboardData> {
-  const range = resolveRange(filters, now);
-  const q = queryFilters(filters, range);
-  const prev: QueryFilters = { ...q, ...previousRange(range) };
-  const [overview, allCurrencies] = await Promise.all([
-    api.get<OverviewResponse>('/overview', q, signal),
-    api.get<SummaryResponse>('/summary', q, signal),
-  ]);
-  const noMerchants = (r: { from: string; to: string }): BreakdownResponse => ({ ...r, by: 'currency', metric: 'merchants', rows: [] });
-  const summary: DashboardData = {
+  const r = startRequests(api, filters, now, signal);
+  // A failure of the rest ends the partial renders: it must not be covered up by a chart arriving
+  // after it. It is reported only once the KPIs are settled (they stay on screen below it).
+  let settled = false;
+  const restSettled = r.rest.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const [overview, allCurrencies] = await Promise.all([r.overview, r.summary]);
+  const noMerchants = (x: { from: string; to: string }): BreakdownResponse => ({ ...x, by: 'currency', metric: 'merchants', rows: [] });
+  let view: DashboardData = {
     fetchedAt: now,
-    range,
+    range: r.range,
     room: roomForFilter(filters),
     overview,
-    merchants: { current: noMerchants(q), previous: noMerchants(prev) },
+    merchants: { current: noMerchants(r.q), previous: noMerchants(r.prev) },
     summary: allCurrencies,
   };
-  onSummary?.(summary);
-
-  const toMs = Date.parse(range.to);
-  const baselineFrom = Math.max(Date.parse(range.from), toMs - BASELINE_MINUTES * 60_000);
-  const baselineQ: QueryFilters = { ...q, from: new Date(baselineFrom).toISOString() };
-  const minute = (metric: Metric) => getTimeseries(api, { ...baselineQ, metric, granularity: 'minute' }, signal);
-  const olderQ: QueryFilters = { ...q, to: new Date(baselineFrom).toISOString() };
-  // The chart's granularity is chosen here (never the API's minute default for a day), and a chart
-  // request that fails leaves the KPIs and the breakdown on screen with the chart's own error.
-  const span = toMs - Date.parse(range.from);
-  const chosen = effectiveGranularity(filters.granularity, span);
-  // UTC+1 days come from the hour rollup (when the range allows hourly points).
-  const businessDays = chosen === 'day' && filters.tz === 'wat' && !granularityRefusal('hour', span);
-  const granularity = businessDays ? 'hour' : chosen;
-  const fold = (ts: TimeseriesResponse | undefined) => (ts && businessDays ? foldHoursIntoDays(ts, WAT_OFFSET_MS) : ts);
-  const by = effectiveBy(filters);
-  const chartError: { error?: unknown } = {};
-  const chart = <T>(p: Promise<T>): Promise<T | undefined> =>
-    p.catch((err: unknown) => {
-      if (signal?.aborted) throw err;
-      chartError.error ??= err;
-      return undefined;
+  const publish = (patch: Partial<DashboardData>) => {
+    view = { ...view, ...patch };
+    if (!settled && !signal?.aborted) onPartial?.(view);
+  };
+  // The KPIs show even when a later request has already failed (its error then comes after them).
+  if (!signal?.aborted) onPartial?.(view);
+  // Each patch is published as it arrives and kept for the complete view.
+  const patchOf = <T>(p: Promise<T>, toPatch: (v: T) => Partial<DashboardData> | undefined): Promise<Partial<DashboardData>> => {
+    const out = p.then((v) => {
+      const patch = toPatch(v);
+      if (patch) publish(patch);
+      return patch ?? {};
     });
-  // The chart's two requests go first (a one-at-a-time engine answers in order); after a filter
-  // change the chart is published as soon as they are in, before the rest of phase 2.
-  const currentSeries = chart(getTimeseries(api, { ...q, metric: filters.metric, granularity }, signal));
-  const previousSeries = chart(getTimeseries(api, { ...prev, metric: filters.metric, granularity }, signal));
-  let complete = false;
-  if (onSummary) {
-    void Promise.all([currentSeries, previousSeries]).then(
-      ([t, p]) => {
-        if (complete || signal?.aborted || !t) return;
-        onSummary({ ...summary, timeseries: fold(t)!, ...(p ? { previousTimeseries: fold(p)! } : {}) });
-      },
-      () => undefined,
-    );
-  }
-  // Settled either way before the partial chart may publish: a phase-2 failure that comes back
-  // first (a fast refusal) must not be covered up by the chart arriving after it.
-  const rest = Promise.all([
-    currentSeries,
-    previousSeries,
-    api.get<BreakdownResponse>('/breakdown', { ...q, by, metric: 'volume', limit: '100' }, signal),
-    minute('count'),
-    minute('volume'),
-    minute('fees'),
-    baselineFrom > Date.parse(range.from)
-      ? api.get<OverviewResponse>('/overview', olderQ, signal).then((o) => o.totals)
-      : Promise.resolve([] as TotalsRow[]),
-    api.get<FailuresResponse>('/failures', { ...q, by, limit: '100' }, signal),
-    api.get<BreakdownResponse>('/breakdown', { ...q, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-    api.get<BreakdownResponse>('/breakdown', { ...prev, by: 'currency', metric: 'merchants', limit: '100' }, signal),
-  ]).finally(() => (complete = true));
-  const [timeseries, previousTimeseries, breakdown, bCount, bVolume, bFees, older, failures, merchantsNow, merchantsBefore] = await rest;
+    out.catch(() => undefined);
+    return out;
+  };
+  const shift = r.dayShiftMs !== undefined ? { dayShiftMs: r.dayShiftMs } : {};
+  // The chart is drawn as soon as its own series is in; the previous period's ghost joins it after.
+  const patches = [
+    patchOf(r.currentSeries, (t) => (t ? { timeseries: r.fold(t), ...shift } : undefined)),
+    patchOf(r.previousSeries, (p) => (p ? { previousTimeseries: r.fold(p) } : undefined)),
+    patchOf(Promise.all([r.currentSeries, r.previousSeries]), () =>
+      r.chartError.error !== undefined ? { chartError: r.chartError.error } : undefined,
+    ),
+    patchOf(r.success, (sd) => ({
+      ...(sd ? { success: sd } : {}),
+      ...(r.successError.error !== undefined ? { successError: r.successError.error } : {}),
+    })),
+    patchOf(r.merchants, (m) => ({
+      ...(m ? { topMerchants: m } : {}),
+      ...(r.merchantsError.error !== undefined ? { merchantsError: r.merchantsError.error } : {}),
+    })),
+  ];
+  await restSettled;
+  const [breakdown, failures, bCount, bVolume, bFees, older, merchantsNow, merchantsBefore] = await r.rest;
+  const all = Object.assign({}, ...(await Promise.all(patches))) as Partial<DashboardData>;
   return {
-    ...summary,
-    ...(timeseries ? { timeseries: fold(timeseries) } : {}),
-    ...(previousTimeseries ? { previousTimeseries: fold(previousTimeseries) } : {}),
-    ...(businessDays ? { dayShiftMs: WAT_OFFSET_MS } : {}),
-    ...(chartError.error !== undefined ? { chartError: chartError.error } : {}),
+    ...view,
+    ...all,
     merchants: { current: merchantsNow, previous: merchantsBefore },
-    breakdown,
+    ...(breakdown ? { breakdown } : {}),
     failures,
     older,
-    baseline: buildBaseline(baselineFrom, toMs, bCount, bVolume, bFees),
+    baseline: buildBaseline(r.baselineFrom, r.toMs, bCount, bVolume, bFees),
   };
 }

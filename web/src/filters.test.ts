@@ -44,6 +44,14 @@ describe('filters in the URL', () => {
     expect(parseFilters(url.search)).toEqual(f);
   });
 
+  it('carries the merchant level and ranking in the URL, unknown rankings falling back', () => {
+    const f = parseFilters('?zone=WAEMU&country=SN&city=Dakar&by=merchant&msort=failed');
+    expect(f).toMatchObject({ city: 'Dakar', by: 'merchant', msort: 'failed' });
+    expect(serializeFilters(f)).toBe('?zone=WAEMU&country=SN&city=Dakar&by=merchant&msort=failed');
+    expect(parseFilters('?msort=fees').msort).toBe('count');
+    expect(serializeFilters({ ...f, msort: 'count' })).not.toContain('msort');
+  });
+
   it('keeps defaults out of the URL', () => {
     expect(serializeFilters(DEFAULT_FILTERS)).toBe('');
   });

@@ -7,10 +7,12 @@ import {
   EVENT_TYPES,
   FIELD_MAX_LENGTH,
   GRANULARITIES,
+  MERCHANT_SORTS,
   ZONES,
   zoneOfCountry,
   type EventType,
   type Granularity,
+  type MerchantSort,
   type QueryFilters,
   withinLength,
 } from '../../contracts/index.js';
@@ -31,7 +33,8 @@ export const PRESET_MS: Record<RangePreset, number> = {
 export const CHART_METRICS = ['volume', 'count', 'fees'] as const;
 export type ChartMetric = (typeof CHART_METRICS)[number];
 
-export const BREAKDOWN_BY = ['zone', 'country', 'city', 'type', 'currency'] as const;
+/** `merchant` is the last drill-down level (zone → country → city → merchant), served by /merchants. */
+export const BREAKDOWN_BY = ['zone', 'country', 'city', 'merchant', 'type', 'currency'] as const;
 export type BreakdownBy = (typeof BREAKDOWN_BY)[number];
 
 export interface DashboardFilters {
@@ -47,6 +50,8 @@ export interface DashboardFilters {
   granularity: 'auto' | Granularity;
   metric: ChartMetric;
   by: BreakdownBy;
+  /** What the merchants table ranks by (the API's `sort`). */
+  msort: MerchantSort;
   /**
    * Time zone of displayed times: UTC, UTC+1 (West and Central Africa: NG, CM, NE, BJ… — day
    * buckets then follow that business day), or the browser's.
@@ -54,7 +59,14 @@ export interface DashboardFilters {
   tz: 'utc' | 'wat' | 'local';
 }
 
-export const DEFAULT_FILTERS: DashboardFilters = { range: '24h', granularity: 'auto', metric: 'volume', by: 'country', tz: 'utc' };
+export const DEFAULT_FILTERS: DashboardFilters = {
+  range: '24h',
+  granularity: 'auto',
+  metric: 'volume',
+  by: 'country',
+  msort: 'count',
+  tz: 'utc',
+};
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/;
 const includes = <T extends string>(list: readonly T[], v: string | null): v is T => v !== null && (list as readonly string[]).includes(v);
@@ -103,6 +115,8 @@ export function parseFilters(search: string): DashboardFilters {
   if (includes(CHART_METRICS, metric)) f.metric = metric;
   const by = q.get('by');
   if (includes(BREAKDOWN_BY, by)) f.by = by;
+  const msort = q.get('msort');
+  if (includes(MERCHANT_SORTS, msort)) f.msort = msort;
   const tz = q.get('tz');
   if (tz === 'local' || tz === 'wat') f.tz = tz;
   return f;
@@ -126,6 +140,7 @@ export function serializeFilters(f: DashboardFilters): string {
   if (f.granularity !== DEFAULT_FILTERS.granularity) q.set('granularity', f.granularity);
   if (f.metric !== DEFAULT_FILTERS.metric) q.set('metric', f.metric);
   if (f.by !== DEFAULT_FILTERS.by) q.set('by', f.by);
+  if (f.msort !== DEFAULT_FILTERS.msort) q.set('msort', f.msort);
   if (f.tz !== DEFAULT_FILTERS.tz) q.set('tz', f.tz);
   const s = q.toString();
   return s ? `?${s}` : '';

@@ -110,6 +110,15 @@ export function zoneLabel(zone: DisplayZone, locale: string, at: number = Date.n
   return `heure locale (${name}${offset ? `, ${offset.replace('GMT', 'UTC')}` : ''})`;
 }
 
+const dtfCache = new Map<string, Intl.DateTimeFormat>();
+/** One formatter per (locale, options): building one costs far more than formatting with it, and a chart formats every bucket. */
+function dtf(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = dtfCache.get(key);
+  if (!f) dtfCache.set(key, (f = new Intl.DateTimeFormat(locale, options)));
+  return f;
+}
+
 /** Axis/table label of a bucket start for a granularity. */
 export function formatBucket(iso: string, granularity: 'minute' | 'hour' | 'day', locale: string, zone: DisplayZone = 'utc'): string {
   const d = new Date(iso);
@@ -119,10 +128,10 @@ export function formatBucket(iso: string, granularity: 'minute' | 'hour' | 'day'
       : granularity === 'hour'
         ? { day: '2-digit', hour: '2-digit', minute: '2-digit' }
         : { hour: '2-digit', minute: '2-digit' };
-  return new Intl.DateTimeFormat(locale, { ...options, timeZone: intlZone(zone) }).format(d);
+  return dtf(locale, { ...options, timeZone: intlZone(zone) }).format(d);
 }
 
 /** A date-time for range labels in the chosen zone. */
 export function formatDateTime(iso: string, locale: string, zone: DisplayZone = 'utc'): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short', timeZone: intlZone(zone) }).format(new Date(iso));
+  return dtf(locale, { dateStyle: 'short', timeStyle: 'short', timeZone: intlZone(zone) }).format(new Date(iso));
 }

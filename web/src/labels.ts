@@ -1,5 +1,5 @@
 // Display names for enum values (French-speaking operations teams are the primary users).
-import type { EventType } from '../../contracts/index.js';
+import type { EventType, MerchantSort } from '../../contracts/index.js';
 import type { BreakdownBy, ChartMetric, RangePreset } from './filters.js';
 
 export const TYPE_LABELS: Record<EventType, string> = {
@@ -24,4 +24,12 @@ export const RANGE_LABELS: Record<RangePreset | 'custom', string> = {
 };
 
 export const METRIC_LABELS: Record<ChartMetric, string> = { volume: 'Volume', count: 'Nombre', fees: 'Frais' };
-export const BY_LABELS: Record<BreakdownBy, string> = { zone: 'Zone', country: 'Pays', city: 'Ville', type: 'Type', currency: 'Devise' };
+export const BY_LABELS: Record<BreakdownBy, string> = {
+  zone: 'Zone',
+  country: 'Pays',
+  city: 'Ville',
+  merchant: 'Marchand',
+  type: 'Type',
+  currency: 'Devise',
+};
+export const MERCHANT_SORT_LABELS: Record<MerchantSort, string> = { count: 'Transactions', volume: 'Volume', failed: 'Échecs' };

@@ -73,17 +73,17 @@ export function useDashboard(config: WebConfig, auth: Auth, api: ApiClient, filt
     else setRefreshing(true);
     // After a filter change the KPIs show as soon as phase 1 is in. A quiet refresh publishes only
     // complete views: a new overview next to an old baseline would count some events twice.
-    const onSummary = filterChanged
-      ? (summary: DashboardData) => {
+    const onPartial = filterChanged
+      ? (partial: DashboardData) => {
           if (controller.signal.aborted) return;
           shownKey.current = filterKey;
-          setData(summary);
+          setData(partial);
           setError(undefined);
           setLoading(false);
           setRefreshing(true);
         }
       : undefined;
-    fetchDashboard(api, filters, Date.now(), controller.signal, onSummary).then(
+    fetchDashboard(api, filters, Date.now(), controller.signal, onPartial).then(
       (d) => {
         if (controller.signal.aborted) return;
         // Snapshots of minutes that left the range are of no use any more.

@@ -1,14 +1,13 @@
-import { Suspense, lazy } from 'react';
 import type { BreakdownResponse, EventType, FailuresResponse } from '../../../contracts/index.js';
 import { countryLabel } from '../drill/drill.js';
 import { downloadCsv, toCsv } from '../export/csv.js';
 import { BREAKDOWN_BY, type BreakdownBy } from '../filters.js';
 import { formatCount, formatMoney, formatPercent } from '../format.js';
 import { BY_LABELS, TYPE_LABELS } from '../labels.js';
+import { useCharts } from './chart-module.js';
+import { ScrollRegion } from './ScrollRegion.js';
 import { Select } from './Select.js';
 import { EmptyState, Skeleton } from './States.js';
-
-const BreakdownChart = lazy(() => import('./charts.js').then((m) => ({ default: m.BreakdownChart })));
 
 /** Display label of a breakdown key. */
 export function keyLabel(by: BreakdownBy, key: string, locale: string): string {
@@ -32,6 +31,7 @@ export interface BreakdownPanelProps {
 
 export function BreakdownPanel({ breakdown, failures, by, shownBy, currency, locale, onBy, onDrill }: BreakdownPanelProps) {
   // Rows of one currency only (money is never mixed); by currency every row is its own currency.
+  const charts = useCharts();
   const rows = (breakdown?.rows ?? []).filter((r) => shownBy === 'currency' || r.currency === currency).slice(0, 20);
   const failed = new Map((failures?.rows ?? []).map((f) => [f.key, f]));
   const title = `Répartition par ${BY_LABELS[shownBy].toLowerCase()}`;
@@ -81,17 +81,19 @@ export function BreakdownPanel({ breakdown, failures, by, shownBy, currency, loc
           <div className="breakdown-grid" data-testid="breakdown" data-by={shownBy}>
             {shownBy !== 'currency' && (
               <div className="chart-box chart-box-bar" data-testid="breakdown-chart" data-rows={rows.length}>
-                <Suspense fallback={<Skeleton height={200} testId="breakdown-chart-skeleton" />}>
-                  <BreakdownChart
+                {charts ? (
+                  <charts.BreakdownChart
                     rows={rows.map((r) => ({ key: r.key, label: keyLabel(shownBy, r.key, locale), volume: Number(r.volume) }))}
                     currency={currency}
                     locale={locale}
                     onPick={onDrill}
                   />
-                </Suspense>
+                ) : (
+                  <Skeleton height={200} testId="breakdown-chart-skeleton" />
+                )}
               </div>
             )}
-            <div className="table-scroll table-scroll-capped">
+            <ScrollRegion label={`${title} (tableau défilable)`} capped>
               <table className="data-table breakdown-table" data-testid="breakdown-table">
                 <caption className="visually-hidden">
                   {title}, plus gros volume d’abord{onDrill ? ' ; choisissez une ligne pour filtrer un niveau plus bas' : ''}
@@ -151,7 +153,7 @@ export function BreakdownPanel({ breakdown, failures, by, shownBy, currency, loc
                   })}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
             <button type="button" className="small-button" onClick={exportCsv} data-testid="export-breakdown">
               Exporter en CSV
             </button>

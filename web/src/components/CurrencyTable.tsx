@@ -1,4 +1,5 @@
 import { formatChange, formatCount, formatMoney, formatPercent, relativeChange } from '../format.js';
+import { ScrollRegion } from './ScrollRegion.js';
 import type { CurrencyRow } from '../overview/currencies.js';
 
 /** One row per currency: every currency at once, each in its own money. A click shows its money KPIs. */
@@ -19,7 +20,7 @@ export function CurrencyTable({
   return (
     <section className="panel panel-currencies" aria-labelledby="cur-title">
       <h2 id="cur-title">Par devise</h2>
-      <div className="table-scroll">
+      <ScrollRegion label="Chiffres par devise (tableau défilable)">
         <table className="data-table" data-testid="currency-table">
           <caption className="visually-hidden">
             Chiffres par devise, plus de transactions d’abord ; choisissez une devise pour ses montants
@@ -74,7 +75,7 @@ export function CurrencyTable({
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </section>
   );
 }

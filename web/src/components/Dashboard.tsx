@@ -3,6 +3,7 @@ import type { WebConfig } from '../../../contracts/index.js';
 import type { ApiClient } from '../api.js';
 import type { Auth } from '../auth.js';
 import { ghostValues, incompleteIndex } from '../charts/honest.js';
+import { successSeries } from '../charts/success.js';
 import { breadcrumbs, countryLabel, drillChange, effectiveBy } from '../drill/drill.js';
 import { type DashboardFilters, resolveRange, withChange } from '../filters.js';
 import { formatDateTime, zoneLabel } from '../format.js';
@@ -20,6 +21,8 @@ import { CurrencyTable } from './CurrencyTable.js';
 import { FailuresPanel } from './FailuresPanel.js';
 import { FilterBar } from './FilterBar.js';
 import { GlobalKpiCards, KpiCards } from './KpiCards.js';
+import { MerchantsPanel } from './MerchantsPanel.js';
+import { SuccessPanel } from './SuccessPanel.js';
 import { EmptyState, ErrorState, Skeleton } from './States.js';
 import { StatusIndicator } from './StatusIndicator.js';
 import { TimeseriesPanel, preloadCharts } from './TimeseriesPanel.js';
@@ -70,6 +73,18 @@ export function Dashboard({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [data, live, liveVersion, currency, filters.type, filters.metric]);
 
+  const success = useMemo(() => {
+    const sd = data?.success;
+    if (!sd) return undefined;
+    const series = successSeries(
+      sd.rate,
+      sd.failed,
+      sd.previousFailed,
+      rows.map((r) => r.currency),
+    );
+    return { series, incomplete: incompleteIndex(series.labels, series.granularity, Date.now()) };
+  }, [data, rows]);
+
   const newest = useMemo(() => {
     if (!data) return undefined;
     const liveNewest = newestRecordedAt(live, data.room);
@@ -100,7 +115,20 @@ export function Dashboard({
     from: new Date(2 * Date.parse(range.from) - Date.parse(range.to)).toISOString(),
     to: range.from,
   };
-  const drillable = shownBy !== 'type' || !filters.type;
+  const drillable = shownBy !== 'merchant' && (shownBy !== 'type' || !filters.type);
+  const place = filters.city ?? (filters.country ? countryLabel(filters.country, locale) : filters.zone);
+  const merchantsPanel = (asBreakdown: boolean) => (
+    <MerchantsPanel
+      merchants={showSkeleton ? undefined : data?.topMerchants}
+      error={data?.merchantsError}
+      sort={filters.msort}
+      currency={currency ?? ''}
+      {...(place ? { place } : {})}
+      locale={locale}
+      onSort={(msort) => set({ msort })}
+      {...(asBreakdown ? { breakdown: { by: filters.by, onBy: (by: typeof filters.by) => set({ by }) } } : {})}
+    />
+  );
   const onDrill = drillable ? (key: string) => set(drillChange(shownBy, key)) : undefined;
   const crumbs = breadcrumbs(filters, (c) => countryLabel(c, locale)).filter((_, i) => i > 0 || scope.all);
   const showSkeleton = state.loading && !state.error;
@@ -175,34 +203,50 @@ export function Dashboard({
         ) : null}
         {(showSkeleton || (view && currency)) && (
           <div className="panels">
-            <TimeseriesPanel
-              series={showSkeleton ? undefined : view?.series}
-              metric={filters.metric}
-              granularity={filters.granularity}
-              spanMs={data ? Date.parse(data.range.to) - Date.parse(data.range.from) : 0}
-              currency={currency ?? ''}
-              locale={locale}
-              zone={view?.shifted ? 'utc' : filters.tz}
-              zoneText={zoneText}
-              incomplete={view?.incomplete ?? -1}
-              ghost={view?.ghost ?? []}
-              error={data?.chartError}
-              onMetric={(metric) => set({ metric })}
-              onGranularity={(granularity) => set({ granularity })}
-            />
             <div className="panel-stack">
-              <BreakdownPanel
-                breakdown={showSkeleton ? undefined : data?.breakdown}
-                failures={data?.failures}
-                by={filters.by}
-                shownBy={shownBy}
+              <TimeseriesPanel
+                series={showSkeleton ? undefined : view?.series}
+                metric={filters.metric}
+                granularity={filters.granularity}
+                spanMs={data ? Date.parse(data.range.to) - Date.parse(data.range.from) : 0}
                 currency={currency ?? ''}
                 locale={locale}
-                onBy={(by) => set({ by })}
-                onDrill={onDrill}
+                zone={view?.shifted ? 'utc' : filters.tz}
+                zoneText={zoneText}
+                incomplete={view?.incomplete ?? -1}
+                ghost={view?.ghost ?? []}
+                error={data?.chartError}
+                onMetric={(metric) => set({ metric })}
+                onGranularity={(granularity) => set({ granularity })}
               />
+              <SuccessPanel
+                series={showSkeleton ? undefined : success?.series}
+                notWallet={!!filters.type && filters.type !== 'wallet_txn_created'}
+                error={data?.successError}
+                locale={locale}
+                zone={filters.tz}
+                zoneText={zoneText}
+                incomplete={success?.incomplete ?? -1}
+              />
+            </div>
+            <div className="panel-stack">
+              {shownBy === 'merchant' ? (
+                merchantsPanel(true)
+              ) : (
+                <BreakdownPanel
+                  breakdown={showSkeleton ? undefined : data?.breakdown}
+                  failures={data?.failures}
+                  by={filters.by}
+                  shownBy={shownBy}
+                  currency={currency ?? ''}
+                  locale={locale}
+                  onBy={(by) => set({ by })}
+                  onDrill={onDrill}
+                />
+              )}
               <FailuresPanel failures={showSkeleton ? undefined : data?.failures} by={shownBy} locale={locale} onDrill={onDrill} />
             </div>
+            {shownBy !== 'merchant' && <div className="panel-wide">{merchantsPanel(false)}</div>}
           </div>
         )}
       </main>

@@ -3,6 +3,7 @@ import type { BreakdownBy } from '../filters.js';
 import { formatCount, formatPercent } from '../format.js';
 import { BY_LABELS } from '../labels.js';
 import { keyLabel } from './BreakdownPanel.js';
+import { ScrollRegion } from './ScrollRegion.js';
 import { EmptyState, Skeleton } from './States.js';
 
 /** Failures first: where wallet transactions fail, every currency counted. */
@@ -27,7 +28,7 @@ export function FailuresPanel({
         ) : rows.length === 0 ? (
           <EmptyState testId="failures-empty">Aucun échec sur cette période.</EmptyState>
         ) : (
-          <div className="table-scroll table-scroll-capped">
+          <ScrollRegion label={`Échecs par ${BY_LABELS[by].toLowerCase()} (tableau défilable)`} capped>
             <table className="data-table" data-testid="failures-table">
               <caption className="visually-hidden">Échecs par {BY_LABELS[by].toLowerCase()}, plus d’échecs d’abord</caption>
               <thead>
@@ -67,7 +68,7 @@ export function FailuresPanel({
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         )}
       </div>
     </section>

@@ -1,4 +1,3 @@
-import { Suspense, lazy } from 'react';
 import type { Granularity } from '../../../contracts/index.js';
 import { GRANULARITIES } from '../../../contracts/index.js';
 import { granularityRefusal } from '../charts/honest.js';
@@ -7,14 +6,14 @@ import { CHART_METRICS, type ChartMetric } from '../filters.js';
 import { type DisplayZone, formatBucket, formatCount, formatMoney } from '../format.js';
 import { METRIC_LABELS, TYPE_LABELS } from '../labels.js';
 import type { ChartSeries } from '../live/merge.js';
+import { loadCharts, useCharts } from './chart-module.js';
+import { ScrollRegion } from './ScrollRegion.js';
 import { Select } from './Select.js';
 import { EmptyState, ErrorState, Skeleton } from './States.js';
 
-const loadCharts = () => import('./charts.js');
-const TimeseriesChart = lazy(() => loadCharts().then((m) => ({ default: m.TimeseriesChart })));
 /** Starts fetching the chart chunk while the KPIs load, so charts do not wait for it afterwards. */
 export function preloadCharts(): void {
-  void loadCharts();
+  void loadCharts().catch(() => undefined);
 }
 const G_LABEL: Record<Granularity, string> = { minute: 'Minute', hour: 'Heure', day: 'Jour' };
 const G_PER: Record<Granularity, string> = { minute: 'minute', hour: 'heure', day: 'jour' };
@@ -37,6 +36,7 @@ export interface TimeseriesPanelProps {
 
 export function TimeseriesPanel(p: TimeseriesPanelProps) {
   const { series, metric, currency, locale } = p;
+  const charts = useCharts();
   const empty = series?.lines.every((l) => l.values.every((v) => v === 0));
   const fmt = (v: number | null) =>
     v === null
@@ -103,24 +103,24 @@ export function TimeseriesPanel(p: TimeseriesPanelProps) {
           <Skeleton height={240} testId="timeseries-skeleton" />
         ) : empty ? (
           <EmptyState testId="timeseries-empty">Aucune activité sur cette période pour ces filtres.</EmptyState>
+        ) : !charts ? (
+          <Skeleton height={240} testId="timeseries-skeleton" />
         ) : (
-          <Suspense fallback={<Skeleton height={240} testId="timeseries-skeleton" />}>
-            <TimeseriesChart
-              series={series}
-              metric={metric}
-              currency={currency}
-              locale={locale}
-              zone={p.zone}
-              incomplete={p.incomplete}
-              ghost={p.ghost}
-            />
-          </Suspense>
+          <charts.TimeseriesChart
+            series={series}
+            metric={metric}
+            currency={currency}
+            locale={locale}
+            zone={p.zone}
+            incomplete={p.incomplete}
+            ghost={p.ghost}
+          />
         )}
       </div>
       {series && !empty && (
         <details className="data-alt">
           <summary>Tableau des données du graphique</summary>
-          <div className="table-scroll">
+          <ScrollRegion label="Valeurs du graphique (tableau défilable)">
             <table className="data-table" data-testid="timeseries-table">
               <caption className="visually-hidden">Valeurs du graphique par période</caption>
               <thead>
@@ -153,7 +153,7 @@ export function TimeseriesPanel(p: TimeseriesPanelProps) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
           <button type="button" className="small-button" onClick={exportCsv} data-testid="export-series">
             Exporter en CSV
           </button>

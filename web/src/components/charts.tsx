@@ -14,8 +14,9 @@ import {
   type ChartOptions,
   type ScriptableLineSegmentContext,
 } from 'chart.js';
-import { Bar, Line } from 'react-chartjs-2';
-import { type DisplayZone, formatBucket, formatCount, formatMoney } from '../format.js';
+import { Bar, Chart, Line } from 'react-chartjs-2';
+import type { SuccessSeries } from '../charts/success.js';
+import { type DisplayZone, formatBucket, formatCount, formatMoney, formatPercent } from '../format.js';
 import { TYPE_COLORS, TYPE_LABELS } from '../labels.js';
 import type { ChartSeries } from '../live/merge.js';
 import { decimate } from '../charts/decimate.js';
@@ -163,6 +164,110 @@ export function BreakdownChart({
       data={{
         labels: rows.map((r) => r.label),
         datasets: [{ label: 'Volume', data: rows.map((r) => r.volume), backgroundColor: '#2563eb' }],
+      }}
+    />
+  );
+}
+
+/** Line colours for currencies, by position (the per-currency table's order). */
+export const SERIES_PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#dc2626', '#4d7c0f', '#be185d'];
+const FAILED_COLOR = '#dc2626';
+export const FAILED_LABEL = 'Échecs (toutes devises)';
+export const PREVIOUS_FAILED_LABEL = 'Échecs, période précédente';
+
+export interface SuccessChartProps {
+  series: SuccessSeries;
+  locale: string;
+  zone: DisplayZone;
+  /** Index of the bucket still filling; -1 for none. */
+  incomplete: number;
+}
+
+/** Success rate per currency (lines, left axis 0–100 %) over failed counts (bars, right axis) and their previous period. */
+export function SuccessChart({ series: full, locale, zone, incomplete: fullIncomplete }: SuccessChartProps) {
+  const { indexes } = decimate(
+    [...full.rates.map((r) => r.values.map((v) => v ?? 0)), full.failed, full.previousFailed.map((v) => v ?? 0)],
+    DRAWN_POINTS,
+    [fullIncomplete],
+  );
+  const pick = <T,>(xs: readonly T[]) => indexes.map((i) => xs[i]!);
+  const incomplete = fullIncomplete < 0 ? -1 : indexes.indexOf(fullIncomplete);
+  const dashed = (ctx: ScriptableLineSegmentContext) => (incomplete >= 0 && ctx.p1DataIndex >= incomplete ? [6, 4] : undefined);
+  const pct = (v: number) => formatPercent(v, locale);
+  const options: ChartOptions<'bar' | 'line'> = {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false,
+    interaction: { mode: 'index', intersect: false },
+    plugins: {
+      legend: { position: 'bottom' },
+      tooltip: {
+        callbacks: {
+          label: (ctx) => {
+            const y = ctx.parsed.y;
+            const value = ctx.dataset.yAxisID === 'rate' ? (y === null ? '—' : pct(Number(y))) : formatCount(Number(y), locale);
+            return `${ctx.dataset.label}: ${value}${incomplete >= 0 && ctx.dataIndex >= incomplete ? ' (en cours)' : ''}`;
+          },
+        },
+      },
+    },
+    scales: {
+      x: { ticks: { maxTicksLimit: 12, autoSkip: true } },
+      rate: { type: 'linear', position: 'left', min: 0, max: 1, ticks: { callback: (v) => pct(Number(v)) } },
+      failed: {
+        type: 'linear',
+        position: 'right',
+        beginAtZero: true,
+        grid: { drawOnChartArea: false },
+        ticks: { callback: (v) => formatCount(Number(v), locale) },
+      },
+    },
+  };
+  const labels = pick(full.labels).map((t) => formatBucket(t, full.granularity, locale, zone));
+  return (
+    <Chart
+      type="bar"
+      aria-label={`Taux de succès des transactions wallet pour ${full.rates.length} devise(s) et échecs par période ; tableau de données disponible sous le graphique`}
+      role="img"
+      options={options}
+      data={{
+        labels,
+        datasets: [
+          ...full.rates.map((r, k) => ({
+            type: 'line' as const,
+            label: `Succès ${r.currency}`,
+            data: pick(r.values),
+            yAxisID: 'rate',
+            borderColor: SERIES_PALETTE[k % SERIES_PALETTE.length],
+            backgroundColor: SERIES_PALETTE[k % SERIES_PALETTE.length],
+            pointRadius: indexes.length > 90 ? 0 : 2,
+            borderWidth: 2,
+            tension: 0.2,
+            spanGaps: false,
+            segment: { borderDash: dashed },
+          })),
+          {
+            type: 'bar' as const,
+            label: FAILED_LABEL,
+            data: pick(full.failed),
+            yAxisID: 'failed',
+            backgroundColor: pick(full.failed).map((_, i) => (i === incomplete ? 'rgba(220, 38, 38, 0.25)' : 'rgba(220, 38, 38, 0.55)')),
+            borderColor: FAILED_COLOR,
+            borderWidth: pick(full.failed).map((_, i) => (i === incomplete ? 1 : 0)),
+          },
+          {
+            type: 'line' as const,
+            label: PREVIOUS_FAILED_LABEL,
+            data: pick(full.previousFailed),
+            yAxisID: 'failed',
+            borderColor: GHOST_COLOR,
+            backgroundColor: GHOST_COLOR,
+            borderDash: [2, 3],
+            pointRadius: 0,
+            borderWidth: 1.5,
+            spanGaps: false,
+          },
+        ],
       }}
     />
   );

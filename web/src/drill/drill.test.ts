@@ -7,7 +7,8 @@ describe('drill-down', () => {
     expect(effectiveBy({ ...DEFAULT_FILTERS, by: 'zone' })).toBe('zone');
     expect(effectiveBy({ ...DEFAULT_FILTERS, by: 'zone', zone: 'WAEMU' })).toBe('country');
     expect(effectiveBy({ ...DEFAULT_FILTERS, by: 'country', zone: 'WAEMU', country: 'SN' })).toBe('city');
-    expect(effectiveBy({ ...DEFAULT_FILTERS, by: 'country', zone: 'WAEMU', country: 'SN', city: 'Dakar' })).toBe('type');
+    expect(effectiveBy({ ...DEFAULT_FILTERS, by: 'country', zone: 'WAEMU', country: 'SN', city: 'Dakar' })).toBe('merchant');
+    expect(effectiveBy({ ...DEFAULT_FILTERS, by: 'merchant' })).toBe('merchant');
     expect(effectiveBy({ ...DEFAULT_FILTERS, by: 'type', type: 'invoice.paid' })).toBe('currency');
   });
 
@@ -17,7 +18,10 @@ describe('drill-down', () => {
     f = withChange(f, drillChange('country', 'SN'));
     expect(f).toMatchObject({ zone: 'WAEMU', country: 'SN', by: 'city' });
     f = withChange(f, drillChange('city', 'Dakar'));
-    expect(f).toMatchObject({ city: 'Dakar', by: 'type' });
+    expect(f).toMatchObject({ city: 'Dakar', by: 'merchant' });
+    expect(effectiveBy(f)).toBe('merchant');
+    // Merchants are the last level: a merchant row changes nothing.
+    expect(withChange(f, drillChange('merchant', 'm-1'))).toEqual(f);
     expect(withChange(DEFAULT_FILTERS, drillChange('country', 'GH'))).toMatchObject({ zone: 'WAMZ', country: 'GH' });
   });
 
@@ -26,6 +30,9 @@ describe('drill-down', () => {
     const crumbs = breadcrumbs(f, (c) => c);
     expect(crumbs.map((c) => c.label)).toEqual(['Toutes les zones', 'WAEMU', 'SN', 'Dakar']);
     expect(crumbs[3]!.change).toBeUndefined();
+    // The country crumb goes back up from Dakar's merchants to SN's cities.
+    expect(withChange(f, crumbs[2]!.change!)).toMatchObject({ country: 'SN', by: 'city' });
+    expect(withChange(f, crumbs[2]!.change!).city).toBeUndefined();
     expect(withChange(f, crumbs[1]!.change!)).toMatchObject({ zone: 'WAEMU', by: 'country' });
     expect(withChange(f, crumbs[1]!.change!).country).toBeUndefined();
   });

@@ -1,5 +1,6 @@
-// Drill-down: a click on a breakdown row filters one level down (zone → country → city → type), the
-// breakdown steps down with it, and breadcrumbs lead back up.
+// Drill-down: a click on a breakdown row filters one level down (zone → country → city → merchant),
+// the breakdown steps down with it, and breadcrumbs lead back up. Merchants are the last level: the
+// API has no merchant filter, so a merchant row leads nowhere further.
 import type { EventType } from '../../../contracts/index.js';
 import type { BreakdownBy, DashboardFilters } from '../filters.js';
 
@@ -8,7 +9,7 @@ export function effectiveBy(f: DashboardFilters): BreakdownBy {
   let by = f.by;
   if (by === 'zone' && f.zone) by = 'country';
   if (by === 'country' && f.country) by = 'city';
-  if (by === 'city' && f.city) by = 'type';
+  if (by === 'city' && f.city) by = 'merchant';
   if (by === 'type' && f.type) by = 'currency';
   if (by === 'currency' && f.currency) by = 'type';
   return by;
@@ -22,7 +23,9 @@ export function drillChange(by: BreakdownBy, key: string): Partial<DashboardFilt
     case 'country':
       return { country: key, by: 'city' };
     case 'city':
-      return { city: key, by: 'type' };
+      return { city: key, by: 'merchant' };
+    case 'merchant':
+      return {};
     case 'type':
       return { type: key as EventType };
     case 'currency':
@@ -36,12 +39,12 @@ export interface Crumb {
   change?: Partial<DashboardFilters>;
 }
 
-/** "Toutes les zones › WAEMU › Sénégal (SN) › Dakar". */
+/** "Toutes les zones › WAEMU › Sénégal (SN) › Dakar" (Dakar's merchants are the level below it). */
 export function breadcrumbs(f: DashboardFilters, countryLabel: (code: string) => string): Crumb[] {
   const crumbs: Crumb[] = [{ label: 'Toutes les zones', change: { zone: undefined, country: undefined, city: undefined, by: 'zone' } }];
   if (f.zone) crumbs.push({ label: f.zone, change: { country: undefined, city: undefined, by: 'country' } });
   if (f.country) crumbs.push({ label: countryLabel(f.country), change: { city: undefined, by: 'city' } });
-  if (f.city) crumbs.push({ label: f.city, change: {} });
+  if (f.city) crumbs.push({ label: f.city, change: { by: 'merchant' } });
   delete crumbs[crumbs.length - 1]!.change;
   return crumbs;
 }
