@@ -51,6 +51,11 @@ export interface TimeseriesChartProps {
   ghost: Array<number | null>;
 }
 
+/** The segment into the incomplete bucket (index `incomplete`, -1 for none) is dashed: it is still filling, not falling. */
+function dashedFrom(incomplete: number) {
+  return (ctx: ScriptableLineSegmentContext) => (incomplete >= 0 && ctx.p1DataIndex >= incomplete ? [6, 4] : undefined);
+}
+
 export function TimeseriesChart({
   series: full,
   metric,
@@ -70,8 +75,7 @@ export function TimeseriesChart({
   };
   const ghost = indexes.map((i) => fullGhost[i] ?? null);
   const incomplete = fullIncomplete < 0 ? -1 : indexes.indexOf(fullIncomplete);
-  // The segment into the incomplete bucket is dashed: it is still filling, not falling.
-  const dashed = (ctx: ScriptableLineSegmentContext) => (incomplete >= 0 && ctx.p1DataIndex >= incomplete ? [6, 4] : undefined);
+  const dashed = dashedFrom(incomplete);
   const options: ChartOptions<'line'> = {
     responsive: true,
     maintainAspectRatio: false,
@@ -192,7 +196,7 @@ export function SuccessChart({ series: full, locale, zone, incomplete: fullIncom
   );
   const pick = <T,>(xs: readonly T[]) => indexes.map((i) => xs[i]!);
   const incomplete = fullIncomplete < 0 ? -1 : indexes.indexOf(fullIncomplete);
-  const dashed = (ctx: ScriptableLineSegmentContext) => (incomplete >= 0 && ctx.p1DataIndex >= incomplete ? [6, 4] : undefined);
+  const dashed = dashedFrom(incomplete);
   const pct = (v: number) => formatPercent(v, locale);
   const options: ChartOptions<'bar' | 'line'> = {
     responsive: true,
