@@ -188,7 +188,9 @@ async function longTasksWhileLive(
 ): Promise<{ count: number; longest: number; total: number; deltas: number }> {
   const page = await context.newPage();
   let deltas = 0;
-  page.on('websocket', (ws) => ws.on('framereceived', (f) => (deltas += String(f.payload).includes('"delta"') ? 1 : 0)));
+  // Server frames carrying values: the coalesced `deltas` message (and the single `delta` of v0).
+  const VALUES_FRAME = /"type":"deltas?"/;
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => (deltas += VALUES_FRAME.test(String(f.payload)) ? 1 : 0)));
   try {
     await page.addInitScript({ content: CHARTS_PROBE });
     await page.goto(url);
