@@ -7,6 +7,7 @@
 // than the engine's whole probe on this machine, and 20-digit decimals are no shorter to send than
 // the ids (measured, sql/005 and README "Exactly once").
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { EVENT_FIELDS } from '../../contracts/event.js';
 import { canonicalContent, type EventContent } from './duplicates.js';
 
 export const EVENT_IDS_TABLE = 'analytics_event_ids';
@@ -33,19 +34,8 @@ export function lookupChunks(ids: readonly string[], budget = MAX_ENCODED_BYTES)
   return chunks;
 }
 
-interface Row {
-  event_id: string;
-  type: string;
-  occurred_ms: string;
-  amount: string;
-  fee: string;
-  currency: string;
-  zone: string;
-  country: string;
-  city: string;
-  merchant_id: string;
-  status: string;
-}
+/** An event's fields as the lookup returns them: text, and the time as epoch milliseconds. */
+type Row = { [K in Exclude<(typeof EVENT_FIELDS)[number], 'occurred_at'>]: string } & { occurred_ms: string };
 
 export async function storedEvents(client: ClickHouseClient, ids: readonly string[]): Promise<Map<string, EventContent>> {
   const found = new Map<string, EventContent>();

@@ -51,6 +51,11 @@ export interface TimeseriesChartProps {
   ghost: Array<number | null>;
 }
 
+/** What every chart shares: sized by its card, drawn without animation (live data redraws often). */
+const BASE_CHART = { responsive: true, maintainAspectRatio: false, animation: false } as const;
+/** Time charts: the tooltip lists every series at the hovered bucket. */
+const TIME_CHART = { ...BASE_CHART, interaction: { mode: 'index', intersect: false } } as const;
+
 /** The segment into the incomplete bucket (index `incomplete`, -1 for none) is dashed: it is still filling, not falling. */
 function dashedFrom(incomplete: number) {
   return (ctx: ScriptableLineSegmentContext) => (incomplete >= 0 && ctx.p1DataIndex >= incomplete ? [6, 4] : undefined);
@@ -77,10 +82,7 @@ export function TimeseriesChart({
   const incomplete = fullIncomplete < 0 ? -1 : indexes.indexOf(fullIncomplete);
   const dashed = dashedFrom(incomplete);
   const options: ChartOptions<'line'> = {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false,
-    interaction: { mode: 'index', intersect: false },
+    ...TIME_CHART,
     plugins: {
       legend: { position: 'bottom' },
       tooltip: {
@@ -145,9 +147,7 @@ export function BreakdownChart({
 }) {
   const fmt = valueFormatter('volume', currency, locale);
   const options: ChartOptions<'bar'> = {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false,
+    ...BASE_CHART,
     indexAxis: 'y',
     plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => fmt(Number(ctx.parsed.x)) } } },
     scales: { x: { beginAtZero: true, ticks: { callback: (v) => fmt(Number(v)) } } },
@@ -199,10 +199,7 @@ export function SuccessChart({ series: full, locale, zone, incomplete: fullIncom
   const dashed = dashedFrom(incomplete);
   const pct = (v: number) => formatPercent(v, locale);
   const options: ChartOptions<'bar' | 'line'> = {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false,
-    interaction: { mode: 'index', intersect: false },
+    ...TIME_CHART,
     plugins: {
       legend: { position: 'bottom' },
       tooltip: {
