@@ -3,11 +3,12 @@
 // granularity gives the raw totals.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prng } from '../devkit/generator.js';
-import { EVENT_TYPES, type EventType } from '../contracts/event.js';
+import { EVENT_TYPES } from '../contracts/event.js';
 import { BREAKDOWN_DIMENSIONS, GRANULARITIES, METRICS, expandTimeseries, type Granularity, type Metric } from '../contracts/api.js';
 import { addDecimals } from '../contracts/decimal.js';
+import { type Case, ceil, floor, iso, queryOf, refFilters } from './support/api-cases.js';
 import { call, startApiHarness, type ApiHarness } from './support/api-harness.js';
-import { refBreakdown, refTimeseries, refTotals, type RefFilters } from '../devkit/api-dataset.js';
+import { refBreakdown, refTimeseries, refTotals } from '../devkit/api-dataset.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -31,17 +32,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const floor = (ms: number, u: number) => Math.floor(ms / u) * u;
-const ceil = (ms: number, u: number) => Math.ceil(ms / u) * u;
-
-interface Case {
-  scope: string[];
-  fromMs: number;
-  toMs: number;
-  filters: Partial<Record<'zone' | 'country' | 'city' | 'currency' | 'type', string>>;
-}
-
 function randomCase(rand: () => number, maxSpanMs: number): Case {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const scope = pick([['*'], ['*'], ['WAEMU'], ['CEMAC', 'WAMZ']]);
@@ -58,14 +48,6 @@ function randomCase(rand: () => number, maxSpanMs: number): Case {
   // A zone filter outside the scope is a 403 (tested in the auth matrix); keep it in scope here.
   if (filters.zone && !scope.includes('*') && !scope.includes(filters.zone)) filters.zone = scope[0];
   return { scope, fromMs, toMs: fromMs + len, filters };
-}
-
-function refFilters(c: Case, fromMs: number, toMs: number): RefFilters {
-  return { ...c.filters, type: c.filters.type as EventType | undefined, fromMs, toMs, scope: c.scope };
-}
-
-function queryOf(c: Case, extra: Record<string, string> = {}): Record<string, string> {
-  return { from: iso(c.fromMs), to: iso(c.toMs), ...c.filters, ...extra } as Record<string, string>;
 }
 
 describe('figures equal an independent computation over the raw events', () => {

@@ -9,8 +9,9 @@ import { fromUnits, toUnits } from '../contracts/decimal.js';
 import { countryInScope } from '../contracts/scope.js';
 import { HOUR_MS, MINUTE_MS } from '../functions/api/lib/time-range.js';
 import { RAW_EDGE_HORIZON_MS, merchantRangeUnit } from '../functions/api/lib/merchant-sql.js';
+import { type Case, ceil, floor, iso, queryOf, refFilters } from './support/api-cases.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
-import { byteCompare, refBreakdown, refTotals, selectEvents, type RefFilters } from '../devkit/api-dataset.js';
+import { byteCompare, refBreakdown, refTotals, selectEvents } from '../devkit/api-dataset.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -50,17 +51,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const floor = (ms: number, u: number) => Math.floor(ms / u) * u;
-const ceil = (ms: number, u: number) => Math.ceil(ms / u) * u;
-
-interface Case {
-  scope: string[];
-  fromMs: number;
-  toMs: number;
-  filters: Partial<Record<'zone' | 'country' | 'city' | 'currency' | 'type', string>>;
-}
-
 function randomCase(rand: () => number, maxSpanMs: number): Case {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const scope = pick([['*'], ['*'], ['WAEMU'], ['CEMAC', 'WAMZ']]);
@@ -75,14 +65,6 @@ function randomCase(rand: () => number, maxSpanMs: number): Case {
   if (rand() < 0.25) filters.type = pick(EVENT_TYPES);
   if (filters.zone && !scope.includes('*') && !scope.includes(filters.zone)) filters.zone = scope[0];
   return { scope, fromMs, toMs: fromMs + len, filters };
-}
-
-function refFilters(c: Case, fromMs: number, toMs: number): RefFilters {
-  return { ...c.filters, type: c.filters.type as EventType | undefined, fromMs, toMs, scope: c.scope };
-}
-
-function queryOf(c: Case, extra: Record<string, string> = {}): Record<string, string> {
-  return { from: iso(c.fromMs), to: iso(c.toMs), ...c.filters, ...extra } as Record<string, string>;
 }
 
 interface MerchantAcc {
