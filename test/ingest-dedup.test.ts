@@ -2,7 +2,6 @@
 // versions, conflict details, lookup chunking, offset regressions and the on-failure record reader.
 import { describe, expect, it } from 'vitest';
 import { canonicalContent, classifyAgainstStored, conflictReject, sameContent, type EventContent } from '../functions/ingest/duplicates.js';
-import { lookupChunks } from '../functions/ingest/event-ids.js';
 import { offsetRegressions } from '../functions/ingest/offset-marks.js';
 import { sortRecords } from '../functions/ingest/records.js';
 import { payloadOf } from '../scripts/redrive.js';
@@ -70,15 +69,6 @@ describe('duplicate check (pure)', () => {
     expect(sorted.valid).toHaveLength(1);
     expect(sorted.duplicates).toBe(1);
     expect(sorted.rejected.map((x) => x.reject.code)).toEqual(['duplicate_conflict']);
-  });
-
-  it('splits id lookups so each query stays under the URI budget, keeping every id once', () => {
-    const ids = Array.from({ length: 30_000 }, (_, i) => `evt_${i.toString(36).padStart(20, 'x')}`);
-    const chunks = lookupChunks(ids, 600_000);
-    expect(chunks.length).toBeGreaterThan(1);
-    expect(chunks.flat()).toEqual(ids);
-    for (const chunk of chunks) expect(chunk.reduce((n, id) => n + encodeURIComponent(id).length * 2 + 9, 0)).toBeLessThanOrEqual(600_000);
-    expect(lookupChunks([])).toEqual([]);
   });
 
   it('reports a partition whose batch starts at or below its stored mark, with both offsets', () => {

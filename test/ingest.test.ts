@@ -16,7 +16,8 @@ import path from 'node:path';
 import { closeClickHouse } from '../functions/shared/clickhouse.js';
 import { onFailureRecord } from '../local/msk/on-failure.js';
 import { startS3Objects } from './support/s3-objects.js';
-import { storedEvents } from '../functions/ingest/event-ids.js';
+import { canonicalContent, type EventContent } from '../functions/ingest/duplicates.js';
+import { prefetchStoredEvents, storedEvents, storedEventsUsing } from '../functions/ingest/event-ids.js';
 import { createLogger, createMetrics } from '../functions/shared/observability.js';
 import { METRIC } from '../functions/shared/observability-names.js';
 import { normalizeDecimal } from '../contracts/decimal.js';
@@ -571,6 +572,46 @@ describe('ingest handler', () => {
     const stored = await storedEvents(ch.client, [...ids, 'never-stored']);
     expect([...stored.keys()].sort()).toEqual([...ids].sort());
     expect(await run(toMskEvent(records, { startOffset: 100 }))).toMatchObject({ inserted: 0, skipped: ids.length });
+  });
+
+  it('looks up a batch of any size in one query: 2 MB of ids, past the 1 MiB URI limit', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 62 }).records(5);
+    expect(await ingest()(toMskEvent(records))).toMatchObject({ inserted: 5 });
+    const stored = records.map((r) => r.event!.event_id);
+    const unknown = Array.from({ length: 30_000 }, (_, i) => `never-${i}-`.padEnd(64, 'x'));
+    const found = await storedEvents(ch.client, [...unknown.slice(0, 15_000), ...stored, ...unknown.slice(15_000)]);
+    expect([...found.keys()].sort()).toEqual([...stored].sort());
+  });
+
+  it('answers the earliest stored version when a race stored an id twice, whatever the row order', async () => {
+    await truncateAll();
+    // Later version written first, so the table's physical order is not the answer's.
+    for (const [amount, ingested] of [
+      ['2', '2026-01-02 00:00:00.000'],
+      ['1', '2026-01-01 00:00:00.000'],
+    ] as const) {
+      await ch.client.command({
+        query: `INSERT INTO analytics_event_ids (id_hash, event_id, type, occurred_at, amount, fee, currency, zone, country, city, merchant_id, status, ingested_at)
+                SELECT reinterpretAsUInt64(MD5({id:String})), {id:String}, 'wallet_txn_created', '2026-01-01 00:00:00', {amount:Decimal(18,4)}, 0,
+                       'XOF', 'WAEMU', 'SN', 'Dakar', 'm_1', 'succeeded', {ingested:DateTime64(3)}`,
+        query_params: { id: 'raced', amount, ingested },
+      });
+    }
+    const found = await storedEvents(ch.client, ['raced']);
+    expect(found.get('raced')?.amount).toBe('1.0000');
+  });
+
+  it('uses an early lookup for the ids it covers and looks up only the others', async () => {
+    await truncateAll();
+    const records = new EventGenerator({ seed: 63 }).records(4);
+    const ids = records.map((r) => r.event!.event_id);
+    expect(await ingest()(toMskEvent(records))).toMatchObject({ inserted: 4 });
+    // The prefetch covers ids[0] and an id validation later rejected; ids[1..3] were not hinted.
+    const prefetch = prefetchStoredEvents(ch.client, [ids[0]!, 'rejected-later']);
+    const found = await storedEventsUsing(ch.client, [ids[0]!, ids[1]!, ids[2]!, 'new-id'], prefetch);
+    expect([...found.keys()].sort()).toEqual([ids[0]!, ids[1]!, ids[2]!].sort());
+    expect(found.get(ids[1]!)).toMatchObject(canonicalContent(records[1]!.event! as EventContent));
   });
 
   it('processes a 10,000-record batch', async () => {

@@ -9,7 +9,9 @@ import type { MSKEvent } from 'aws-lambda';
 import { decodeMskRecords } from '../shared/msk.js';
 import { writeSnapshots } from '../shared/dynamo/deltas-store.js';
 import { METRIC } from '../shared/observability-names.js';
-import { sortRecords } from './records.js';
+import { sortRecordsYielding } from './records.js';
+import { prefetchStoredEvents } from './event-ids.js';
+import { hintedEventIds } from './id-hints.js';
 import { storeBatch, type StoreOptions, type StoreResult } from './store.js';
 import { DUPLICATE_CONFLICT } from '../../contracts/event.js';
 import { readSnapshots } from './snapshots.js';
@@ -123,7 +125,12 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
     };
     const records = decodeMskRecords(event);
     const started = now();
-    const sorted = sortRecords(records, started);
+    const checkDuplicates = deps.checkDuplicates ?? true;
+    // The duplicate check's lookup starts first, on the ids the raw records name, so the engine
+    // probes while the batch is validated (event-ids.ts, id-hints.ts).
+    const client = await deps.clickhouse();
+    const prefetched = checkDuplicates ? prefetchStoredEvents(client, hintedEventIds(records)) : undefined;
+    const sorted = await sortRecordsYielding(records, started);
     const validateMs = lap();
     count(
       METRIC.kafkaMessagesReceived,
@@ -131,9 +138,8 @@ export function createIngest(deps: IngestDeps): (event: MSKEvent) => Promise<Ing
       countBy(records, (r) => r.topic),
     );
 
-    const client = await deps.clickhouse();
     const stored = await step('clickhouse_insert', () =>
-      storeBatch(client, { records, ...sorted }, started, { checkDuplicates: deps.checkDuplicates ?? true, rawBody: deps.rawBody }),
+      storeBatch(client, { records, ...sorted }, started, { checkDuplicates, prefetched, rawBody: deps.rawBody }),
     );
     const storeMs = lap();
     metrics?.addMetric(METRIC.clickhouseInsertDuration, MetricUnit.Seconds, storeMs / 1000);

@@ -67,13 +67,17 @@ function timestampFormatter(): (ms: number) => string {
 
 /** TabSeparated rows for analytics_events_raw (RAW_COLUMNS), `ingestedAt` in DateTime64 text. */
 export function rawRowsBody(items: readonly ValidRecord[], ingestedAt: string): string {
+  return rawRowLines(items, ingestedAt).join('');
+}
+
+/** rawRowsBody's lines, one per item in order, so an insert body can be assembled from any subset. */
+export function rawRowLines(items: readonly ValidRecord[], ingestedAt: string): string[] {
   const ts = timestampFormatter();
-  let out = '';
-  for (const { event: e, record: r } of items) {
-    // type, currency, country, status and topic (= type) are enumerations or A-Z codes.
-    out += `${tsvClean(e.event_id)}\t${e.type}\t${chDateTime64(e.occurred_at)}\t${e.amount}\t${e.fee}\t${e.currency}\t${tsvClean(e.zone)}\t${e.country}\t${tsvClean(e.city)}\t${tsvClean(e.merchant_id)}\t${e.status}\t${tsvField(r.topic)}\t${r.partition}\t${r.offset}\t${ts(r.timestamp)}\t${ingestedAt}\n`;
-  }
-  return out;
+  // type, currency, country, status and topic (= type) are enumerations or A-Z codes.
+  return items.map(
+    ({ event: e, record: r }) =>
+      `${tsvClean(e.event_id)}\t${e.type}\t${chDateTime64(e.occurred_at)}\t${e.amount}\t${e.fee}\t${e.currency}\t${tsvClean(e.zone)}\t${e.country}\t${tsvClean(e.city)}\t${tsvClean(e.merchant_id)}\t${e.status}\t${tsvField(r.topic)}\t${r.partition}\t${r.offset}\t${ts(r.timestamp)}\t${ingestedAt}\n`,
+  );
 }
 
 /** TabSeparated rows for analytics_events_rejected (REJECTED_COLUMNS). */

@@ -19,9 +19,9 @@ import { chDateTime64 } from '../shared/time.js';
 import type { KafkaRecord } from '../shared/msk.js';
 import type { RejectedRecord, ValidRecord } from './records.js';
 import { classifyAgainstStored } from './duplicates.js';
-import { storedEvents } from './event-ids.js';
+import { storedEventsUsing, type StoredPrefetch } from './event-ids.js';
 import { offsetRegressions, readHighWaterMarks, type OffsetRegression } from './offset-marks.js';
-import { INSERT_FORMAT, RAW_COLUMNS, REJECTED_COLUMNS, bodyValues, rawRowsBody, rejectedRowsBody } from './rows.js';
+import { INSERT_FORMAT, RAW_COLUMNS, REJECTED_COLUMNS, bodyValues, rawRowLines, rejectedRowsBody } from './rows.js';
 import { insertIsolating, type Refused } from './isolate.js';
 import { MAX_ROWS_PER_INSERT, insertChunks as cutInserts } from './insert-chunks.js';
 import { ENGINE_REFUSED } from '../../contracts/event.js';
@@ -112,16 +112,38 @@ async function insertChunks<T>(
 async function insertRawIsolating(
   client: ClickHouseClient,
   items: readonly ValidRecord[],
-  toBody: (slice: readonly ValidRecord[]) => string,
+  prepared: PreparedRaw,
 ): Promise<Refused<ValidRecord>[]> {
-  const table = 'analytics_events_raw';
-  const columns = RAW_COLUMNS;
-  const token = rawToken;
   const refused: Refused<ValidRecord>[] = [];
   for (const chunk of cutInserts(items, (v) => v.event.occurred_at.slice(0, 7))) {
-    refused.push(...(await insertIsolating(chunk, (slice) => insertOnce(client, table, columns, slice, toBody, token))));
+    refused.push(
+      ...(await insertIsolating(chunk, (slice) =>
+        insertOnce(client, 'analytics_events_raw', RAW_COLUMNS, slice, prepared.body, prepared.token),
+      )),
+    );
   }
   return refused;
+}
+
+/** How any subset of the batch's valid records becomes a raw insert: its body and its token. */
+interface PreparedRaw {
+  body: (slice: readonly ValidRecord[]) => string;
+  token: (slice: readonly ValidRecord[]) => string;
+}
+
+/**
+ * Serialises every valid record once and hashes the whole batch's token, while the duplicate check
+ * is still in the engine: the check usually removes nothing, and otherwise the insert takes the
+ * subset's lines. Slices are always subsets of `valid` (whose event ids are distinct), so a slice
+ * as long as `valid` is all of it.
+ */
+function prepareRaw(valid: readonly ValidRecord[], stamp: string, custom?: StoreOptions['rawBody']): PreparedRaw {
+  const wholeToken = rawToken(valid);
+  const token = (slice: readonly ValidRecord[]) => (slice.length === valid.length ? wholeToken : rawToken(slice));
+  if (custom) return { body: (slice) => custom(slice, stamp), token };
+  const lines = rawRowLines(valid, stamp);
+  const lineOf = new Map(valid.map((v, i) => [v, lines[i]!]));
+  return { body: (slice) => slice.map((v) => lineOf.get(v)!).join(''), token };
 }
 
 export interface StoreResult {
@@ -150,6 +172,8 @@ export interface StoreOptions {
   checkOffsets?: boolean;
   /** The duplicate check (default true). Off only in bench:ingest, to measure what it costs. */
   checkDuplicates?: boolean;
+  /** The duplicate check's lookup, started before validation (event-ids.ts prefetchStoredEvents). */
+  prefetched?: StoredPrefetch;
   /**
    * Test seam only: builds the raw insert body instead of rows.ts, so a test can hand the engine a
    * row it refuses although validation passed it (poison isolation). Never set in production.
@@ -165,26 +189,29 @@ export async function storeBatch(
 ): Promise<StoreResult> {
   // The offset-mark read and the id lookup depend on nothing of each other: run them together
   // (nothing is inserted before both have answered).
-  const checkStarted = performance.now();
+  const checkStarted = opts.prefetched?.startedAt ?? performance.now();
   let duplicateCheckMs = 0;
-  const [marks, stored] = await Promise.all([
+  const lookups = Promise.all([
     opts.checkOffsets === false ? undefined : readHighWaterMarks(client, batch.records),
     opts.checkDuplicates === false
       ? new Map()
-      : storedEvents(
+      : storedEventsUsing(
           client,
           batch.valid.map((v) => v.event.event_id),
+          opts.prefetched,
         ).finally(() => {
           duplicateCheckMs = Math.round((performance.now() - checkStarted) * 10) / 10;
         }),
   ]);
+  lookups.catch(() => undefined);
+  const stamp = chDateTime64(now);
+  const prepared = prepareRaw(batch.valid, stamp, opts.rawBody);
+  const [marks, stored] = await lookups;
   const regressions = marks === undefined ? [] : offsetRegressions(marks, batch.records);
   const { fresh, duplicates, conflicts } = classifyAgainstStored(batch.valid, stored);
   const conflictRejects = conflicts.map((c) => ({ record: c.item.record, reject: c.reject, eventId: c.item.event.event_id }));
 
-  const stamp = chDateTime64(now);
-  const toRawBody = opts.rawBody ?? rawRowsBody;
-  const refusedRows = await insertRawIsolating(client, fresh, (slice) => toRawBody(slice, stamp));
+  const refusedRows = await insertRawIsolating(client, fresh, prepared);
   const refused = refusedRows.map(({ item, message }) => ({
     record: item.record,
     reject: { code: ENGINE_REFUSED, reason: `ClickHouse refused the row: ${message}` },
