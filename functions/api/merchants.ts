@@ -1,7 +1,8 @@
 // GET /api/analytics/merchants: the top merchants of the range, one row per (merchant, currency) —
 // money is never added across currencies — with their failures, their share of every event in
 // the filtered scope and the same merchant's figures over the previous period of equal length.
-// Whole hours and days come from the merchant rollups (sql/007), edge minutes from raw.
+// Whole days come from the span rows (sql/008), whole hours from the merchant rollups (sql/007),
+// edge minutes from raw.
 import type { MerchantRow, MerchantsResponse } from '../../contracts/api.js';
 import { normalizeDecimal } from '../../contracts/decimal.js';
 import { getClickHouse } from '../shared/clickhouse.js';
@@ -44,13 +45,14 @@ export const handler = apiHandler({
       `bucket >= toDateTime({cur_from:UInt32}, 'UTC') AS is_current, currency`,
       where,
       params,
+      filters.city === undefined,
     );
     // Totals over every (merchant, currency) of the current period, before LIMIT (window functions
     // are evaluated before ORDER BY and LIMIT).
     const sql = `
       SELECT merchant_id, currency,
-             sumIf(r_events, is_current) AS n_, sumIf(r_events, is_current AND status = 'failed') AS failed_,
-             sumIf(r_events, is_current AND status = 'pending') AS pending_,
+             sumIf(r_events, is_current) AS n_, sumIf(r_failed, is_current) AS failed_,
+             sumIf(r_pending, is_current) AS pending_,
              sumIf(r_volume, is_current) AS vol_, sumIf(r_fees, is_current) AS fee_,
              sumIf(r_events, NOT is_current) AS prev_n_, sumIf(r_volume, NOT is_current) AS prev_vol_,
              toString(n_) AS n, toString(failed_) AS failed, toString(pending_) AS pending,
