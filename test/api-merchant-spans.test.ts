@@ -58,6 +58,7 @@ describe('per-merchant answers over weeks equal an independent computation over 
   test('/merchants and /failures?by=merchant, 16 seeded ranges of 10–40 days', async () => {
     const rand = prng(803);
     let rows = 0;
+    let withPrevious = 0;
     const spans = new Set<number>();
     for (let i = 0; i < 16; i++) {
       // The first is 40 days: any 32 whole days hold a whole half-month, a 16-day span.
@@ -74,9 +75,12 @@ describe('per-merchant answers over weeks equal an independent computation over 
       const selected = selectEvents(h.events, refFilters(c, from, to));
       expect(fail.body).toEqual({ from: iso(from), to: iso(to), by: 'merchant', rows: refFailures(selected, 'merchant', 25) });
       rows += res.body.rows.length + fail.body.rows.length;
+      withPrevious += res.body.rows.filter((r: { previous_count: number }) => r.previous_count > 0).length;
       for (const b of spanBlocks(Math.ceil(from / DAY) * DAY, Math.floor(to / DAY) * DAY)) spans.add(b.span);
     }
     expect(rows).toBeGreaterThan(300);
+    // The previous period (read for the ranked merchants only) is not vacuous either.
+    expect(withPrevious).toBeGreaterThan(50);
     // The cases reach the longest span, not only single days.
     expect(Math.max(...spans)).toBe(16);
   }, 120_000);
