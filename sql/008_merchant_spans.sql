@@ -3,9 +3,10 @@
 -- merchant_id) with plain sums, for spans of 1, 2, 4, 8 and 16 days aligned within the month: a
 -- span-s row of a month starting at day d (0-based, d a multiple of s) sums days [d, d + s) of that
 -- month, cut at the month's end. Any range of whole days is a few such rows per merchant (the API
--- picks them: functions/api/lib/merchant-spans.ts; a 30-day range is 4–9 spans), where the day rows
--- of sql/007 are one per merchant, day, city and status. Measured at 10 M events over 30 days
--- (XOF, 30 whole days, engine, median of 5): sql/007's day rows 175–200 ms, these 30–45 ms.
+-- picks them: functions/api/lib/merchant-spans.ts; 30 whole days are 2 to 7 spans), where the day
+-- rows of sql/007 are one per merchant, day, city and status. Measured at 10 M events (XOF, 29
+-- whole days, the per-merchant sums alone, engine, median of 5, shared machine): sql/007's day rows
+-- 170–260 ms, these 30–60 ms (README, "The per-merchant rankings").
 --
 -- Within the month (not from the epoch) so every row belongs to the month of its events: the monthly
 -- partitions rebuild from raw like every rollup (npm run rollups:rebuild).
