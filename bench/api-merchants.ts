@@ -12,7 +12,12 @@ import type { TestClickHouse } from '../devkit/engines.js';
 import { median, type BenchRow } from './lib.js';
 
 export const AB_ITER = Number(process.env.BENCH_API_AB_ITER ?? 15);
-export const MERCHANT_ROLLUP_TABLES = ['analytics_merchant_hour', 'analytics_merchant_day', 'analytics_merchant_month'];
+export const MERCHANT_ROLLUP_TABLES = [
+  'analytics_merchant_hour',
+  'analytics_merchant_day',
+  'analytics_merchant_month',
+  'analytics_merchant_span',
+];
 const DAY = 86_400_000;
 
 let recorded = Date.now();

@@ -86,6 +86,7 @@ export const INGEST_TABLES = [
   'analytics_merchant_hour',
   'analytics_merchant_day',
   'analytics_merchant_month',
+  'analytics_merchant_span',
   'analytics_events_rejected',
   'analytics_ingest_offsets',
   'analytics_event_ids',

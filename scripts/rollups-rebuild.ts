@@ -1,5 +1,5 @@
 // npm run rollups:rebuild -- --from <date> --to <date> [--force]
-// Recomputes the minute, hour and day rollups and the merchant rollups (sql/007) of a range from
+// Recomputes the minute, hour and day rollups and the merchant rollups (sql/007, 008) of a range from
 // raw (after a view change or a repair), one monthly partition at a time, replacing each partition
 // atomically:
 //   1. CREATE TABLE <staging> AS <rollup>           (same columns, engine, partitioning)
@@ -16,7 +16,7 @@
 //  * raw keeps N days (its TTL, read from the table): a partition starting before now - N days is
 //    no longer complete in raw, and rebuilding it would wipe rollup data raw no longer has. Such a
 //    range is refused unless --force; even with --force the tables kept forever (the day rollup,
-//    the merchant day and month rollups: the only long-term history) are never rebuilt for those
+//    the merchant day, month and span rollups: the only long-term history) are never rebuilt for those
 //    partitions;
 //  * live inserts during a rebuild: raw's row count and latest ingested_at of the month are read
 //    before and after; if they moved, the partition is rebuilt again (up to 3 attempts).
@@ -48,6 +48,8 @@ export const ROLLUPS = [
   { table: 'analytics_merchant_day', view: 'analytics_mv_merchant_day', measure: 'sum(events)', forever: true },
   // Merchant-days (day bits) rather than events: the month rows hold no counts.
   { table: 'analytics_merchant_month', view: 'analytics_mv_merchant_month', measure: 'sum(bitCount(days))', forever: true },
+  // Events of the one-day spans: every span length holds each event once (sql/008).
+  { table: 'analytics_merchant_span', view: 'analytics_mv_merchant_span', measure: 'sumIf(events, span = 1)', forever: true },
 ] as const;
 type Rollup = (typeof ROLLUPS)[number];
 const RAW = 'analytics_events_raw';

@@ -3,15 +3,15 @@
 // events (bigint decimals), to the last digit; the scope rule; the 400s of the new parameters.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prng } from '../devkit/generator.js';
-import { EVENT_TYPES, type EventType, type PaymentEvent } from '../contracts/event.js';
-import { GRANULARITIES, MERCHANT_SORTS, expandTimeseries, type MerchantSort } from '../contracts/api.js';
-import { fromUnits, toUnits } from '../contracts/decimal.js';
+import { EVENT_TYPES, type EventType } from '../contracts/event.js';
+import { GRANULARITIES, MERCHANT_SORTS, expandTimeseries } from '../contracts/api.js';
 import { countryInScope } from '../contracts/scope.js';
 import { HOUR_MS, MINUTE_MS } from '../functions/api/lib/time-range.js';
 import { RAW_EDGE_HORIZON_MS, merchantRangeUnit } from '../functions/api/lib/merchant-sql.js';
 import { type Case, ceil, floor, iso, queryOf, refFilters } from './support/api-cases.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
 import { byteCompare, refBreakdown, refTotals, selectEvents } from '../devkit/api-dataset.js';
+import { refMerchants } from './support/merchant-oracle.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -65,79 +65,6 @@ function randomCase(rand: () => number, maxSpanMs: number): Case {
   if (rand() < 0.25) filters.type = pick(EVENT_TYPES);
   if (filters.zone && !scope.includes('*') && !scope.includes(filters.zone)) filters.zone = scope[0];
   return { scope, fromMs, toMs: fromMs + len, filters };
-}
-
-interface MerchantAcc {
-  merchant_id: string;
-  currency: string;
-  count: number;
-  failed: number;
-  pending: number;
-  volume: bigint;
-  fees: bigint;
-  previous_count: number;
-  previous_volume: bigint;
-}
-
-/** The /merchants answer computed from the raw events alone. */
-function refMerchants(events: PaymentEvent[], c: Case, from: number, to: number, sort: MerchantSort, limit: number) {
-  const groups = new Map<string, MerchantAcc>();
-  const get = (e: PaymentEvent): MerchantAcc => {
-    const k = `${e.merchant_id}\u0000${e.currency}`;
-    let g = groups.get(k);
-    if (!g) {
-      g = {
-        merchant_id: e.merchant_id,
-        currency: e.currency,
-        count: 0,
-        failed: 0,
-        pending: 0,
-        volume: 0n,
-        fees: 0n,
-        previous_count: 0,
-        previous_volume: 0n,
-      };
-      groups.set(k, g);
-    }
-    return g;
-  };
-  const current = selectEvents(events, refFilters(c, from, to));
-  for (const e of current) {
-    const g = get(e);
-    g.count++;
-    if (e.status === 'failed') g.failed++;
-    if (e.status === 'pending') g.pending++;
-    g.volume += toUnits(e.amount);
-    g.fees += toUnits(e.fee);
-  }
-  for (const e of selectEvents(events, refFilters(c, 2 * from - to, from))) {
-    const g = get(e);
-    g.previous_count++;
-    g.previous_volume += toUnits(e.amount);
-  }
-  const key = (g: MerchantAcc): bigint => (sort === 'count' ? BigInt(g.count) : sort === 'volume' ? g.volume : BigInt(g.failed));
-  const total = current.length;
-  const rows = [...groups.values()]
-    .filter((g) => g.count > 0)
-    .sort((x, y) => {
-      const d = key(y) - key(x);
-      return d > 0n ? 1 : d < 0n ? -1 : byteCompare(x.merchant_id, y.merchant_id) || byteCompare(x.currency, y.currency);
-    })
-    .slice(0, limit)
-    .map((g) => ({
-      merchant_id: g.merchant_id,
-      currency: g.currency,
-      count: g.count,
-      failed: g.failed,
-      pending: g.pending,
-      failed_share: g.failed / g.count,
-      volume: fromUnits(g.volume),
-      fees: fromUnits(g.fees),
-      share: g.count / total,
-      previous_count: g.previous_count,
-      previous_volume: fromUnits(g.previous_volume),
-    }));
-  return { rows, total_count: total, total_merchants: new Set(current.map((e) => e.merchant_id)).size };
 }
 
 describe('/merchants equals an independent computation over the raw events', () => {

@@ -3,9 +3,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { prng } from '../devkit/generator.js';
 import { EVENT_TYPES, type EventType, type PaymentEvent } from '../contracts/event.js';
-import { FAILURE_DIMENSIONS, type FailureDimension } from '../contracts/api-summary.js';
+import { FAILURE_DIMENSIONS } from '../contracts/api-summary.js';
 import { call, startApiHarness, type ApiHarness, type Lambda } from './support/api-harness.js';
-import { byteCompare, selectEvents, type RefFilters } from '../devkit/api-dataset.js';
+import { selectEvents, type RefFilters } from '../devkit/api-dataset.js';
+import { refFailures } from './support/merchant-oracle.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -45,22 +46,6 @@ function refSummary(events: PaymentEvent[]) {
     wallet_count: wallet.length,
     success_rate: wallet.length ? walletOk / wallet.length : null,
   };
-}
-
-function refFailures(events: PaymentEvent[], by: FailureDimension, limit: number) {
-  const groups = new Map<string, { n: number; f: number; p: number }>();
-  const field = by === 'merchant' ? 'merchant_id' : by;
-  for (const e of events) {
-    let g = groups.get(e[field]);
-    if (!g) groups.set(e[field], (g = { n: 0, f: 0, p: 0 }));
-    g.n++;
-    if (e.status === 'failed') g.f++;
-    if (e.status === 'pending') g.p++;
-  }
-  return [...groups.entries()]
-    .sort(([ka, a], [kb, b]) => b.f - a.f || byteCompare(ka, kb))
-    .slice(0, limit)
-    .map(([key, g]) => ({ key, count: g.n, failed: g.f, pending: g.p, failed_share: g.f / g.n }));
 }
 
 interface Case {

@@ -13,6 +13,7 @@ export const DATE_SENSITIVE = [
   'test/ingest-poison.test.ts',
   'test/api-figures.test.ts',
   'test/api-merchants.test.ts',
+  'test/api-merchant-spans.test.ts',
   'test/api-access.test.ts',
   'test/api-gateway.test.ts',
   'test/api-openapi.test.ts',

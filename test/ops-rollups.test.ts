@@ -40,6 +40,14 @@ async function snapshot(table: string): Promise<string[]> {
     );
     return rows.map((r) => Object.values(r).join('|'));
   }
+  if (table === 'analytics_merchant_span') {
+    const rows = await q(
+      `SELECT toString(span) AS s, toString(bucket) AS b, country, currency, type, merchant_id, toString(sum(events)) AS n,
+              toString(sum(failed)) AS failed, toString(sum(pending)) AS pending, toString(sum(volume)) AS v, toString(sum(fees)) AS f
+       FROM ${table} GROUP BY ALL ORDER BY ALL`,
+    );
+    return rows.map((r) => Object.values(r).join('|'));
+  }
   if (table.startsWith('analytics_merchant_')) {
     const rows = await q(
       `SELECT toString(bucket) AS b, type, zone, country, city, currency, status, merchant_id,
@@ -124,10 +132,15 @@ describe('rollups:rebuild', () => {
       query_params: { p: Number(p) },
     });
     await ch.client.command({ query: `ALTER TABLE analytics_merchant_month DROP PARTITION {p:UInt32}`, query_params: { p: Number(p) } });
+    await ch.client.command({
+      query: `INSERT INTO analytics_merchant_span SELECT * FROM analytics_merchant_span WHERE toYYYYMM(bucket) = {p:UInt32} AND span = 4`,
+      query_params: { p: Number(p) },
+    });
     const corrupted = await allSnapshots();
     expect(corrupted.analytics_agg_hour).not.toEqual(before.analytics_agg_hour);
     expect(corrupted.analytics_merchant_day).not.toEqual(before.analytics_merchant_day);
     expect(corrupted.analytics_merchant_month!.length).toBeLessThan(before.analytics_merchant_month!.length);
+    expect(corrupted.analytics_merchant_span).not.toEqual(before.analytics_merchant_span);
     expect(corrupted.analytics_agg_minute!.length).toBeLessThan(before.analytics_agg_minute!.length);
 
     const logs: string[] = [];
@@ -164,7 +177,7 @@ describe('rollups:rebuild', () => {
     expect(await snapshot('analytics_agg_day')).toEqual(dayBefore);
 
     const results = await rebuildRollups(ch.client, { from: old, to: old, force: true });
-    for (const table of ['analytics_agg_day', 'analytics_merchant_day', 'analytics_merchant_month'])
+    for (const table of ['analytics_agg_day', 'analytics_merchant_day', 'analytics_merchant_month', 'analytics_merchant_span'])
       expect(results.find((r) => r.table === table)).toMatchObject({ partition: oldMonth, skipped: expect.any(String) });
     expect(await snapshot('analytics_agg_day')).toEqual(dayBefore);
     expect(dayBefore.some((row) => row.includes('|3|376.5|3|1|'))).toBe(true);

@@ -6,6 +6,7 @@ import { EventGenerator } from '../devkit/generator.js';
 import { validateEvent } from '../contracts/event.js';
 import { chDateTime64 } from '../functions/shared/time.js';
 import { RAW_COLUMNS } from '../functions/ingest/store.js';
+import { MERCHANT_SPANS } from '../functions/api/lib/merchant-spans.js';
 
 let ch: TestClickHouse;
 beforeAll(async () => {
@@ -47,7 +48,12 @@ function rawValues(seed: number, count: number): unknown[][] {
 
 const ROLLUPS = ['analytics_agg_minute', 'analytics_agg_hour', 'analytics_agg_day'] as const;
 const BUCKET = { analytics_agg_minute: 'toStartOfMinute', analytics_agg_hour: 'toStartOfHour', analytics_agg_day: 'toStartOfDay' } as const;
-const MERCHANT_ROLLUPS = ['analytics_merchant_hour', 'analytics_merchant_day', 'analytics_merchant_month'] as const;
+const MERCHANT_ROLLUPS = [
+  'analytics_merchant_hour',
+  'analytics_merchant_day',
+  'analytics_merchant_month',
+  'analytics_merchant_span',
+] as const;
 const MERCHANT_BUCKET = { analytics_merchant_hour: 'toStartOfHour', analytics_merchant_day: 'toStartOfDay' } as const;
 
 /** Per-merchant sums of each merchant rollup against raw, and the month table's day bits. */
@@ -78,6 +84,35 @@ async function expectMerchantRollupsEqualRaw(): Promise<void> {
   );
   expect(daysFromRollup.length).toBeGreaterThan(100);
   expect(daysFromRollup).toEqual(daysFromRaw);
+  await expectSpansEqualRaw();
+}
+
+/** sql/008: every span length holds each event once, in the block of its day within its month. */
+async function expectSpansEqualRaw(): Promise<void> {
+  for (const span of MERCHANT_SPANS) {
+    const fromRaw = await rows(
+      `SELECT toDate(toStartOfMonth(occurred_at)) + (toDayOfMonth(occurred_at) - 1) - ((toDayOfMonth(occurred_at) - 1) % {span:UInt8}) AS b,
+              country, currency, type, merchant_id, toString(count()) AS n, toString(countIf(status = 'failed')) AS failed,
+              toString(countIf(status = 'pending')) AS pending, toString(sum(amount)) AS volume, toString(sum(fee)) AS fees
+       FROM analytics_events_raw GROUP BY ALL ORDER BY ALL`,
+      { span },
+    );
+    const fromSpans = await rows(
+      `SELECT toDate(bucket) AS b, country, currency, type, merchant_id, toString(sum(events)) AS n, toString(sum(failed)) AS failed,
+              toString(sum(pending)) AS pending, toString(toDecimal64(sum(volume), 4)) AS volume, toString(toDecimal64(sum(fees), 4)) AS fees
+       FROM analytics_merchant_span WHERE span = {span:UInt8} GROUP BY ALL ORDER BY ALL`,
+      { span },
+    );
+    expect(fromSpans.length, `span ${span}`).toBeGreaterThan(100);
+    expect(fromSpans, `span ${span}`).toEqual(fromRaw);
+  }
+  const [other] = await rows<{ n: string }>(
+    `SELECT toString(count()) AS n FROM analytics_merchant_span WHERE span NOT IN {spans:Array(UInt8)}`,
+    {
+      spans: [...MERCHANT_SPANS],
+    },
+  );
+  expect(other!.n).toBe('0');
 }
 
 describe('migrations', () => {
@@ -124,6 +159,7 @@ describe('tables', () => {
     expect(ddl.analytics_merchant_hour).toMatch(/TTL bucket \+ toIntervalDay\(365\)/);
     expect(ddl.analytics_merchant_day).not.toMatch(/TTL/);
     expect(ddl.analytics_merchant_month).not.toMatch(/TTL/);
+    expect(ddl.analytics_merchant_span).not.toMatch(/TTL/);
     for (const name of MERCHANT_ROLLUPS) expect(ddl[name], name).toMatch(/PARTITION BY toYYYYMM\(bucket\)/);
     expect(ddl.analytics_events_rejected).toMatch(/TTL toDateTime\(rejected_at\) \+ toIntervalDay\(30\)/);
     expect(ddl.analytics_events_raw).toMatch(/PARTITION BY toYYYYMM\(occurred_at\)/);
@@ -199,6 +235,8 @@ describe('rollups', () => {
           ]),
         ),
       ),
+      analytics_merchant_span: (await rows<{ n: string }>('SELECT toString(sumIf(events, span = 1)) AS n FROM analytics_merchant_span'))[0]!
+        .n,
     });
     // (analytics_merchant_month holds day bits, which a repeated block could not change anyway.)
     expect(await counts()).toEqual({
@@ -208,12 +246,14 @@ describe('rollups', () => {
       analytics_agg_day: '500',
       analytics_merchant_hour: '500',
       analytics_merchant_day: '500',
+      analytics_merchant_span: '500',
     });
     // A different token is a different batch: counted again (the test above is not vacuous).
     await insert('batch-b');
     const twice = await counts();
     expect(twice.analytics_agg_day).toBe('1000');
     expect(twice.analytics_merchant_day).toBe('1000');
+    expect(twice.analytics_merchant_span).toBe('1000');
     await expectMerchantRollupsEqualRaw();
   });
 });

@@ -25,14 +25,14 @@ export const handler = apiHandler({
     checkScope(filters, principal!);
     const where = filterWhere(filters, principal!.zones);
     const params: Params = { ...where.params, limit };
-    // Per merchant: plain sums from the merchant rollups and raw (sql/007); otherwise count states.
+    // Per merchant: plain sums from the merchant rollups (sql/007, 008) and raw; otherwise count states.
     const merchant = by === 'merchant';
     const range = alignRange(filters.range, merchant ? merchantRangeUnit(filters.range, now) : MINUTE_MS);
     const union = merchant
-      ? merchantRowsUnion(decompose(range), 'merchant_id AS key', where, params)
+      ? merchantRowsUnion(decompose(range), 'merchant_id AS key', where, params, filters.city === undefined)
       : segmentsUnion(decompose(range), `${DIMENSION_COLUMNS[by]} AS key, status, events`, where, params);
     const measures = merchant
-      ? `sum(r_events) AS n_, sumIf(r_events, status = 'failed') AS f_, sumIf(r_events, status = 'pending') AS p_`
+      ? `sum(r_events) AS n_, sum(r_failed) AS f_, sum(r_pending) AS p_`
       : `countMerge(events) AS n_, countMergeIf(events, status = 'failed') AS f_, countMergeIf(events, status = 'pending') AS p_`;
     const sql = `
       SELECT key, ${measures},

@@ -1,10 +1,11 @@
-// Per-merchant rows for /merchants and /failures?by=merchant: whole hours and days from the merchant
-// rollups (sql/007), the edge minutes from raw (the minute rollups carry no merchant column). Both
-// give plain sums (events, volume, fees) per (keys, status, merchant_id), so the outer query adds
-// them as one. Every value from the request is a bound parameter.
+// Per-merchant rows for /merchants and /failures?by=merchant: whole days from the span rows (sql/008)
+// or the day rows (sql/007), whole hours from the hour rows, the edge minutes from raw (the minute
+// rollups carry no merchant column). All give plain sums (events, failed, pending, volume, fees) per
+// (keys, merchant_id), so the outer query adds them as one. Every value from the request is bound.
 import type { Granularity } from '../../../contracts/api.js';
 import type { Where, Params } from './sql.js';
 import { ROLLUP_TABLES, bucketRange } from './sql.js';
+import { spanRowsBranch } from './merchant-spans.js';
 import { DAY_MS, HOUR_MS, type Segment, type TimeRange } from './time-range.js';
 
 export const MERCHANT_TABLES: Readonly<Record<Exclude<Granularity, 'minute'>, string>> = {
@@ -34,12 +35,13 @@ function occurredRange(s: Segment, prefix: string, params: Params): string {
 }
 
 /**
- * SELECT … UNION ALL … of rows (`keys`, status, merchant_id, r_events, r_volume, r_fees) over the
- * segments: plain sums (UInt64, Decimal(38, 4)). `keys` is a fixed select-list prefix
+ * SELECT … UNION ALL … of rows (`keys`, merchant_id, r_events, r_failed, r_pending, r_volume, r_fees)
+ * over the segments: plain sums (UInt64, Decimal(38, 4)). `keys` is a fixed select-list prefix
  * from the caller that may use `bucket` (the merchant tables) — raw rows see `occurred_at` as
- * `bucket` too, through the alias of their own branch.
+ * `bucket` too, through the alias of their own branch. With `spans` (the filters name no city),
+ * whole days come from the span rows of sql/008, else from sql/007's day rows.
  */
-export function merchantRowsUnion(segments: Segment[], keys: string, where: Where, params: Params): string {
+export function merchantRowsUnion(segments: Segment[], keys: string, where: Where, params: Params, spans: boolean): string {
   const byTable = new Map<Granularity, Segment[]>();
   for (const s of segments) byTable.set(s.granularity, [...(byTable.get(s.granularity) ?? []), s]);
   const branches: string[] = [];
@@ -49,15 +51,20 @@ export function merchantRowsUnion(segments: Segment[], keys: string, where: Wher
       const ranges = list.map((s) => occurredRange(s, `m${n++}`, params)).join(' OR ');
       const conditions = [`(${ranges})`, ...where.clauses].join(' AND ');
       branches.push(
-        `SELECT ${keys}, status, merchant_id, toUInt64(count()) AS r_events, toDecimal128(sum(amount), 4) AS r_volume, toDecimal128(sum(fee), 4) AS r_fees
+        `SELECT ${keys}, merchant_id, toUInt64(count()) AS r_events, toUInt64(countIf(status = 'failed')) AS r_failed,
+                toUInt64(countIf(status = 'pending')) AS r_pending, toDecimal128(sum(amount), 4) AS r_volume, toDecimal128(sum(fee), 4) AS r_fees
          FROM (SELECT *, toDateTime(occurred_at, 'UTC') AS bucket FROM analytics_events_raw WHERE ${conditions})
          GROUP BY ALL`,
       );
+    } else if (granularity === 'day' && spans) {
+      branches.push(spanRowsBranch(list, keys, where, params));
     } else {
       const ranges = list.map((s) => bucketRange(s, `m${n++}`, params)).join(' OR ');
       const conditions = [`(${ranges})`, ...where.clauses].join(' AND ');
       branches.push(
-        `SELECT ${keys}, status, merchant_id, events AS r_events, volume AS r_volume, fees AS r_fees FROM ${MERCHANT_TABLES[granularity]} WHERE ${conditions}`,
+        `SELECT ${keys}, merchant_id, events AS r_events, if(status = 'failed', events, toUInt64(0)) AS r_failed,
+                if(status = 'pending', events, toUInt64(0)) AS r_pending, volume AS r_volume, fees AS r_fees
+         FROM ${MERCHANT_TABLES[granularity]} WHERE ${conditions}`,
       );
     }
   }
