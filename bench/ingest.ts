@@ -157,6 +157,12 @@ function validateFigures(): BenchRow[] {
   ];
 }
 
+// BENCH_INGEST_SIZES= and BENCH_DEDUP_ROWS=0 leave only the validation figures: no engine is started.
+if (SIZES.length === 0 && DEDUP_ROWS <= 0) {
+  report(validateFigures());
+  process.exit(0);
+}
+
 const [ch, ddb] = await Promise.all([startTestClickHouse(), startTestDynamo()]);
 try {
   const ingest = createIngest({ clickhouse: async () => ch.client, dynamo: () => ddb.clients.doc, deltasTable: DELTAS_TABLE.id });
