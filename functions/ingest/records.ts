@@ -4,6 +4,7 @@
 // with different content, the later one is a `duplicate_conflict` reject (the first stays).
 import { decodeAndCheck, isReject, type PaymentEvent, type Reject } from '../../contracts/event.js';
 import { conflictReject, sameContent } from './duplicates.js';
+import { idIndex } from './id-index.js';
 import type { KafkaRecord } from '../shared/msk.js';
 
 export interface ValidRecord {
@@ -26,7 +27,7 @@ export interface SortedBatch {
 export function sortRecords(records: KafkaRecord[], now: number): SortedBatch {
   const valid: ValidRecord[] = [];
   const rejected: RejectedRecord[] = [];
-  const seen = new Map<string, PaymentEvent>();
+  const seen = idIndex<PaymentEvent>(records.length);
   let duplicates = 0;
   for (const record of records) {
     const checked = decodeAndCheck(record.topic, record.value, now);
@@ -34,13 +35,12 @@ export function sortRecords(records: KafkaRecord[], now: number): SortedBatch {
       rejected.push({ record, reject: checked });
       continue;
     }
-    const first = seen.get(checked.event_id);
+    const first = seen.firstOrAdd(checked.event_id, checked);
     if (first) {
       if (sameContent(first, checked)) duplicates++;
       else rejected.push({ record, reject: conflictReject(first, checked) });
       continue;
     }
-    seen.set(checked.event_id, checked);
     valid.push({ record, event: checked });
   }
   return { valid, rejected, duplicates };
