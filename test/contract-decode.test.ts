@@ -78,6 +78,11 @@ describe('decoding agrees with validating the parsed object', () => {
         validateEvent('invoice.paid', JSON.parse(Buffer.from(text, 'utf8').toString('utf8')), NOW),
       );
     }
+    // A raw control character is not JSON, wherever it stands in a string.
+    for (const field of FIELDS) {
+      const text = JSON.stringify({ ...valid, [field]: 'PLACEHOLDER' }).replace('PLACEHOLDER', `${String(valid[field])}\u0001`);
+      expect(decodeEvent('invoice.paid', text, NOW), text).toMatchObject({ ok: false, reject: { code: 'invalid_json' } });
+    }
     expect(decodeEvent('invoice.paid', JSON.stringify({ ...valid, city: 'Dak\u007far' }), NOW)).toMatchObject({
       ok: false,
       reject: { code: 'invalid_format', field: 'city' },
