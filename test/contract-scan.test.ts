@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DECIMAL_PATTERN, normalizeDecimal } from '../contracts/decimal.js';
 import { CONTROL_PATTERN, COUNTRY_PATTERN, CURRENCY_PATTERN, TIMESTAMP_PATTERN, ZONE_PATTERN } from '../contracts/event.js';
-import { hasControlOrPadding, isUpperCode, isWellFormed, isZoneName, scanDecimal, scanEventTime } from '../contracts/scan.js';
+import { hasControlOrPadding, isPadded, isUpperCode, isWellFormed, isZoneName, scanDecimal, scanEventTime } from '../contracts/scan.js';
 import { prng } from '../devkit/generator.js';
 
 const rand = prng(20261201);
@@ -98,6 +98,8 @@ describe('contract scanners agree with the patterns', () => {
     for (let i = 0; i < 20_000; i++) {
       const s = pick(alphabet, 6);
       expect(hasControlOrPadding(s), JSON.stringify(s)).toBe(CONTROL_PATTERN.test(s) || s.trim() !== s);
+      // The padding half alone (what the decode path checks once the text rules out control characters).
+      expect(isPadded(s), JSON.stringify(s)).toBe(s.trim() !== s);
     }
   });
 

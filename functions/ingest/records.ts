@@ -4,6 +4,7 @@
 // with different content, the later one is a `duplicate_conflict` reject (the first stays).
 import { decodeAndCheck, isReject, type PaymentEvent, type Reject } from '../../contracts/event.js';
 import { conflictReject, sameContent } from './duplicates.js';
+import { idIndex } from './id-index.js';
 import type { KafkaRecord } from '../shared/msk.js';
 
 export interface ValidRecord {
@@ -24,10 +25,10 @@ export interface SortedBatch {
 }
 
 /** Sorts records one at a time; the in-batch repeat rule spans every record added. */
-function createSorter(now: number): { add(record: KafkaRecord): void; result(): SortedBatch } {
+function createSorter(now: number, expected: number): { add(record: KafkaRecord): void; result(): SortedBatch } {
   const valid: ValidRecord[] = [];
   const rejected: RejectedRecord[] = [];
-  const seen = new Map<string, PaymentEvent>();
+  const seen = idIndex<PaymentEvent>(expected);
   let duplicates = 0;
   return {
     add(record) {
@@ -36,13 +37,12 @@ function createSorter(now: number): { add(record: KafkaRecord): void; result(): 
         rejected.push({ record, reject: checked });
         return;
       }
-      const first = seen.get(checked.event_id);
+      const first = seen.firstOrAdd(checked.event_id, checked);
       if (first) {
         if (sameContent(first, checked)) duplicates++;
         else rejected.push({ record, reject: conflictReject(first, checked) });
         return;
       }
-      seen.set(checked.event_id, checked);
       valid.push({ record, event: checked });
     },
     result: () => ({ valid, rejected, duplicates }),
@@ -50,7 +50,7 @@ function createSorter(now: number): { add(record: KafkaRecord): void; result(): 
 }
 
 export function sortRecords(records: readonly KafkaRecord[], now: number): SortedBatch {
-  const sorter = createSorter(now);
+  const sorter = createSorter(now, records.length);
   for (const record of records) sorter.add(record);
   return sorter.result();
 }
@@ -63,7 +63,7 @@ const SLICE = 1000;
  * duplicate check's early lookup) keeps moving while a large batch is validated. Same outcome.
  */
 export async function sortRecordsYielding(records: readonly KafkaRecord[], now: number): Promise<SortedBatch> {
-  const sorter = createSorter(now);
+  const sorter = createSorter(now, records.length);
   for (let i = 0; i < records.length; i++) {
     if (i > 0 && i % SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     sorter.add(records[i]!);
