@@ -1,4 +1,5 @@
 // The ingest handler against real engines: chdb behind the ClickHouse HTTP protocol, dynalite.
+import { chDateTime64 } from '../functions/shared/time.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
@@ -586,14 +587,16 @@ describe('ingest handler', () => {
 
   it('answers the earliest stored version when a race stored an id twice, whatever the row order', async () => {
     await truncateAll();
-    // Later version written first, so the table's physical order is not the answer's.
+    // Later version written first, so the table's physical order is not the answer's. Times an
+    // hour apart and recent, so the table's TTL (90 days) never drops them.
+    const hourAgo = Date.now() - 3_600_000;
     for (const [amount, ingested] of [
-      ['2', '2026-01-02 00:00:00.000'],
-      ['1', '2026-01-01 00:00:00.000'],
+      ['2', chDateTime64(hourAgo + 60_000)],
+      ['1', chDateTime64(hourAgo)],
     ] as const) {
       await ch.client.command({
         query: `INSERT INTO analytics_event_ids (id_hash, event_id, type, occurred_at, amount, fee, currency, zone, country, city, merchant_id, status, ingested_at)
-                SELECT reinterpretAsUInt64(MD5({id:String})), {id:String}, 'wallet_txn_created', '2026-01-01 00:00:00', {amount:Decimal(18,4)}, 0,
+                SELECT reinterpretAsUInt64(MD5({id:String})), {id:String}, 'wallet_txn_created', {ingested:DateTime64(3)}, {amount:Decimal(18,4)}, 0,
                        'XOF', 'WAEMU', 'SN', 'Dakar', 'm_1', 'succeeded', {ingested:DateTime64(3)}`,
         query_params: { id: 'raced', amount, ingested },
       });
