@@ -5,20 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, EVENT_TYPES, validateEvent } from '../contracts/event.js';
 import { prng } from '../devkit/generator.js';
+import { VALID_AT, VALID_EVENT } from './support/valid-event.js';
 
-const NOW = Date.parse('2026-11-27T10:15:30.000Z');
-const valid: Record<string, unknown> = {
-  event_id: 'evt_1',
-  occurred_at: '2026-11-27T10:15:30.123Z',
-  amount: '1500.00',
-  fee: '15.5',
-  currency: 'XOF',
-  zone: 'WAEMU',
-  country: 'SN',
-  city: 'Dakar',
-  merchant_id: 'm_sn_0001',
-  status: 'succeeded',
-};
+const NOW = VALID_AT;
+const valid: Record<string, unknown> = { ...VALID_EVENT };
 const FIELDS = Object.keys(valid);
 // Control characters, DEL, lone and paired surrogates, white space trim() strips, a backslash and a
 // quote (escaped by JSON.stringify), zero-width and non-Latin-1 text.

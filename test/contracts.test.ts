@@ -13,20 +13,10 @@ import {
 import { addDecimals, divideDecimal, fromUnits, isDecimalString, normalizeDecimal, toUnits } from '../contracts/decimal.js';
 import { parseRoom, roomForFilter, roomInScope, roomsOf } from '../contracts/rooms.js';
 import { applySnapshot, type BucketState, type DeltaSnapshot } from '../contracts/delta.js';
+import { VALID_AT, VALID_EVENT } from './support/valid-event.js';
 
-const NOW = Date.parse('2026-11-27T10:15:30.000Z');
-const valid = {
-  event_id: 'evt_1',
-  occurred_at: '2026-11-27T10:15:30.123Z',
-  amount: '1500.00',
-  fee: '15.5',
-  currency: 'XOF',
-  zone: 'WAEMU',
-  country: 'SN',
-  city: 'Dakar',
-  merchant_id: 'm_sn_0001',
-  status: 'succeeded',
-};
+const NOW = VALID_AT;
+const valid = VALID_EVENT;
 
 function rejectOf(patch: Record<string, unknown>, topic = 'wallet_txn_created'): { code: RejectCode; field?: string; reason: string } {
   const result = validateEvent(topic, { ...valid, ...patch }, NOW);
