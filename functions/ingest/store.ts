@@ -160,7 +160,7 @@ export interface StoreResult {
   refused: Array<RejectedRecord & { eventId: string }>;
   /** Partitions whose offsets went back (empty when checkOffsets is off). */
   regressions: OffsetRegression[];
-  /** Milliseconds spent looking up stored event_ids (the duplicate check), for logs and benchmarks. */
+  /** Milliseconds from the start of the stored-event_id lookup (the duplicate check, maybe started before validation) to its answer, for logs and benchmarks. */
   duplicateCheckMs: number;
 }
 
