@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { AUTH_HEADER } from '../contracts/api.js';
-import { EdgeCache, cacheKey, type CacheStats } from './http/edge-cache.js';
+import { EdgeCache, X_CACHE, cacheKey, type CacheStats } from './http/edge-cache.js';
 import { buildHttpEvent, functionErrorResponse, toHttpResponse, type StoredResponse } from './http/function-url.js';
 import { corsHeaders, defaultOrigins, jsonError, precompress, sendToViewer } from './http/viewer-response.js';
 import { lambdaContext } from './lambda-context.js';
@@ -18,7 +18,7 @@ import { listen } from './listen.js';
 import { foreignOrigin, jsonBody, sendAndClose, type AllowedOrigins } from './origin-guard.js';
 
 export { buildHttpEvent, toHttpResponse, type HttpEventInput } from './http/function-url.js';
-export { sharedCacheTtl, type CacheStats } from './http/edge-cache.js';
+export { X_CACHE, sharedCacheTtl, type CacheStats } from './http/edge-cache.js';
 
 /** The REST API takes no request body (GET/HEAD with query parameters): any body is refused. */
 export const MAX_REST_BODY_BYTES = 0;
@@ -155,13 +155,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const origin = () => invoke(route, req, url.pathname, rawQueryString, body);
     if (maxTtl <= 0) {
       cache.bypass();
-      return sendToViewer(req, res, await origin(), { 'x-cache': 'Miss from cloudfront' }, head, origins);
+      return sendToViewer(req, res, await origin(), { 'x-cache': X_CACHE.miss }, head, origins);
     }
     const found = cache.lookup(cacheKey(url.pathname, rawQueryString, req.headers[AUTH_HEADER.toLowerCase()]), origin);
     if (found.hit) {
-      return sendToViewer(req, res, found.response, { 'x-cache': 'Hit from cloudfront', age: String(found.ageSeconds) }, head, origins);
+      return sendToViewer(req, res, found.response, { 'x-cache': X_CACHE.hit, age: String(found.ageSeconds) }, head, origins);
     }
-    await sendToViewer(req, res, await found.response, { 'x-cache': 'Miss from cloudfront' }, head, origins);
+    await sendToViewer(req, res, await found.response, { 'x-cache': X_CACHE.miss }, head, origins);
   }
 
   const server = http.createServer((req, res) => {

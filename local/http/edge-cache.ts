@@ -10,6 +10,9 @@ interface CacheEntry extends StoredResponse {
   expiresAt: number;
 }
 
+/** CloudFront's `X-Cache` values for an answer served from the cache and one fetched from the origin. */
+export const X_CACHE = { hit: 'Hit from cloudfront', miss: 'Miss from cloudfront' } as const;
+
 export interface CacheStats {
   readonly hits: number;
   readonly misses: number;
