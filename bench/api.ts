@@ -2,7 +2,8 @@
 // bulk-generated inside ClickHouse (INSERT … SELECT … FROM numbers(), deterministic pseudo-random
 // dimensions and amounts from cityHash64) spread over the last 30 days:
 //   * uncached: the handlers invoked directly (what a CloudFront miss costs), BENCH_API_ITER runs;
-//   * cached: through the local gateway (a CloudFront hit), BENCH_API_CACHED_ITER runs.
+//   * cached: through the local gateway (a CloudFront hit), BENCH_API_CACHED_ITER runs, beside a
+//     bare server sending the same bytes and beside fetch() with its decode (api-cached.ts).
 // Prints P50/P95/P99 per scenario; no assertions.
 // BENCH_API_SCENARIOS=<name part,…> runs only the scenarios whose names contain one of them.
 // BENCH_API_DATA_DIR=<dir> keeps the loaded dataset there and reuses it on the next run (the
@@ -21,6 +22,7 @@ import { buildHttpEvent, httpRoutesFromCatalog, startHttpGateway } from '../loca
 import { lambdaContext } from '../local/lambda-context.js';
 import { machine, percentile, report, type BenchRow } from './lib.js';
 import { bearerHeaders } from '../contracts/api.js';
+import { measureCached } from './api-cached.js';
 import { AB_ITER, MERCHANT_ROLLUP_TABLES, merchantScenarios, merchantsAB, setMerchantRollupStart } from './api-merchants.js';
 
 const ROWS = Number(process.env.BENCH_API_ROWS ?? 10_000_000);
@@ -207,30 +209,20 @@ try {
         uncached.push(performance.now() - t);
         engine.push(ch.server.stats.engineMs - e0);
       }
-      const url = `${gw.url}${s.path}?${rawQueryString}`;
-      const headers = bearerHeaders(s.token);
-      const first = await fetch(url, { headers });
-      await first.arrayBuffer();
-      // Hits only: on a busy machine the runs can outlast the 10 s TTL; the refill miss is left out.
-      const cached: number[] = [];
-      let misses = 0;
-      for (let i = 0; i < CACHED_ITER; i++) {
-        const t = performance.now();
-        const res = await fetch(url, { headers });
-        await res.arrayBuffer();
-        if (res.headers.get('x-cache') === 'Hit from cloudfront') cached.push(performance.now() - t);
-        else misses++;
-      }
+      const c = await measureCached(`${gw.url}${s.path}?${rawQueryString}`, bearerHeaders(s.token), CACHED_ITER);
       const p = (xs: number[], q: number) => percentile(xs, q);
       table.push([
         s.name,
         ...[50, 95, 99].map((q) => p(uncached, q).toFixed(1)),
         ...[50, 95].map((q) => p(engine, q).toFixed(1)),
-        ...[50, 95, 99].map((q) => p(cached, q).toFixed(2)),
+        ...[50, 95, 99].map((q) => p(c.gateway, q).toFixed(2)),
+        ...[50, 95].map((q) => p(c.floor, q).toFixed(2)),
+        ...[50, 95].map((q) => p(c.fetch, q).toFixed(2)),
         `${(bytes / 1024).toFixed(0)} KiB`,
+        `${(c.wireBytes / 1024).toFixed(0)} KiB`,
       ]);
       console.error(
-        `${s.name}: uncached ${table.at(-1)!.slice(1, 4).join(' / ')} ms (engine ${table.at(-1)!.slice(4, 6).join(' / ')}), cached ${table.at(-1)!.slice(6, 9).join(' / ')} ms (${cached.length} hits, ${misses} refills)`,
+        `${s.name}: uncached ${table.at(-1)!.slice(1, 4).join(' / ')} ms (engine ${table.at(-1)!.slice(4, 6).join(' / ')}), cached ${table.at(-1)!.slice(6, 9).join(' / ')} ms (floor ${table.at(-1)!.slice(9, 11).join(' / ')}, fetch() ${table.at(-1)!.slice(11, 13).join(' / ')}; ${c.gateway.length} hits, ${c.misses} refills)`,
       );
       const uncachedTarget = '< 100';
       for (const q of [50, 95, 99]) {
@@ -248,16 +240,34 @@ try {
         rows.push({
           part: 'api',
           metric: `${s.name} cached P${q}`,
-          value: p(cached, q),
+          value: p(c.gateway, q),
           unit: 'ms',
           ...(q === 95 ? { target: '< 5' } : {}),
         });
+      rows.push({ part: 'api', metric: `${s.name} cached floor (bare server, same bytes) P95`, value: p(c.floor, 95), unit: 'ms' });
+      rows.push({ part: 'api', metric: `${s.name} cached through fetch() with its decode P95`, value: p(c.fetch, 95), unit: 'ms' });
     }
   } finally {
     await gw.close();
   }
 
-  const header = ['scenario', 'uncached P50', 'P95', 'P99 ms', 'engine P50', 'P95 ms', 'cached P50', 'P95', 'P99 ms', 'body'];
+  const header = [
+    'scenario',
+    'uncached P50',
+    'P95',
+    'P99 ms',
+    'engine P50',
+    'P95 ms',
+    'cached P50',
+    'P95',
+    'P99 ms',
+    'floor P50',
+    'P95 ms',
+    'fetch() P50',
+    'P95 ms',
+    'body',
+    'gzip',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(
