@@ -2,7 +2,7 @@
 // emulation → ingest handler → ClickHouse → deltas → fan-out → WebSocket):
 //  1. produce → WebSocket latency with the default batching (100 records, 500 ms window): events
 //     are produced at a steady rate with the send time as the Kafka record timestamp; a send's
-//     latency is when a subscribed client first receives a `global` delta whose source_ts covers it.
+//     latency is when a subscribed client first receives a `global` snapshot whose source_ts covers it.
 //  2. sustained ingest throughput: a backlog of E2E_EVENTS (default 200,000) events is produced as
 //     fast as the producer goes, then consumed; events/s committed over the steady part (10 %–90 %
 //     of the backlog), at the default batch size for E2E_DEFAULT_BATCH_S seconds and at
@@ -14,7 +14,8 @@ import path from 'node:path';
 import { startKafka } from '../scripts/kafka/broker.js';
 import { createProducer, produce } from '../scripts/produce.js';
 import { EventGenerator } from '../devkit/generator.js';
-import type { DeltaMessage } from '../contracts/delta.js';
+import type { ServerMessage } from '../contracts/ws.js';
+import { snapshotsForRoom } from '../web/src/live/messages.js';
 import { WsClient, eventually, quietPowertools } from '../devkit/ws-harness.js';
 import { median, percentile, report, type BenchRow } from './lib.js';
 import { decodeMskRecords } from '../functions/shared/msk.js';
@@ -61,8 +62,9 @@ try {
   await client.next((m) => (m as { type?: string }).type === 'ack');
   const received: Array<{ at: number; sourceTs: number }> = [];
   client.ws.on('message', (data) => {
-    const m = JSON.parse(data.toString()) as DeltaMessage;
-    if (m.type === 'delta' && m.room === 'global' && m.source_ts !== undefined) received.push({ at: Date.now(), sourceTs: m.source_ts });
+    // Read as the dashboard reads a frame (one `deltas` frame carries every room of the connection).
+    for (const s of snapshotsForRoom(JSON.parse(data.toString()) as ServerMessage, 'global'))
+      if (s.source_ts !== undefined) received.push({ at: Date.now(), sourceTs: s.source_ts });
   });
   const sends = new Set<number>();
   note(
@@ -87,7 +89,9 @@ try {
     if (first !== Infinity) latencies.push(first - t);
   }
   client.close();
-  note(`latency: ${lat.total} events, ${latencies.length} sends measured, ${received.length} global deltas received`);
+  note(`latency: ${lat.total} events, ${latencies.length} sends measured, ${received.length} global snapshots received`);
+  // A figure of nothing is a broken measurement (a renamed frame once made it NaN), not a result.
+  if (latencies.length === 0) throw new Error('e2e latency: no send was covered by a received global snapshot');
   rows.push({
     part: 'e2e',
     metric: 'Kafka produce → WebSocket delta P50',
